@@ -1,0 +1,32 @@
+# The two commands: `make run` and `make test`. Both install what is missing,
+# build Release with CMake and Ninja, then run the CLI or every test.
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+MODEL ?= models/stories260K.gguf
+PROMPT ?= Once upon a time
+
+.PHONY: all deps configure build run test test-unit build-cuda build-hip fuzz clean
+
+all: build
+
+deps:
+	scripts/install-deps.sh
+
+configure:
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+run: deps build
+	$(BUILD_DIR)/bin/rocmforge run -m $(MODEL) -p "$(PROMPT)" -n 128
+
+test: deps build
+	scripts/run-tests.sh $(BUILD_DIR) -j $(JOBS)
+
+test-unit: build
+	scripts/run-tests.sh $(BUILD_DIR) -j $(JOBS) -L unit
+
+clean:
+	rm -rf $(BUILD_DIR) build-cuda build-hip build-fuzz

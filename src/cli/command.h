@@ -1,0 +1,22 @@
+// How the CLI's subcommands plug into main(): each adds its options to the
+// root app and returns what to run when the user picked it.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <vector>
+
+#include "rocmforge/error.h"
+
+namespace rocmforge::cli {
+
+struct Subcommand {
+  CLI::App* app = nullptr;
+  std::function<Status()> run;
+};
+
+// Prints "rocmforge: <message>" on stderr and gives the process exit code (1).
+int report_error(const Error& error);
+
+}  // namespace rocmforge::cli

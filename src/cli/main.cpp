@@ -1,0 +1,52 @@
+// rocmforge: one binary, one subcommand per job (run, serve, bench, inspect, ...).
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <exception>
+
+#include "cli/command.h"
+
+namespace rocmforge::cli {
+
+int report_error(const Error& error) {
+  std::fprintf(stderr, "rocmforge: error: %s\n", error.message().c_str());
+  return 1;
+}
+
+namespace {
+
+int run_main(int argc, char** argv) {
+  CLI::App app{"rocmforge: LLM inference for GGUF models on AMD and NVIDIA GPUs and CPUs"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "rocmforge 0.1.0");
+
+  const std::vector<Subcommand> commands = {
+  };
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  for (const Subcommand& cmd : commands) {
+    if (cmd.app->parsed()) {
+      Status status = cmd.run();
+      return status ? 0 : report_error(status.error());
+    }
+  }
+  return 1;
+}
+
+}  // namespace
+}  // namespace rocmforge::cli
+
+int main(int argc, char** argv) {
+  try {
+    return rocmforge::cli::run_main(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "rocmforge: error: out of memory\n");
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rocmforge: internal error: %s\n", e.what());
+  }
+  return 1;
+}

@@ -1,0 +1,115 @@
+// A validated, memory-mapped GGUF file (versions 2 and 3).
+//
+// open() checks everything before anything is used: magic, version, counts
+// against the file size and the caller's limits, string and array lengths,
+// value and tensor type ids, dimensions and element-count overflow, rows that
+// are whole blocks, data offsets aligned, inside the file and not overlapping.
+// A failure is one kParse/kCapacity error that names the field and its byte
+// offset. After open() succeeds, every accessor is safe.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/mapped_file.h"
+#include "gguf/ggml_type.h"
+#include "gguf/value.h"
+#include "rocmforge/error.h"
+
+namespace rocmforge::gguf {
+
+inline constexpr uint32_t kMagic = 0x46554747;  // "GGUF" little-endian
+inline constexpr uint32_t kDefaultAlignment = 32;
+inline constexpr int kMaxDims = 4;
+
+// Bounds on what a file may declare, so that a hostile header cannot make the
+// reader allocate or loop without end. Defaults admit every real model.
+struct Limits {
+  uint64_t max_file_bytes = uint64_t{1} << 42;  // 4 TiB
+  uint64_t max_tensors = 1 << 20;
+  uint64_t max_metadata_entries = 1 << 16;
+  uint64_t max_string_bytes = 1 << 24;     // one string: 16 MiB
+  uint64_t max_array_elements = 1 << 24;   // one array: 16 M elements
+  uint32_t max_array_depth = 4;            // arrays of arrays of ...
+};
+
+struct TensorInfo {
+  std::string name;
+  GgmlType type = GgmlType::kF32;
+  int n_dims = 0;
+  std::array<int64_t, kMaxDims> ne{1, 1, 1, 1};  // ne[0] is the contiguous row length
+  uint64_t offset = 0;                            // from the start of the data section
+  uint64_t n_bytes = 0;
+  const std::byte* data = nullptr;                // inside the mapping
+
+  int64_t n_elements() const { return ne[0] * ne[1] * ne[2] * ne[3]; }
+  int64_t n_rows() const { return ne[1] * ne[2] * ne[3]; }
+  std::string shape_string() const;  // "[64, 512]"
+};
+
+struct MetadataEntry {
+  std::string key;
+  Value value;
+};
+
+class GgufFile {
+ public:
+  static Result<GgufFile> open(const std::string& path, const Limits& limits = {});
+  // Parses a file image already in memory (tests, fuzzing). The bytes must
+  // outlive the returned object.
+  static Result<GgufFile> parse(std::span<const std::byte> bytes, const Limits& limits = {});
+
+  GgufFile(GgufFile&&) noexcept = default;
+  GgufFile& operator=(GgufFile&&) noexcept = default;
+
+  uint32_t version() const { return version_; }
+  uint64_t alignment() const { return alignment_; }
+  uint64_t data_offset() const { return data_offset_; }
+  uint64_t file_size() const { return bytes_.size(); }
+  const std::string& path() const { return mapping_.path(); }
+
+  // Metadata in file order.
+  const std::vector<MetadataEntry>& metadata() const { return metadata_; }
+  const Value* find(std::string_view key) const;
+  bool has(std::string_view key) const { return find(key) != nullptr; }
+
+  // Typed getters. A missing key is kNotFound; a value of another type is
+  // kParse naming the key and both types. Integers convert between widths when
+  // the value fits; floats accept float32 and float64.
+  Result<int64_t> get_int(std::string_view key) const;
+  Result<double> get_float(std::string_view key) const;
+  Result<bool> get_bool(std::string_view key) const;
+  Result<std::string_view> get_string(std::string_view key) const;
+  Result<const Array*> get_array(std::string_view key) const;
+
+  // Optional forms: nullopt when absent, an error when present with a wrong type.
+  Result<std::optional<int64_t>> find_int(std::string_view key) const;
+  Result<std::optional<double>> find_float(std::string_view key) const;
+  Result<std::optional<bool>> find_bool(std::string_view key) const;
+  Result<std::optional<std::string_view>> find_string(std::string_view key) const;
+
+  const std::vector<TensorInfo>& tensors() const { return tensors_; }
+  const TensorInfo* find_tensor(std::string_view name) const;
+
+ private:
+  GgufFile() = default;
+  friend class Parser;
+
+  core::MappedFile mapping_;
+  std::span<const std::byte> bytes_;
+  uint32_t version_ = 0;
+  uint64_t alignment_ = kDefaultAlignment;
+  uint64_t data_offset_ = 0;
+  std::vector<MetadataEntry> metadata_;
+  std::unordered_map<std::string, size_t> metadata_index_;
+  std::vector<TensorInfo> tensors_;
+  std::unordered_map<std::string, size_t> tensor_index_;
+};
+
+}  // namespace rocmforge::gguf
