@@ -1,0 +1,69 @@
+// Picks the next token from a row of logits, as llama.cpp's default sampler
+// chain does:
+//
+//   penalties -> top-k -> top-p -> min-p -> temperature -> draw
+//
+// top-p and min-p therefore see the distribution at temperature 1; temperature
+// only reshapes what they kept. Temperature <= 0 is greedy: the argmax of the
+// penalised logits (lowest id on ties), with no random draw.
+//
+// Determinism: the generator is std::mt19937_64, whose output the standard fixes,
+// and the uniform variate is built from its raw bits (the <random> distributions
+// differ between standard libraries), over candidates in a fixed order. The same
+// seed and logits give the same tokens with any standard library.
+//
+// The penalty window holds what the caller accept()s. sample() accepts nothing:
+// the caller accepts each token it keeps, and may accept the prompt first, as
+// llama-cli and llama-server both do (their penalties then see the prompt too).
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <span>
+#include <vector>
+
+#include "engine/candidates.h"
+#include "engine/penalties.h"
+#include "engine/sampling_params.h"
+#include "rocmforge/error.h"
+
+namespace rocmforge::engine {
+
+class Sampler {
+ public:
+  // n_ctx: the context size, the window when params.repeat_last_n is -1.
+  static Result<Sampler> create(const SamplingParams& params, int32_t n_vocab, int32_t n_ctx);
+
+  // logits: [n_vocab]. Allocates nothing once its buffers have grown.
+  int32_t sample(std::span<const float> logits);
+
+  // Records tokens into the penalty window; an id outside the vocabulary is an
+  // error (and nothing of the call is recorded).
+  Status accept(int32_t token);
+  Status accept(std::span<const int32_t> tokens);
+
+  // Empties the penalty window and restarts the generator from seed(): a reset
+  // sampler repeats its tokens (llama.cpp instead draws a new random seed).
+  void reset();
+
+  // The seed in use: params.seed, or the one picked when that was kRandomSeed.
+  uint64_t seed() const { return seed_; }
+  const SamplingParams& params() const { return params_; }
+  int32_t n_vocab() const { return n_vocab_; }
+
+ private:
+  Sampler(const SamplingParams& params, int32_t n_vocab, int32_t window, uint64_t seed);
+  int32_t draw();
+
+  SamplingParams params_;
+  int32_t n_vocab_;
+  uint64_t seed_;
+  std::mt19937_64 rng_;
+  Penalties penalties_;
+  // Buffers reused from call to call.
+  Candidates candidates_;
+  std::vector<Candidate> penalised_;
+  std::vector<double> weights_;
+};
+
+}  // namespace rocmforge::engine
