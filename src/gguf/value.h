@@ -1,9 +1,12 @@
 // Typed GGUF metadata values: scalars, strings and (possibly nested) arrays.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -27,6 +30,15 @@ enum class ValueType : uint32_t {
 };
 
 std::string_view value_type_name(ValueType type);
+
+// The type for an id read from a file; nullopt for ids the format does not define.
+std::optional<ValueType> parse_value_type(uint32_t id);
+
+// Bytes one value of a fixed-size type takes in the file; 0 for strings and arrays.
+size_t value_type_size(ValueType type);
+
+bool is_integer_type(ValueType type);
+bool is_float_type(ValueType type);  // float32 or float64
 
 struct Array;
 
