@@ -1,0 +1,34 @@
+// The few UTF-8 facts tokenizers need: how llama.cpp splits text into
+// characters, and how to make any byte string valid UTF-8.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace rocmforge::tokenizer {
+
+// The length a lead byte announces, read as llama.cpp's unicode_len_utf8
+// does: by the top four bits, so a continuation byte (or any other byte that
+// cannot start a character) counts as one.
+inline size_t utf8_sequence_length(uint8_t lead) {
+  constexpr uint8_t kLengths[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
+  return kLengths[lead >> 4];
+}
+
+// Appends `bytes` to `out` as well-formed UTF-8, each ill-formed subsequence
+// replaced by U+FFFD (one per maximal subpart, the Unicode standard's
+// recommended practice). Unless `at_end`, an incomplete character at the end
+// that later bytes could still complete is left unconsumed. Returns how many
+// bytes were consumed.
+size_t append_valid_utf8(std::string_view bytes, bool at_end, std::string& out);
+
+inline std::string sanitize_utf8(std::string_view bytes) {
+  std::string out;
+  append_valid_utf8(bytes, true, out);
+  return out;
+}
+
+inline bool is_valid_utf8(std::string_view bytes) { return sanitize_utf8(bytes) == bytes; }
+
+}  // namespace rocmforge::tokenizer

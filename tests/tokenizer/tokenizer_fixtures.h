@@ -1,0 +1,27 @@
+// Loading the repository's vocabularies and llama.cpp's tokenizer test vectors.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "tokenizer/tokenizer.h"
+
+namespace rocmforge::tokenizer::testing {
+
+// Loads the tokenizer of a GGUF file; fails the calling test on error.
+std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path);
+
+struct VocabCase {
+  std::string text;
+  std::vector<TokenId> ids;  // without BOS
+};
+
+// A vocabulary's .inp/.out pair, read as llama.cpp's test-tokenizer-0 reads
+// it: inputs separated by "\n__ggml_vocab_test__\n" (so each case loses the
+// newline before the separator), one line of space-separated ids per case.
+std::vector<VocabCase> read_vocab_cases(const std::string& vocab_path);
+
+std::string read_file(const std::string& path);
+
+}  // namespace rocmforge::tokenizer::testing
