@@ -5,6 +5,8 @@
 #include <cctype>
 #include <string>
 
+#include "core/checked_math.h"
+
 namespace rocmforge::gguf {
 namespace {
 
@@ -52,6 +54,13 @@ std::optional<GgmlType> parse_ggml_type(std::string_view name) {
     if (e.info.name == lower) return static_cast<GgmlType>(e.id);
   }
   return std::nullopt;
+}
+
+std::optional<uint64_t> ggml_tensor_bytes(GgmlType type, std::span<const int64_t> ne) {
+  const GgmlTypeInfo info = ggml_type_info(type);
+  auto bytes = core::checked_mul(static_cast<uint64_t>(ne[0] / info.block_size), uint64_t{info.type_size});
+  for (size_t d = 1; d < ne.size() && bytes; ++d) bytes = core::checked_mul(*bytes, static_cast<uint64_t>(ne[d]));
+  return bytes;
 }
 
 }  // namespace rocmforge::gguf

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string_view>
 
 namespace rocmforge::gguf {
@@ -68,5 +69,9 @@ inline size_t ggml_row_size(GgmlType type, int64_t n) {
   const GgmlTypeInfo info = ggml_type_info(type);
   return static_cast<size_t>(n / info.block_size) * info.type_size;
 }
+
+// Bytes taken by a tensor of `type` with extents `ne` (each > 0, ne[0] a
+// multiple of the block size): rows times row bytes; nullopt on overflow.
+std::optional<uint64_t> ggml_tensor_bytes(GgmlType type, std::span<const int64_t> ne);
 
 }  // namespace rocmforge::gguf

@@ -72,9 +72,7 @@ Status size_tensor(TensorInfo& info, uint64_t dims_at) {
     return RF_ERROR(kParse, "dimension 0 ({}) is not a multiple of the {} block size {} at byte {}", info.ne[0],
                     type.name, type.block_size, dims_at);
   }
-  const auto row_bytes =
-      core::checked_mul(static_cast<uint64_t>(info.ne[0] / type.block_size), static_cast<uint64_t>(type.type_size));
-  const auto n_bytes = row_bytes ? core::checked_mul(*row_bytes, static_cast<uint64_t>(info.n_rows())) : row_bytes;
+  const auto n_bytes = ggml_tensor_bytes(info.type, std::span(info.ne).first(static_cast<size_t>(info.n_dims)));
   if (!n_bytes) {
     return RF_ERROR(kParse, "byte size of {} {} elements overflows at byte {}", info.n_elements(), type.name, dims_at);
   }

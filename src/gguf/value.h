@@ -63,6 +63,8 @@ struct Array {
   std::vector<Array> arrays;
 
   size_t size() const;
+
+  friend bool operator==(const Array&, const Array&) = default;
 };
 
 }  // namespace rocmforge::gguf
