@@ -8,24 +8,21 @@
 #include "engine/candidates.h"
 
 namespace rocmforge::engine {
-namespace {
 
-float log_sum_exp(std::span<const float> logits) {
-  float max = -std::numeric_limits<float>::infinity();
-  for (float l : logits) max = std::max(max, l);
-  if (std::isinf(max)) return max;  // all masked (or an infinite logit): no finite sum
+LogSoftmax::LogSoftmax(std::span<const float> logits)
+    : logits_(logits), max_(-std::numeric_limits<float>::infinity()), log_sum_(0.0f) {
+  for (float l : logits) max_ = std::max(max_, l);
+  if (std::isinf(max_)) return;  // all masked, or an infinite logit: no finite sum to take
   double sum = 0.0;
-  for (float l : logits) sum += std::exp(l - max);
-  return max + static_cast<float>(std::log(sum));
+  for (float l : logits) sum += std::exp(l - max_);
+  log_sum_ = static_cast<float>(std::log(sum));
 }
 
-}  // namespace
-
-LogSoftmax::LogSoftmax(std::span<const float> logits) : logits_(logits), log_normaliser_(log_sum_exp(logits)) {}
+float LogSoftmax::logprob_of(float logit) const { return (logit - max_) - log_sum_; }
 
 float LogSoftmax::logprob(int32_t token) const {
   assert(token >= 0 && static_cast<size_t>(token) < logits_.size());
-  return logits_[static_cast<size_t>(token)] - log_normaliser_;
+  return logprob_of(logits_[static_cast<size_t>(token)]);
 }
 
 std::vector<TokenLogprob> LogSoftmax::top(int k) const {
@@ -33,7 +30,7 @@ std::vector<TokenLogprob> LogSoftmax::top(int k) const {
   select_top(logits_, static_cast<size_t>(std::max(k, 0)), best);
   std::vector<TokenLogprob> out;
   out.reserve(best.size());
-  for (const Candidate& c : best) out.push_back({c.id, c.logit - log_normaliser_});
+  for (const Candidate& c : best) out.push_back({c.id, logprob_of(c.logit)});
   return out;
 }
 

@@ -14,20 +14,23 @@ struct TokenLogprob {
   float logprob;
 };
 
-// One row of logits and its normaliser: the log-sum-exp is computed once, in one
-// stable pass (max first, sum in double), then each query is cheap.
+// One row of logits and its normaliser, computed once: the max, then the sum of
+// exp(logit - max) in double. The max is kept apart from log(sum), since folding
+// a large max into one float normaliser would cost the logprobs their precision.
 class LogSoftmax {
  public:
   explicit LogSoftmax(std::span<const float> logits);
 
-  float log_normaliser() const { return log_normaliser_; }
   float logprob(int32_t token) const;
   // The min(k, vocabulary) most likely tokens, by descending logprob, ties by ascending id.
   std::vector<TokenLogprob> top(int k) const;
 
  private:
+  float logprob_of(float logit) const;
+
   std::span<const float> logits_;
-  float log_normaliser_;
+  float max_;
+  float log_sum_;  // log(sum(exp(logit - max_)))
 };
 
 std::vector<TokenLogprob> top_logprobs(std::span<const float> logits, int k);
