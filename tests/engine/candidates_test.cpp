@@ -106,14 +106,18 @@ TEST(Candidates, SelectAllKeepsIdOrderUntilSomethingSorts) {
 // Probabilities by id: 0.05, 0.5, 0.15, 0.3 (rank order: 1, 3, 2, 0).
 const std::vector<double> kProbs = {0.05, 0.5, 0.15, 0.3};
 
-TEST(Candidates, TopPKeepsTheSmallestPrefixReachingP) {
+// The ids of kProbs that survive `filter`, ascending.
+template <class Filter>
+std::vector<int32_t> kept_by(Filter filter) {
   Candidates candidates;
-  const std::vector<float> logits = log_of(kProbs);
-  const std::vector<Candidate> none;
-  const auto kept = [&](float p, size_t min_keep) {
-    candidates.select_all(logits, none);
-    candidates.keep_top_p(p, min_keep);
-    return sorted_ids(candidates);
+  candidates.select_all(log_of(kProbs), {});
+  filter(candidates);
+  return sorted_ids(candidates);
+}
+
+TEST(Candidates, TopPKeepsTheSmallestPrefixReachingP) {
+  const auto kept = [](float p, size_t min_keep) {
+    return kept_by([&](Candidates& c) { c.keep_top_p(p, min_keep); });
   };
   EXPECT_EQ(kept(0.4f, 0), (std::vector<int32_t>{1}));
   EXPECT_EQ(kept(0.75f, 0), (std::vector<int32_t>{1, 3}));
@@ -147,13 +151,8 @@ TEST(Candidates, TopPSortsBeyondTheFirstChunkWhenItMust) {
 }
 
 TEST(Candidates, MinPKeepsTokensAtLeastPTimesTheBest) {
-  Candidates candidates;
-  const std::vector<float> logits = log_of(kProbs);
-  const std::vector<Candidate> none;
-  const auto kept = [&](float p, size_t min_keep) {
-    candidates.select_all(logits, none);
-    candidates.keep_min_p(p, min_keep);
-    return sorted_ids(candidates);
+  const auto kept = [](float p, size_t min_keep) {
+    return kept_by([&](Candidates& c) { c.keep_min_p(p, min_keep); });
   };
   EXPECT_EQ(kept(0.25f, 0), (std::vector<int32_t>{1, 2, 3}));  // >= 0.125
   EXPECT_EQ(kept(0.5f, 0), (std::vector<int32_t>{1, 3}));      // >= 0.25
@@ -165,11 +164,11 @@ TEST(Candidates, MinPKeepsTokensAtLeastPTimesTheBest) {
 }
 
 TEST(Candidates, MinPAfterTopPFiltersTheRemainingSet) {
-  Candidates candidates;
-  candidates.select_all(log_of(kProbs), {});
-  candidates.keep_top_p(0.85f, 0);  // {1, 3, 2}
-  candidates.keep_min_p(0.5f, 0);   // of those, >= 0.25: {1, 3}
-  EXPECT_EQ(sorted_ids(candidates), (std::vector<int32_t>{1, 3}));
+  const auto kept = kept_by([](Candidates& c) {
+    c.keep_top_p(0.85f, 0);  // {1, 3, 2}
+    c.keep_min_p(0.5f, 0);   // of those, >= 0.25: {1, 3}
+  });
+  EXPECT_EQ(kept, (std::vector<int32_t>{1, 3}));
 }
 
 }  // namespace
