@@ -16,6 +16,8 @@ struct Subcommand {
   std::function<Status()> run;
 };
 
+Subcommand add_tokenize_command(CLI::App& root);
+
 // Prints "rocmforge: <message>" on stderr and gives the process exit code (1).
 int report_error(const Error& error);
 

@@ -21,6 +21,7 @@ int run_main(int argc, char** argv) {
   app.set_version_flag("--version", "rocmforge 0.1.0");
 
   const std::vector<Subcommand> commands = {
+      add_tokenize_command(app),
   };
 
   try {
