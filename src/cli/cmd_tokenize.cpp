@@ -2,12 +2,12 @@
 // llama.cpp's llama-tokenize (same defaults: BOS as the model says, special
 // tokens parsed). Only the vocabulary is read, so vocabulary-only GGUF files
 // work too.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <fstream>
-#include <sstream>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "cli/command.h"
 #include "gguf/gguf_file.h"

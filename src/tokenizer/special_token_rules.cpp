@@ -17,31 +17,43 @@ using Texts = std::span<const std::string_view>;
 // Candidates for a special id that the metadata left unset, in llama.cpp's
 // order. llama.cpp takes whichever candidate its hash map yields first; this
 // takes the first one in list order, so that the choice is deterministic.
-constexpr std::string_view kEotTexts[] = {"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>",
-                             "<|end_of_text|>", "<EOT>", "_<EOT>", "[EOT]",
-                             "<\xEF\xBD\x9C" "end\xE2\x96\x81" "of\xE2\x96\x81" "sentence\xEF\xBD\x9C>",
-                             "<end_of_utterance>"};
+constexpr std::string_view kEotTexts[] = {
+    "<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>",         "<|endoftext|>",     "<|end_of_text|>",
+    "<EOT>",      "_<EOT>",     "[EOT]",   "<｜end▁of▁sentence｜>", "<end_of_utterance>"};
 constexpr std::string_view kEomTexts[] = {"<|eom_id|>"};
-constexpr std::string_view kFimPreTexts[] = {"<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>",
-                                "<\xEF\xBD\x9C" "fim\xE2\x96\x81" "begin\xEF\xBD\x9C>",
-                                "<PRE>", "\xE2\x96\x81<PRE>", "<|code_prefix|>", "<|prefix|>"};
-constexpr std::string_view kFimSufTexts[] = {"<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>",
-                                "<\xEF\xBD\x9C" "fim\xE2\x96\x81" "hole\xEF\xBD\x9C>",
-                                "<SUF>", "\xE2\x96\x81<SUF>", "<|code_suffix|>", "<|suffix|>"};
-constexpr std::string_view kFimMidTexts[] = {"<|fim_middle|>", "<fim-middle>", "<fim_middle>",
-                                "<\xEF\xBD\x9C" "fim\xE2\x96\x81" "end\xEF\xBD\x9C>",
-                                "<MID>", "\xE2\x96\x81<MID>", "<|code_middle|>", "<|middle|>"};
+constexpr std::string_view kFimPreTexts[] = {"<|fim_prefix|>", "<fim-prefix>", "<fim_prefix>",    "<｜fim▁begin｜>",
+                                             "<PRE>",          "▁<PRE>",       "<|code_prefix|>", "<|prefix|>"};
+constexpr std::string_view kFimSufTexts[] = {"<|fim_suffix|>", "<fim-suffix>", "<fim_suffix>",    "<｜fim▁hole｜>",
+                                             "<SUF>",          "▁<SUF>",       "<|code_suffix|>", "<|suffix|>"};
+constexpr std::string_view kFimMidTexts[] = {"<|fim_middle|>", "<fim-middle>", "<fim_middle>",    "<｜fim▁end｜>",
+                                             "<MID>",          "▁<MID>",       "<|code_middle|>", "<|middle|>"};
 constexpr std::string_view kFimPadTexts[] = {"<|fim_pad|>", "<fim-pad>", "<fim_pad>", "<PAD>", "[PAD]"};
 constexpr std::string_view kFimRepTexts[] = {"<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>", "<reponame>"};
 constexpr std::string_view kFimSepTexts[] = {"<|file_sep|>"};
 
 // Tokens that end generation wherever they appear in a vocabulary.
-constexpr std::string_view kEogTexts[] = {"<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<|flush|>",
-                             "<|calls|>", "<end_of_turn>", "<|endoftext|>", "</s>", "<|eom_id|>", "<EOT>",
-                             "_<EOT>", "[EOT]", "[EOS]", "<|end_of_text|>", "<end_of_utterance>", "<eos>",
-                             "<turn|>", "<|tool_response>",
-                             "<\xEF\xBD\x9C" "end\xE2\x96\x81" "of\xE2\x96\x81" "sentence\xEF\xBD\x9C>",
-                             "[e~["};
+constexpr std::string_view kEogTexts[] = {"<|eot_id|>",
+                                          "<|im_end|>",
+                                          "<|end|>",
+                                          "<|return|>",
+                                          "<|call|>",
+                                          "<|flush|>",
+                                          "<|calls|>",
+                                          "<end_of_turn>",
+                                          "<|endoftext|>",
+                                          "</s>",
+                                          "<|eom_id|>",
+                                          "<EOT>",
+                                          "_<EOT>",
+                                          "[EOT]",
+                                          "[EOS]",
+                                          "<|end_of_text|>",
+                                          "<end_of_utterance>",
+                                          "<eos>",
+                                          "<turn|>",
+                                          "<|tool_response>",
+                                          "<｜end▁of▁sentence｜>",
+                                          "[e~["};
 
 // gpt-oss chat markup that must always be rendered (llama.cpp makes them user-defined).
 constexpr std::string_view kAlwaysRenderedTexts[] = {"<|channel|>", "<|message|>", "<|start|>", "<|constrain|>"};
@@ -61,7 +73,7 @@ void Vocab::mark_control(TokenId id) {
 
 void Vocab::detect_special_tokens() {
   const std::pair<std::optional<TokenId>*, Texts> rules[] = {
-      {&special_.eot, kEotTexts},         {&special_.eom, kEomTexts},         {&special_.fim_pre, kFimPreTexts},
+      {&special_.eot, kEotTexts},        {&special_.eom, kEomTexts},        {&special_.fim_pre, kFimPreTexts},
       {&special_.fim_suf, kFimSufTexts}, {&special_.fim_mid, kFimMidTexts}, {&special_.fim_pad, kFimPadTexts},
       {&special_.fim_rep, kFimRepTexts}, {&special_.fim_sep, kFimSepTexts},
   };
@@ -126,9 +138,8 @@ void Vocab::build_special_token_list() {
     }
   }
   // Longest first, so that a token is never split by a shorter one inside it.
-  std::stable_sort(special_token_ids_.begin(), special_token_ids_.end(), [&](TokenId a, TokenId b) {
-    return token(a).text.size() > token(b).text.size();
-  });
+  std::stable_sort(special_token_ids_.begin(), special_token_ids_.end(),
+                   [&](TokenId a, TokenId b) { return token(a).text.size() > token(b).text.size(); });
 }
 
 void Vocab::apply_name_quirks(std::string_view general_name) {
@@ -139,8 +150,8 @@ void Vocab::apply_name_quirks(std::string_view general_name) {
   constexpr std::string_view kPhi3Names[] = {"phi-3", "phi3"};
   if (contains_any(name, kPhi3Names)) {
     for (TokenId id : special_token_ids_) tokens_[static_cast<size_t>(id)].rstrip = true;
-    for (const auto& [text, rstrip] : {std::pair{"</s>", true}, {"<unk>", false}, {"<s>", false},
-                                       {"<|endoftext|>", false}}) {
+    for (const auto& [text, rstrip] :
+         {std::pair{"</s>", true}, {"<unk>", false}, {"<s>", false}, {"<|endoftext|>", false}}) {
       if (const std::optional<TokenId> id = find(text)) tokens_[static_cast<size_t>(*id)].rstrip = rstrip;
     }
   }

@@ -75,8 +75,12 @@ Result<std::vector<std::string>> render_pieces(const Vocab& vocab) {
     switch (token.type) {
       case TokenType::kControl:
       case TokenType::kUnknown:
-      case TokenType::kUserDefined: piece = token.text; break;
-      case TokenType::kNormal: piece = unescape_spaces(token.text); break;
+      case TokenType::kUserDefined:
+        piece = token.text;
+        break;
+      case TokenType::kNormal:
+        piece = unescape_spaces(token.text);
+        break;
       case TokenType::kByte: {
         const std::optional<uint8_t> byte = parse_byte_token(token.text);
         if (!byte) return RF_ERROR(kParse, "byte token {} is '{}', not of the form <0xXX>", id, token.text);
@@ -84,7 +88,8 @@ Result<std::vector<std::string>> render_pieces(const Vocab& vocab) {
         break;
       }
       case TokenType::kUnused:
-      case TokenType::kUndefined: break;  // rendered as nothing, as llama.cpp does
+      case TokenType::kUndefined:
+        break;  // rendered as nothing, as llama.cpp does
     }
   }
   return pieces;
@@ -109,8 +114,7 @@ Result<std::unique_ptr<Tokenizer>> SpmTokenizer::create(Vocab vocab) {
 SpmTokenizer::SpmTokenizer(Vocab vocab, std::vector<std::string> pieces, const ByteTokens& byte_tokens)
     : Tokenizer(std::move(vocab), std::move(pieces)), byte_tokens_(byte_tokens) {}
 
-Result<std::vector<TokenId>> SpmTokenizer::encode(std::string_view text, bool add_special,
-                                                  bool parse_special) const {
+Result<std::vector<TokenId>> SpmTokenizer::encode(std::string_view text, bool add_special, bool parse_special) const {
   // Symbol links are ints, as in llama.cpp; escaping can triple the length.
   if (text.size() > static_cast<size_t>(std::numeric_limits<int>::max() / 3)) {
     return RF_ERROR(kInvalidArgument, "text of {} bytes is too long to tokenize", text.size());
@@ -200,8 +204,8 @@ Status SpmTokenizer::append_bytes(std::string_view bytes, std::vector<TokenId>& 
     const auto byte = static_cast<uint8_t>(c);
     const std::optional<TokenId> id = byte_tokens_[byte];
     if (!id) {
-      return RF_ERROR(kUnsupported, "the vocabulary cannot represent byte 0x{:02X} (it has no <0x{:02X}> token)",
-                      byte, byte);
+      return RF_ERROR(kUnsupported, "the vocabulary cannot represent byte 0x{:02X} (it has no <0x{:02X}> token)", byte,
+                      byte);
     }
     out.push_back(*id);
   }

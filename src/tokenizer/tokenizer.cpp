@@ -12,7 +12,8 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::from_gguf(const gguf::GgufFile& fi
 
 Result<std::unique_ptr<Tokenizer>> Tokenizer::from_vocab(Vocab vocab) {
   switch (vocab.kind()) {
-    case VocabKind::kSpm: return SpmTokenizer::create(std::move(vocab));
+    case VocabKind::kSpm:
+      return SpmTokenizer::create(std::move(vocab));
   }
   return RF_ERROR(kInternal, "no tokenizer for vocabulary model '{}'", vocab.model_name());
 }

@@ -43,8 +43,7 @@ class Tokenizer {
   // tokens (user-defined tokens are always matched). Any byte string is
   // accepted, valid UTF-8 or not; the error case is a vocabulary that cannot
   // represent a byte at all (no byte-fallback token for it).
-  virtual Result<std::vector<TokenId>> encode(std::string_view text, bool add_special,
-                                              bool parse_special) const = 0;
+  virtual Result<std::vector<TokenId>> encode(std::string_view text, bool add_special, bool parse_special) const = 0;
 
   // The bytes a token stands for. Control and unknown tokens are empty unless
   // render_special; an id outside the vocabulary is empty.

@@ -69,9 +69,7 @@ constexpr SpecialKey kSpecialKeys[] = {
 
 // Converters write -1 (often as uint32) for "no such token"; llama.cpp then
 // keeps the default.
-bool is_unset_marker(int64_t value) {
-  return value == -1 || value == int64_t{std::numeric_limits<uint32_t>::max()};
-}
+bool is_unset_marker(int64_t value) { return value == -1 || value == int64_t{std::numeric_limits<uint32_t>::max()}; }
 
 Result<VocabKind> kind_from_name(std::string_view name) {
   std::string supported;
@@ -103,13 +101,20 @@ Status check_element_type(std::string_view key, const gguf::Array& array,
 
 std::string_view token_type_name(TokenType type) {
   switch (type) {
-    case TokenType::kUndefined: return "undefined";
-    case TokenType::kNormal: return "normal";
-    case TokenType::kUnknown: return "unknown";
-    case TokenType::kControl: return "control";
-    case TokenType::kUserDefined: return "user-defined";
-    case TokenType::kUnused: return "unused";
-    case TokenType::kByte: return "byte";
+    case TokenType::kUndefined:
+      return "undefined";
+    case TokenType::kNormal:
+      return "normal";
+    case TokenType::kUnknown:
+      return "unknown";
+    case TokenType::kControl:
+      return "control";
+    case TokenType::kUserDefined:
+      return "user-defined";
+    case TokenType::kUnused:
+      return "unused";
+    case TokenType::kByte:
+      return "byte";
   }
   return "invalid";
 }
@@ -173,8 +178,7 @@ Status Vocab::read_tokens(const gguf::GgufFile& file) {
     }
     const auto [it, inserted] = token_to_id_.emplace(token.text, static_cast<TokenId>(i));
     if (!inserted) {
-      return RF_ERROR(kParse, "duplicate token in '{}': '{}' has ids {} and {}", kTokensKey, token.text,
-                      it->second, i);
+      return RF_ERROR(kParse, "duplicate token in '{}': '{}' has ids {} and {}", kTokensKey, token.text, it->second, i);
     }
     max_token_bytes_ = std::max(max_token_bytes_, token.text.size());
   }

@@ -150,9 +150,9 @@ TEST(VocabMetadata, DuplicateTokens) {
 }
 
 TEST(VocabMetadata, SpecialIdsOutsideTheVocabulary) {
-  for (const char* key : {"tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id",
-                          "tokenizer.ggml.unknown_token_id", "tokenizer.ggml.padding_token_id",
-                          "tokenizer.ggml.eot_token_id"}) {
+  for (const char* key :
+       {"tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id", "tokenizer.ggml.unknown_token_id",
+        "tokenizer.ggml.padding_token_id", "tokenizer.ggml.eot_token_id"}) {
     gguf::GgufWriter too_big = base_writer();
     too_big.set_u32(key, 261);
     expect_error(too_big, ErrorCode::kParse, key);
