@@ -133,5 +133,29 @@ TEST(QuantTiny, PromptIdsMatchLlamaCpp) {
   EXPECT_EQ(tokenizer->decode(ids, false, false), "\xE2\x96\x81tok100");
 }
 
+// Phi-3's chat markup: control tokens that end generation by their text, and
+// (by the model's name) swallow the whitespace after them.
+TEST(Phi3, ChatMarkup) {
+  const auto tokenizer = load_tokenizer(data_path("vocab/ggml-vocab-phi-3.gguf"));
+  ASSERT_TRUE(tokenizer);
+  const Vocab& vocab = tokenizer->vocab();
+  EXPECT_EQ(vocab.special().eos, 32000);  // <|endoftext|>
+  EXPECT_EQ(vocab.special().eot, 32007);  // <|end|>
+  EXPECT_EQ(vocab.special().pad, 32000);
+  // </s> is user-defined in this file; its text makes it control and EOG.
+  EXPECT_EQ(vocab.eog_ids(), (std::vector<TokenId>{2, 32000, 32007}));
+  EXPECT_EQ(vocab.token(2).type, TokenType::kControl);
+  EXPECT_TRUE(vocab.token(32010).rstrip);
+  EXPECT_FALSE(vocab.token(32000).rstrip);
+
+  auto ids = tokenizer->encode("<|user|>\nHello<|end|>\n<|assistant|>", true, true);
+  ASSERT_TRUE(ids);
+  EXPECT_EQ(*ids, (std::vector<TokenId>{1, 32010, 15043, 32007, 32001}));
+  EXPECT_EQ(tokenizer->decode(*ids, false, true), "<s><|user|> Hello<|end|><|assistant|>");
+  EXPECT_EQ(tokenizer->decode(*ids, false, false), " Hello");
+  // The [PAD...] filler tokens are of the unknown type: matched only as specials.
+  EXPECT_EQ(*tokenizer->encode("[PAD32011]", false, true), std::vector<TokenId>{32011});
+}
+
 }  // namespace
 }  // namespace rocmforge::tokenizer
