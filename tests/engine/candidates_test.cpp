@@ -90,17 +90,17 @@ TEST(Candidates, TopKWithOverridesEqualsTopKOfPatchedLogits) {
   }
 }
 
-TEST(Candidates, SelectAllKeepsIdOrderUntilSomethingSorts) {
-  const std::vector<float> logits = {0.5f, 2.0f, -1.0f, 1.0f};
+TEST(Candidates, SelectAllKeepsIdOrderThroughTheFilters) {
+  const std::vector<float> logits = {0.5f, 2.0f, -9.0f, 1.0f, 1.9f};
   const std::vector<Candidate> overrides = {{3.0f, 2}};
   Candidates candidates;
   candidates.select_all(logits, overrides);
-  candidates.keep_top_p(1.0f, 0);  // off
-  candidates.keep_min_p(0.0f, 0);  // off
-  const auto view = candidates.view();
-  ASSERT_EQ(view.size(), 4u);
-  for (int32_t i = 0; i < 4; ++i) EXPECT_EQ(view[static_cast<size_t>(i)].id, i);
-  EXPECT_EQ(view[2].logit, 3.0f);
+  candidates.keep_top_p(0.95f, 0);
+  candidates.keep_min_p(0.2f, 0);
+  std::vector<int32_t> ids;
+  for (const Candidate& c : candidates.view()) ids.push_back(c.id);
+  EXPECT_EQ(ids, (std::vector<int32_t>{1, 2, 4}));
+  EXPECT_EQ(candidates.view()[1].logit, 3.0f);
 }
 
 // Probabilities by id: 0.05, 0.5, 0.15, 0.3 (rank order: 1, 3, 2, 0).
@@ -139,7 +139,7 @@ TEST(Candidates, TopPMeasuresMassOverTheTopKSetOnly) {
   EXPECT_EQ(sorted_ids(candidates), (std::vector<int32_t>{1}));
 }
 
-TEST(Candidates, TopPSortsBeyondTheFirstChunkWhenItMust) {
+TEST(Candidates, TopPCutsInsideOneCrowdedBucket) {
   // 1000 equal logits: half the mass is the 500 lowest ids.
   const std::vector<float> logits(1000, 0.0f);
   Candidates candidates;
@@ -148,6 +148,35 @@ TEST(Candidates, TopPSortsBeyondTheFirstChunkWhenItMust) {
   const auto view = candidates.view();
   ASSERT_EQ(view.size(), 500u);
   for (size_t i = 0; i < view.size(); ++i) EXPECT_EQ(view[i].id, static_cast<int32_t>(i));
+}
+
+std::vector<float> spread_logits(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<float> logits(n);
+  for (float& l : logits) l = static_cast<float>(static_cast<double>(rng() >> 11) * 0x1.0p-53 * 40.0 - 30.0);
+  return logits;
+}
+
+// Without top-k the filters work on unranked candidates by other algorithms
+// (buckets, thresholds, nth_element); they must keep what the ranked path keeps.
+TEST(Candidates, UnrankedFiltersKeepWhatRankedFiltersKeep) {
+  const std::vector<float> logits = spread_logits(20000, 17);
+  for (float p : {0.0f, 0.1f, 0.5f, 0.9f, 0.95f, 0.999f}) {
+    for (size_t min_keep : {0, 1, 300, 25000}) {
+      Candidates ranked;
+      Candidates unranked;
+      ranked.select_top_k(logits, logits.size(), {});
+      unranked.select_all(logits, {});
+      ranked.keep_top_p(p, min_keep);
+      unranked.keep_top_p(p, min_keep);
+      EXPECT_EQ(sorted_ids(unranked), sorted_ids(ranked)) << "top_p " << p << " min_keep " << min_keep;
+      ranked.select_top_k(logits, logits.size(), {});
+      unranked.select_all(logits, {});
+      ranked.keep_min_p(p, min_keep);
+      unranked.keep_min_p(p, min_keep);
+      EXPECT_EQ(sorted_ids(unranked), sorted_ids(ranked)) << "min_p " << p << " min_keep " << min_keep;
+    }
+  }
 }
 
 TEST(Candidates, MinPKeepsTokensAtLeastPTimesTheBest) {
@@ -161,6 +190,21 @@ TEST(Candidates, MinPKeepsTokensAtLeastPTimesTheBest) {
   EXPECT_EQ(kept(0.0f, 0), (std::vector<int32_t>{0, 1, 2, 3}));
   EXPECT_EQ(kept(0.9f, 3), (std::vector<int32_t>{1, 2, 3}));
   EXPECT_EQ(kept(0.9f, 10), (std::vector<int32_t>{0, 1, 2, 3}));
+}
+
+TEST(Candidates, MinKeepBreaksTiesByLowerId) {
+  std::vector<float> logits(40, 0.0f);
+  logits[7] = 5.0f;
+  for (bool ranked : {false, true}) {
+    Candidates candidates;
+    if (ranked) {
+      candidates.select_top_k(logits, logits.size(), {});
+    } else {
+      candidates.select_all(logits, {});
+    }
+    candidates.keep_min_p(0.9f, 4);
+    EXPECT_EQ(sorted_ids(candidates), (std::vector<int32_t>{0, 1, 2, 7})) << "ranked " << ranked;
+  }
 }
 
 TEST(Candidates, MinPAfterTopPFiltersTheRemainingSet) {
