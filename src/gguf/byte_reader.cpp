@@ -1,24 +1,6 @@
 #include "gguf/byte_reader.h"
 
-#include <fmt/format.h>
-
 namespace rocmforge::gguf {
-
-std::string printable(std::string_view text, size_t max_bytes) {
-  std::string out;
-  const std::string_view shown = text.substr(0, max_bytes);
-  out.reserve(shown.size());
-  for (const char c : shown) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7f || c == '\\') {
-      out += fmt::format("\\x{:02x}", byte);
-    } else {
-      out += c;
-    }
-  }
-  if (shown.size() < text.size()) out += "...";
-  return out;
-}
 
 Result<std::span<const std::byte>> ByteReader::read_bytes(uint64_t n, std::string_view what) {
   RF_TRY(require(n, what));

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <cstring>
 #include <span>
-#include <string>
 #include <string_view>
 #include <type_traits>
 
@@ -17,10 +16,6 @@
 namespace rocmforge::gguf {
 
 static_assert(std::endian::native == std::endian::little, "GGUF is read by copying little-endian bytes");
-
-// `text` as it may appear inside a one-line error message: control bytes and
-// backslashes escaped as \xNN, cut to `max_bytes` with "..." appended.
-std::string printable(std::string_view text, size_t max_bytes = 64);
 
 class ByteReader {
  public:

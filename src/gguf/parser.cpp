@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "core/checked_math.h"
+#include "gguf/value_format.h"
 #include "gguf/tensor_info_reader.h"
 #include "gguf/tensor_layout.h"
 #include "gguf/value_reader.h"
@@ -76,7 +77,7 @@ Status Parser::read_metadata_entry(uint64_t index) {
   if (!key) return std::move(key).error().with_context(fmt::format("metadata entry {}", index));
   // Built only on failure: a vocabulary file has few entries but big ones.
   const auto fail = [&](Error error) {
-    return std::move(error).with_context(fmt::format("metadata entry {} ('{}')", index, printable(*key)));
+    return std::move(error).with_context(fmt::format("metadata entry {} ('{}')", index, escape(*key)));
   };
   const auto [slot, inserted] = file_.metadata_index_.emplace(std::string(*key), index);
   if (!inserted) return fail(RF_ERROR(kParse, "duplicate key (also entry {}) at byte {}", slot->second, key_at));
@@ -114,7 +115,7 @@ Status Parser::read_tensor_info(uint64_t index) {
   const auto [slot, inserted] = file_.tensor_index_.emplace(parsed.info.name, index);
   if (!inserted) {
     return RF_ERROR(kParse, "tensor {} ('{}'): duplicate name (also tensor {}) at byte {}", index,
-                    printable(parsed.info.name), slot->second, name_at);
+                    escape(parsed.info.name), slot->second, name_at);
   }
   offset_at_.push_back(parsed.offset_at);
   file_.tensors_.push_back(std::move(parsed.info));

@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "core/checked_math.h"
+#include "gguf/value_format.h"
 
 namespace rocmforge::gguf {
 namespace {
@@ -105,7 +106,7 @@ Result<ParsedTensorInfo> read_tensor_info(ByteReader& in, const Limits& limits, 
   auto parsed = read_fields(in, limits, info);
   if (parsed) return parsed;
   const std::string context = info.name.empty() ? fmt::format("tensor {}", index)
-                                                : fmt::format("tensor {} ('{}')", index, printable(info.name));
+                                                : fmt::format("tensor {} ('{}')", index, escape(info.name));
   return std::move(parsed).error().with_context(context);
 }
 

@@ -5,13 +5,13 @@
 #include <vector>
 
 #include "core/checked_math.h"
-#include "gguf/byte_reader.h"
+#include "gguf/value_format.h"
 
 namespace rocmforge::gguf {
 namespace {
 
 std::string describe(std::span<const TensorInfo> tensors, size_t i) {
-  return fmt::format("tensor {} ('{}')", i, printable(tensors[i].name));
+  return fmt::format("tensor {} ('{}')", i, escape(tensors[i].name));
 }
 
 Status place_one(TensorInfo& tensor, uint64_t offset_at, const DataSection& data) {

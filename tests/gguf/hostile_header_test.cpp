@@ -215,7 +215,7 @@ TEST(GgufHostileHeader, ControlBytesInAKeyStayOnOneLine) {
   GgufImage image;
   image.header(0, 2).kv_u32("a\nb", 1).kv_u32("a\nb", 1);
   const Error error = parse_failure(image.bytes());
-  EXPECT_THAT(error.message(), HasSubstr("('a\\x0ab'): duplicate key"));
+  EXPECT_THAT(error.message(), HasSubstr("('a\\nb'): duplicate key"));
 }
 
 }  // namespace
