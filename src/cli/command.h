@@ -17,6 +17,7 @@ struct Subcommand {
 };
 
 Subcommand add_tokenize_command(CLI::App& root);
+Subcommand add_inspect_command(CLI::App& root);
 
 // Prints "rocmforge: <message>" on stderr and gives the process exit code (1).
 int report_error(const Error& error);

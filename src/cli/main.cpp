@@ -22,6 +22,7 @@ int run_main(int argc, char** argv) {
 
   const std::vector<Subcommand> commands = {
       add_tokenize_command(app),
+      add_inspect_command(app),
   };
 
   try {
