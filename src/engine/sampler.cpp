@@ -1,5 +1,6 @@
 #include "engine/sampler.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <limits>
