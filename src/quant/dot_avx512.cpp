@@ -1,0 +1,204 @@
+// AVX-512 dot tiles: F/BW/VL + VNNI, built with those flags (see isa_kernels.h
+// for what this file may include).
+//
+// Block types use 256-bit vectors, one 32-element block per vector (the
+// driver is quant_tile.h): 512-bit integer and convert uops issue on two ports
+// of current Intel cores against three for 256-bit ones, and a per-block scale
+// would cost a shuffle per 512-bit step. AVX-512 brings vpdpbusd (u8 x s8 ->
+// s32), masked byte ops, 32 registers (a 4x4 tile keeps its 16 accumulators)
+// and vpermt2w, which pulls the scales of 8 blocks out of memory at once.
+// Float types stream 512-bit vectors.
+#include <immintrin.h>
+
+#include "quant/avx512_common.h"
+#include "quant/blocks.h"
+#include "quant/float_tile.h"
+#include "quant/isa_kernels.h"
+#include "quant/quant_tile.h"
+#include "quant/tile_dispatch.h"
+
+namespace rocmforge::quant::detail {
+namespace {
+
+struct WordIndex {
+  alignas(64) int16_t v[32];
+};
+
+// vpermt2w indices moving the 16-bit field at `off` of blocks [first, first +
+// count) (block i at byte i * stride - base of a 128-byte window) to lane i.
+constexpr WordIndex word_index(int stride, int off, int base, int first, int count) {
+  WordIndex idx{};
+  for (int i = first; i < first + count; ++i) idx.v[i] = static_cast<int16_t>((i * stride + off - base) / 2);
+  return idx;
+}
+
+struct Avx512 {
+  static constexpr int kMaxAcc = 16;
+
+  // The fp16 field at byte kOff of each of 8 blocks of kStride bytes, as
+  // floats. Reads only inside the 8 blocks.
+  template <int kStride, int kOff>
+  [[gnu::always_inline]] static __m256 halves8(const uint8_t* p) {
+    static_assert(kStride % 2 == 0 && kOff % 2 == 0 && kStride >= 16 && kOff + 3 * kStride + 2 <= 128);
+    const __m512i t0 = _mm512_loadu_si512(p);
+    const __m512i t1 = _mm512_loadu_si512(p + 64);
+    __m512i words;
+    if constexpr (kOff + 7 * kStride + 2 <= 128) {
+      static constexpr WordIndex kIdx = word_index(kStride, kOff, 0, 0, 8);
+      words = _mm512_permutex2var_epi16(t0, _mm512_load_si512(kIdx.v), t1);
+    } else {
+      // Blocks 4..7 come from a second window that ends inside the 8 blocks.
+      constexpr int kBase = 4 * kStride < 8 * kStride - 128 ? 4 * kStride : 8 * kStride - 128;
+      static_assert(4 * kStride + kOff >= kBase && 7 * kStride + kOff + 2 - kBase <= 128);
+      static constexpr WordIndex kLo = word_index(kStride, kOff, 0, 0, 4);
+      static constexpr WordIndex kHi = word_index(kStride, kOff, kBase, 4, 4);
+      const __m512i lo = _mm512_permutex2var_epi16(t0, _mm512_load_si512(kLo.v), t1);
+      const __m512i hi = _mm512_permutex2var_epi16(_mm512_loadu_si512(p + kBase), _mm512_load_si512(kHi.v),
+                                                   _mm512_loadu_si512(p + kBase + 64));
+      words = _mm512_mask_mov_epi16(lo, 0xF0, hi);
+    }
+    // The low 128 bits, by a shuffle: GCC 12's cast intrinsic trips -Wmaybe-uninitialized.
+    const auto low = __builtin_shufflevector(reinterpret_cast<__v8di>(words), reinterpret_cast<__v8di>(words), 0, 1);
+    return _mm256_cvtph_ps(reinterpret_cast<__m128i>(low));
+  }
+
+  static float half_at(const uint8_t* p) {
+    uint16_t h;
+    __builtin_memcpy(&h, p, sizeof(h));
+    return _cvtsh_ss(h);
+  }
+};
+
+// ---- weight formats -------------------------------------------------------
+//
+// quants() gives the 32 quants as unsigned bytes in the activations' element
+// order. Biased formats store quant + bias: each column starts its sums at
+// -bias * sum(a) and vpdpbusd adds quant * a. The nibble trick takes 4-bit
+// quants as (byte & 0x0F) for elements 0..15 and (byte & 0xF0) = 16 x quant
+// for elements 16..31, saving a shift: lanes 4..7 of the sums are then 16x
+// (the bias there is 16 x 8), which the driver divides out at the end.
+
+struct Vnni {
+  static __m256i dot(__m256i column, __m256i wq, __m256i aq) { return _mm256_dpbusd_epi32(column, wq, aq); }
+};
+
+__m256i start_sums(__m256i bias, __m256i aq) {
+  const __m256i zero = _mm256_setzero_si256();
+  return _mm256_sub_epi32(zero, _mm256_dpbusd_epi32(zero, bias, aq));
+}
+
+__m256i nibbles16(const uint8_t* qs) {
+  const __m256i v = _mm256_broadcastsi128_si256(load128(qs));
+  return _mm256_and_si256(v, _mm256_set_m128i(_mm_set1_epi8(static_cast<char>(0xF0)), _mm_set1_epi8(0x0F)));
+}
+
+// Nibbles plus bit j of qh as bit 4 of element j (byte j of the vector).
+__m256i quants5(const uint8_t* qs, const uint8_t* qh) {
+  __m256i v = _mm256_broadcastsi128_si256(load128(qs));
+  v = _mm256_and_si256(_mm256_mask_srli_epi16(v, 0xFF00, v, 4), _mm256_set1_epi8(0x0F));
+  uint32_t bits;
+  __builtin_memcpy(&bits, qh, sizeof(bits));
+  return _mm256_mask_add_epi8(v, bits, v, _mm256_set1_epi8(16));
+}
+
+__m256i unbiased(__m256i) { return _mm256_setzero_si256(); }
+
+struct Q4_0W : Vnni {
+  static constexpr int kBytes = sizeof(BlockQ4_0), kScale = 0, kMin = -1;
+  static constexpr bool kNibbleTrick = true;
+  static __m256i quants(const uint8_t* b) { return nibbles16(b + 2); }
+  static __m256i column(__m256i aq) {
+    return start_sums(_mm256_set_m128i(_mm_set1_epi8(static_cast<char>(128)), _mm_set1_epi8(8)), aq);
+  }
+};
+
+struct Q4_1W : Vnni {
+  static constexpr int kBytes = sizeof(BlockQ4_1), kScale = 0, kMin = 2;
+  static constexpr bool kNibbleTrick = true;
+  static __m256i quants(const uint8_t* b) { return nibbles16(b + 4); }
+  static __m256i column(__m256i aq) { return unbiased(aq); }
+};
+
+struct Q5_0W : Vnni {
+  static constexpr int kBytes = sizeof(BlockQ5_0), kScale = 0, kMin = -1;
+  static constexpr bool kNibbleTrick = false;
+  static __m256i quants(const uint8_t* b) { return quants5(b + 6, b + 2); }
+  static __m256i column(__m256i aq) { return start_sums(_mm256_set1_epi8(16), aq); }
+};
+
+struct Q5_1W : Vnni {
+  static constexpr int kBytes = sizeof(BlockQ5_1), kScale = 0, kMin = 2;
+  static constexpr bool kNibbleTrick = false;
+  static __m256i quants(const uint8_t* b) { return quants5(b + 8, b + 4); }
+  static __m256i column(__m256i aq) { return unbiased(aq); }
+};
+
+struct Q8_0W : Vnni {  // signed quants, biased to unsigned by flipping the sign bit
+  static constexpr int kBytes = sizeof(BlockQ8_0), kScale = 0, kMin = -1;
+  static constexpr bool kNibbleTrick = false;
+  static __m256i quants(const uint8_t* b) {
+    return _mm256_xor_si256(load256(b + 2), _mm256_set1_epi8(static_cast<char>(0x80)));
+  }
+  static __m256i column(__m256i aq) { return start_sums(_mm256_set1_epi8(static_cast<char>(128)), aq); }
+};
+
+// ---- float element policies (512-bit) ----------------------------------------
+
+struct F32x16 {
+  using Vec = __m512;
+  using Acc = __m512;
+  static constexpr int kWidth = 16, kMaxAcc = 16;
+  static Acc zero() { return _mm512_setzero_ps(); }
+  static Vec load(const uint8_t* row, int64_t i) { return _mm512_loadu_ps(reinterpret_cast<const float*>(row) + i); }
+  static Vec load_partial(const uint8_t* row, int64_t i, int64_t count) {
+    return _mm512_maskz_loadu_ps(first16(count), reinterpret_cast<const float*>(row) + i);
+  }
+  static Acc fma(Acc acc, Vec w, Vec a) { return _mm512_fmadd_ps(w, a, acc); }
+  static Acc add(Acc x, Acc y) { return _mm512_add_ps(x, y); }
+  static float sum(Acc acc) { return hsum16(acc); }
+};
+
+struct F16x16 : F32x16 {
+  // The zero-masked vcvtph2ps: GCC 12's plain intrinsic trips -Wmaybe-uninitialized.
+  static Vec widen(__m256i h) { return _mm512_maskz_cvtph_ps(0xFFFF, h); }
+  static Vec load(const uint8_t* row, int64_t i) { return widen(load256(row + 2 * i)); }
+  static Vec load_partial(const uint8_t* row, int64_t i, int64_t count) {
+    return widen(_mm256_maskz_loadu_epi16(first16(count), row + 2 * i));
+  }
+};
+
+struct BF16x16 : F32x16 {
+  // In GCC vector arithmetic: GCC 12's intrinsics for this trip -Wmaybe-uninitialized.
+  static Vec widen(__m256i h) {
+    return reinterpret_cast<__m512>(__builtin_convertvector(reinterpret_cast<__v16hu>(h), __v16su) << 16);
+  }
+  static Vec load(const uint8_t* row, int64_t i) { return widen(load256(row + 2 * i)); }
+  static Vec load_partial(const uint8_t* row, int64_t i, int64_t count) {
+    return widen(_mm256_maskz_loadu_epi16(first16(count), row + 2 * i));
+  }
+};
+
+struct Kernels {
+  template <int R, int C>
+  using F32 = FloatTile<F32x16, R, C>;
+  template <int R, int C>
+  using F16 = FloatTile<F16x16, R, C>;
+  template <int R, int C>
+  using BF16 = FloatTile<BF16x16, R, C>;
+  template <int R, int C>
+  using Q4_0 = QuantTile<Avx512, Q4_0W, Q8_0A, R, C>;
+  template <int R, int C>
+  using Q4_1 = QuantTile<Avx512, Q4_1W, Q8_1A, R, C>;
+  template <int R, int C>
+  using Q5_0 = QuantTile<Avx512, Q5_0W, Q8_0A, R, C>;
+  template <int R, int C>
+  using Q5_1 = QuantTile<Avx512, Q5_1W, Q8_1A, R, C>;
+  template <int R, int C>
+  using Q8_0 = QuantTile<Avx512, Q8_0W, Q8_0A, R, C>;
+};
+
+}  // namespace
+
+DotTileFn avx512_dot_tile(gguf::GgmlType weight_type) { return tile_for_type<Kernels>(weight_type); }
+
+}  // namespace rocmforge::quant::detail

@@ -1,0 +1,32 @@
+// Entry points of the files built with per-file ISA flags (-mavx2 ...,
+// -mavx512f ...). Only dispatch code calls them, after isa_available().
+//
+// Those files share nothing with inline or template functions of the rest of
+// the program (an out-of-line copy built with their flags could be the one the
+// linker keeps): they include only this header, blocks.h, dot.h, C headers,
+// <immintrin.h> and the driver headers whose templates sit in an anonymous
+// namespace (tile_dispatch.h, quant_tile.h, float_tile.h, avx512_common.h),
+// and keep their own code in an anonymous namespace.
+#pragma once
+
+#include <cstdint>
+
+#include "gguf/ggml_type.h"
+#include "quant/dot.h"
+
+namespace rocmforge::quant::detail {
+
+// Dot tiles; nullptr for a type the level has no kernel for.
+DotTileFn scalar_dot_tile(gguf::GgmlType weight_type);
+DotTileFn avx2_dot_tile(gguf::GgmlType weight_type);
+DotTileFn avx512_dot_tile(gguf::GgmlType weight_type);
+DotTileFn avx512_bf16_dot_tile();  // BF16 x BF16 with vdpbf16ps: only where the CPU has AVX512_BF16
+
+// Activation formats (see activations.h); AVX2 + F16C.
+void quantize_q8_0_avx2(const float* x, void* out, int64_t n);
+void quantize_q8_1_avx2(const float* x, void* out, int64_t n);
+void convert_f32_to_f16_avx2(const float* src, uint16_t* dst, int64_t n);
+void convert_f16_to_f32_avx2(const uint16_t* src, float* dst, int64_t n);
+void convert_f32_to_bf16_avx2(const float* src, uint16_t* dst, int64_t n);
+
+}  // namespace rocmforge::quant::detail
