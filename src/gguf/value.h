@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -51,6 +52,12 @@ struct Value {
 
   ValueType type() const { return static_cast<ValueType>(data.index()); }
 };
+
+// The variant's alternatives are in file-id order, so type() is index().
+static_assert(std::is_same_v<std::variant_alternative_t<static_cast<size_t>(ValueType::kArray), Value::Storage>,
+                             std::shared_ptr<const Array>>);
+static_assert(std::is_same_v<std::variant_alternative_t<static_cast<size_t>(ValueType::kFloat64), Value::Storage>,
+                             double>);
 
 struct Array {
   ValueType element_type = ValueType::kUint8;
