@@ -28,5 +28,8 @@ test: deps build
 test-unit: build
 	scripts/run-tests.sh $(BUILD_DIR) -j $(JOBS) -L unit
 
+fuzz:
+	tests/fuzz/run_bounded.sh $(CURDIR) $(CURDIR)/build-fuzz 600
+
 clean:
 	rm -rf $(BUILD_DIR) build-cuda build-hip build-fuzz

@@ -8,7 +8,6 @@
 #include <cassert>
 
 #include <fmt/format.h>
-#include <source_location>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -32,15 +31,27 @@ enum class ErrorCode {
 
 std::string_view error_code_name(ErrorCode code);
 
+// Where an error was raised. Our own rather than std::source_location, which
+// some supported compilers (clang 14 with libstdc++ 12) lack; the builtins
+// below exist in GCC, clang, nvcc and hipcc alike.
+struct SourceLocation {
+  const char* file = "";
+  unsigned line = 0;
+
+  static constexpr SourceLocation current(const char* file = __builtin_FILE(), unsigned line = __builtin_LINE()) {
+    return {file, line};
+  }
+};
+
 class Error {
  public:
   Error(ErrorCode code, std::string message,
-        std::source_location where = std::source_location::current())
+        SourceLocation where = SourceLocation::current())
       : code_(code), message_(std::move(message)), where_(where) {}
 
   ErrorCode code() const { return code_; }
   const std::string& message() const { return message_; }
-  const std::source_location& where() const { return where_; }
+  const SourceLocation& where() const { return where_; }
 
   // Prepends context ("loading model.gguf: ") while keeping code and origin.
   Error with_context(std::string_view context) && {
@@ -54,7 +65,7 @@ class Error {
  private:
   ErrorCode code_;
   std::string message_;
-  std::source_location where_;
+  SourceLocation where_;
 };
 
 template <class T>

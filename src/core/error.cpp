@@ -21,8 +21,8 @@ std::string_view error_code_name(ErrorCode code) {
 }
 
 std::string Error::to_string() const {
-  const std::string file = std::filesystem::path(where_.file_name()).filename().string();
-  return fmt::format("{}: {} ({}:{})", error_code_name(code_), message_, file, where_.line());
+  const std::string file = std::filesystem::path(where_.file).filename().string();
+  return fmt::format("{}: {} ({}:{})", error_code_name(code_), message_, file, where_.line);
 }
 
 }  // namespace rocmforge

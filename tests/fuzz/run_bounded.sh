@@ -16,7 +16,7 @@ flock 9  # two test runs sharing the tree take turns
 cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_COMPILER="${cxx/clang++/clang}" -DCMAKE_CXX_COMPILER="$cxx" \
   -DROCMFORGE_FUZZ=ON -DROCMFORGE_SANITIZE=ON -DROCMFORGE_TESTS=OFF -DROCMFORGE_BENCH=OFF \
-  "-DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link -fno-sanitize-recover=all -include $src/tests/fuzz/source_location_compat.h" \
+  "-DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link -fno-sanitize-recover=all" \
   >"$build/configure.log" || { cat "$build/configure.log"; exit 1; }
 cmake --build "$build" --target gguf_fuzz -j 2
 
