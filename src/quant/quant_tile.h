@@ -74,8 +74,12 @@ struct QuantTile {
     int64_t b = 0;
     for (; b + kGroup <= nb; b += kGroup) {
       group_scales(w + b * W::kBytes, ws, a + b * A::kBytes, as, scale, acc[0]);
-      for (int k = 0; k < kGroup; ++k) {
-        block(w + (b + k) * W::kBytes, ws, a + (b + k) * A::kBytes, as, scale, k, acc[k % kChains]);
+      for (int k = 0; k < kGroup; k += kChains) {
+        // Unrolled, so each accumulator has a constant index and stays in a register.
+#pragma GCC unroll 4
+        for (int u = 0; u < kChains; ++u) {
+          block(w + (b + k + u) * W::kBytes, ws, a + (b + k + u) * A::kBytes, as, scale, k + u, acc[u]);
+        }
       }
     }
     for (; b < nb; ++b) {
