@@ -1,0 +1,93 @@
+// The backend interface: memory and the fixed set of ops the forward pass needs.
+//
+// A backend is an object (one per device), never a global. Ops are queued in
+// order on the backend's stream and may run asynchronously; the host waits only
+// in download() and synchronize(). Ops do not return errors one by one: a GPU
+// backend records the first failure and reports it from synchronize(), so no
+// failure is lost. Shapes are checked by the caller (the model binds weights
+// against its validated config); ops assert them.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+
+#include "backend/batch.h"
+#include "backend/tensor.h"
+#include "gguf/gguf_file.h"
+#include "rocmforge/error.h"
+
+namespace rocmforge::backend {
+
+// Device memory owned RAII-style by the backend that allocated it.
+class Buffer {
+ public:
+  virtual ~Buffer() = default;
+  virtual void* data() const = 0;
+  virtual size_t size() const = 0;
+};
+
+struct RopeParams {
+  int64_t n_heads = 0;
+  int64_t head_dim = 0;
+  int64_t n_rot = 0;
+  bool neox = false;  // rotate halves instead of adjacent pairs
+  float freq_base = 10000.0f;
+  float freq_scale = 1.0f;
+  int64_t n_ctx_orig = 0;
+  float ext_factor = 0.0f;
+  float attn_factor = 1.0f;
+  float beta_fast = 32.0f;
+  float beta_slow = 1.0f;
+  const float* freq_factors = nullptr;  // [n_rot / 2] in backend memory, or null
+};
+
+struct AttentionParams {
+  int64_t n_head = 0;
+  int64_t n_head_kv = 0;
+  int64_t head_dim = 0;
+  int64_t head_dim_v = 0;
+  float scale = 1.0f;  // applied to q.k
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  virtual std::string name() const = 0;
+
+  // Memory.
+  virtual Result<std::unique_ptr<Buffer>> allocate(size_t bytes) = 0;
+  // Makes a GGUF tensor usable by ops: a view of the mapping on the CPU, an
+  // upload (kept quantised) on a GPU. The view stays valid while the backend
+  // and the file's mapping live.
+  virtual Result<Tensor> load_weight(const gguf::TensorInfo& info) = 0;
+  virtual void upload(void* dst, const void* src, size_t bytes) = 0;
+  virtual Status download(void* dst, const void* src, size_t bytes) = 0;  // waits for queued ops
+  virtual Status synchronize() = 0;
+
+  // Ops. Activations are F32 [n_tokens, width] unless stated.
+  // out[i] = table[ids[i]] dequantised to F32.
+  virtual void embed(const Tensor& table, const int32_t* ids, int64_t n, const Tensor& out) = 0;
+  // out = x / sqrt(mean(x^2) + eps) * weight, row by row (weight: F32 [1, cols]).
+  virtual void rms_norm(const Tensor& x, const Tensor& weight, float eps, const Tensor& out) = 0;
+  // out[t, o] = sum_i x[t, i] * w[o, i] for a weight of any supported type.
+  virtual void matmul(const Tensor& w, const Tensor& x, const Tensor& out) = 0;
+  // out = a + b elementwise (out may alias a or b).
+  virtual void add(const Tensor& a, const Tensor& b, const Tensor& out) = 0;
+  // out = silu(gate) * up.
+  virtual void swiglu(const Tensor& gate, const Tensor& up, const Tensor& out) = 0;
+  // Rotates the first n_rot dims of every head of x in place: x is [n_tokens, n_heads * head_dim].
+  virtual void rope(const Tensor& x, const int32_t* positions, const RopeParams& params) = 0;
+  // Writes each new token's K and V rows into its slot of the paged cache.
+  virtual void store_kv(const KvLayerView& kv, const KvLayout& layout, const Tensor& k, const Tensor& v,
+                        const BatchView& batch) = 0;
+  // Causal attention of each new token's query heads over its sequence's cached
+  // positions 0..position (grouped-query: query head h reads KV head h / (n_head / n_head_kv)).
+  virtual void attention(const Tensor& q, const KvLayerView& kv, const KvLayout& layout, const BatchView& batch,
+                         const AttentionParams& params, const Tensor& out) = 0;
+  // out[i] = x[rows[i]].
+  virtual void gather_rows(const Tensor& x, const int32_t* rows, int64_t n, const Tensor& out) = 0;
+};
+
+}  // namespace rocmforge::backend

@@ -1,0 +1,45 @@
+// The CPU backend: ops run synchronously on a worker pool, weights are used
+// straight from the GGUF mapping, activations are quantised per row to each
+// weight type's dot-product format (as ggml's CPU backend does, so results
+// match llama.cpp's).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "backend/backend.h"
+#include "core/thread_pool.h"
+
+namespace rocmforge::backend {
+
+class CpuBackend final : public Backend {
+ public:
+  explicit CpuBackend(int n_threads);
+
+  std::string name() const override;
+  int n_threads() const { return pool_.size(); }
+
+  Result<std::unique_ptr<Buffer>> allocate(size_t bytes) override;
+  Result<Tensor> load_weight(const gguf::TensorInfo& info) override;
+  void upload(void* dst, const void* src, size_t bytes) override;
+  Status download(void* dst, const void* src, size_t bytes) override;
+  Status synchronize() override { return ok(); }
+
+  void embed(const Tensor& table, const int32_t* ids, int64_t n, const Tensor& out) override;
+  void rms_norm(const Tensor& x, const Tensor& weight, float eps, const Tensor& out) override;
+  void matmul(const Tensor& w, const Tensor& x, const Tensor& out) override;
+  void add(const Tensor& a, const Tensor& b, const Tensor& out) override;
+  void swiglu(const Tensor& gate, const Tensor& up, const Tensor& out) override;
+  void rope(const Tensor& x, const int32_t* positions, const RopeParams& params) override;
+  void store_kv(const KvLayerView& kv, const KvLayout& layout, const Tensor& k, const Tensor& v,
+                const BatchView& batch) override;
+  void attention(const Tensor& q, const KvLayerView& kv, const KvLayout& layout, const BatchView& batch,
+                 const AttentionParams& params, const Tensor& out) override;
+  void gather_rows(const Tensor& x, const int32_t* rows, int64_t n, const Tensor& out) override;
+
+ private:
+  core::ThreadPool pool_;
+  std::vector<std::byte> act_scratch_;  // activations converted for the dot kernels
+};
+
+}  // namespace rocmforge::backend

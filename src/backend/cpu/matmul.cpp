@@ -1,0 +1,80 @@
+// out[t, o] = x[t, :] . w[o, :] for weights of any supported type.
+//
+// Activations are first converted to the weight type's dot format (Q8_0 for
+// Q4_0, F16 for F16, ...), as ggml does. Each thread then owns a contiguous
+// range of weight rows and walks it in 4x4 tiles (4 weight rows x 4 tokens),
+// so every weight byte loaded serves four tokens and every activation block
+// four rows. Tokens are taken in blocks whose converted activations fit in L2.
+#include <algorithm>
+#include <cassert>
+
+#include "backend/cpu/ops.h"
+#include "quant/quant.h"
+
+namespace rocmforge::backend::cpu {
+namespace {
+
+constexpr int64_t kTile = 4;
+constexpr size_t kTokenBlockBytes = 512 * 1024;  // converted activations per token block
+
+void convert_activations(core::ThreadPool& pool, gguf::GgmlType act_type, const Tensor& x, std::byte* dst,
+                         size_t dst_stride) {
+  pool.parallel_for(x.rows, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      quant::quantize_activations(act_type, x.row<const float>(t), dst + static_cast<size_t>(t) * dst_stride, x.cols);
+    }
+  });
+}
+
+}  // namespace
+
+void matmul(core::ThreadPool& pool, std::vector<std::byte>& scratch, const Tensor& w, const Tensor& x,
+            const Tensor& out) {
+  assert(x.cols == w.cols && out.rows == x.rows && out.cols == w.rows && x.type == gguf::GgmlType::kF32);
+  const int64_t n_tok = x.rows;
+  const int64_t n_out = w.rows;
+  const int64_t k = w.cols;
+  const gguf::GgmlType act_type = quant::vec_dot_type(w.type);
+
+  const std::byte* act = static_cast<const std::byte*>(x.data);
+  size_t act_stride = x.row_stride;
+  if (act_type != gguf::GgmlType::kF32) {
+    act_stride = gguf::ggml_row_size(act_type, k);
+    const size_t need = act_stride * static_cast<size_t>(n_tok);
+    if (scratch.size() < need) scratch.resize(need);
+    convert_activations(pool, act_type, x, scratch.data(), act_stride);
+    act = scratch.data();
+  }
+
+  const quant::DotTileFn dot = quant::dot_tile(w.type);
+  const int64_t token_block = std::max<int64_t>(
+      kTile, static_cast<int64_t>(kTokenBlockBytes / std::max<size_t>(1, act_stride)) / kTile * kTile);
+  const int n_threads = pool.size();
+  // Row ranges are whole tiles so no tile straddles two threads.
+  const int64_t n_row_tiles = (n_out + kTile - 1) / kTile;
+
+  pool.run([&](int thread) {
+    const int64_t tile_begin = n_row_tiles * thread / n_threads;
+    const int64_t tile_end = n_row_tiles * (thread + 1) / n_threads;
+    const int64_t r_begin = tile_begin * kTile;
+    const int64_t r_end = std::min(n_out, tile_end * kTile);
+    float tile[kTile * kTile];
+    for (int64_t t0 = 0; t0 < n_tok; t0 += token_block) {
+      const int64_t t_end = std::min(n_tok, t0 + token_block);
+      for (int64_t r = r_begin; r < r_end; r += kTile) {
+        const int n_rows = static_cast<int>(std::min(kTile, r_end - r));
+        for (int64_t t = t0; t < t_end; t += kTile) {
+          const int n_cols = static_cast<int>(std::min(kTile, t_end - t));
+          dot(k, w.row<const std::byte>(r), w.row_stride, n_rows, act + static_cast<size_t>(t) * act_stride,
+              act_stride, n_cols, tile, kTile);
+          for (int c = 0; c < n_cols; ++c) {
+            float* dst = out.row<float>(t + c) + r;
+            for (int rr = 0; rr < n_rows; ++rr) dst[rr] = tile[rr * kTile + c];
+          }
+        }
+      }
+    }
+  });
+}
+
+}  // namespace rocmforge::backend::cpu

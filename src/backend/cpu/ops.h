@@ -1,0 +1,30 @@
+// The CPU implementations of the backend ops, one family per file, each a
+// plain function over raw views so it can be tested on its own.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "backend/backend.h"
+#include "core/thread_pool.h"
+
+namespace rocmforge::backend::cpu {
+
+void embed(core::ThreadPool& pool, const Tensor& table, const int32_t* ids, int64_t n, const Tensor& out);
+void rms_norm(core::ThreadPool& pool, const Tensor& x, const Tensor& weight, float eps, const Tensor& out);
+void add(core::ThreadPool& pool, const Tensor& a, const Tensor& b, const Tensor& out);
+void swiglu(core::ThreadPool& pool, const Tensor& gate, const Tensor& up, const Tensor& out);
+void gather_rows(const Tensor& x, const int32_t* rows, int64_t n, const Tensor& out);
+
+// `scratch` holds the activations converted to the weight's dot format; it grows as needed.
+void matmul(core::ThreadPool& pool, std::vector<std::byte>& scratch, const Tensor& w, const Tensor& x,
+            const Tensor& out);
+
+void rope(core::ThreadPool& pool, const Tensor& x, const int32_t* positions, const RopeParams& params);
+
+void store_kv(core::ThreadPool& pool, const KvLayerView& kv, const KvLayout& layout, const Tensor& k,
+              const Tensor& v, const BatchView& batch);
+void attention(core::ThreadPool& pool, const Tensor& q, const KvLayerView& kv, const KvLayout& layout,
+               const BatchView& batch, const AttentionParams& params, const Tensor& out);
+
+}  // namespace rocmforge::backend::cpu

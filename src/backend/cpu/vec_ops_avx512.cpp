@@ -1,0 +1,31 @@
+// Compiled with -mavx512f -mavx2 -mfma -mf16c; used only when the CPU has them.
+#include <immintrin.h>
+
+#include "backend/cpu/vec_ops_simd.h"
+
+namespace rocmforge::backend::cpu {
+namespace {
+
+struct Avx512 {
+  using V = __m512;
+  static constexpr int64_t kLanes = 16;
+  static V set1(float s) { return _mm512_set1_ps(s); }
+  static V load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
+  static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
+  static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static float to_f32(uint16_t h) { return _cvtsh_ss(h); }
+  static uint16_t to_f16(float f) { return _cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT); }
+  static V load_f16(const uint16_t* p) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
+  static void store_f16(uint16_t* p, V v) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+  }
+};
+
+}  // namespace
+
+const VecOps& vec_ops_avx512() { return SimdVecOps<Avx512>::kOps; }
+
+}  // namespace rocmforge::backend::cpu

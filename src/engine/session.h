@@ -1,0 +1,36 @@
+// One sequence generating alone: the KV cache is the whole pool and the block
+// table is the identity. `rocmforge run` and `rocmforge bench` use it; the
+// server's engine schedules many sequences instead.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "model/forward.h"
+
+namespace rocmforge::engine {
+
+class Session {
+ public:
+  // `forward` must have been created with room for one sequence of n_ctx positions.
+  Session(model::ForwardPass& forward, int64_t n_ctx);
+
+  // Appends tokens to the sequence, in chunks of the forward pass's batch
+  // size, and returns the logits after the last one (n_vocab floats, valid
+  // until the next call). kCapacity when the context would overflow.
+  Result<std::span<const float>> append(std::span<const int32_t> tokens);
+
+  int64_t n_past() const { return n_past_; }
+  int64_t n_ctx() const { return n_ctx_; }
+  // Forgets the sequence (its KV entries are simply overwritten later).
+  void reset() { n_past_ = 0; }
+
+ private:
+  model::ForwardPass& forward_;
+  int64_t n_ctx_;
+  int64_t n_past_ = 0;
+  std::vector<int32_t> block_table_;
+  model::Batch batch_;
+};
+
+}  // namespace rocmforge::engine
