@@ -16,6 +16,9 @@ struct Subcommand {
   std::function<Status()> run;
 };
 
+Subcommand add_run_command(CLI::App& root);
+Subcommand add_bench_command(CLI::App& root);
+Subcommand add_synth_command(CLI::App& root);
 Subcommand add_tokenize_command(CLI::App& root);
 Subcommand add_inspect_command(CLI::App& root);
 

@@ -21,6 +21,9 @@ int run_main(int argc, char** argv) {
   app.set_version_flag("--version", "rocmforge 0.1.0");
 
   const std::vector<Subcommand> commands = {
+      add_run_command(app),
+      add_bench_command(app),
+      add_synth_command(app),
       add_tokenize_command(app),
       add_inspect_command(app),
   };

@@ -1,0 +1,19 @@
+// Turns the user's --device choice into a backend object.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "backend/backend.h"
+#include "core/log.h"
+
+namespace rocmforge::cli {
+
+// device: "cpu", "gpu" or "auto" (a GPU when this build has one and one is present).
+Result<std::unique_ptr<backend::Backend>> make_backend(const std::string& device, int n_threads,
+                                                       const core::Logger& log);
+
+// The default thread count: the machine's hardware threads.
+int default_threads();
+
+}  // namespace rocmforge::cli
