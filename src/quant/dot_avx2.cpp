@@ -2,9 +2,9 @@
 // for what this file may include).
 //
 // The plan of dot_avx512.cpp on AVX2: vpmaddubsw + vpmaddwd for the u8 x s8
-// products (16-bit pair sums: the nibble trick would overflow them), scales
-// gathered through general registers, and at most 8 accumulators a tile (16
-// registers), so larger tiles run as two halves of rows.
+// products (16-bit pair sums: the nibble trick would overflow them), and at
+// most 8 accumulators a tile (16 registers), so larger tiles run as two
+// halves of rows.
 #include <immintrin.h>
 
 #include <cstring>
@@ -18,29 +18,7 @@
 namespace rocmforge::quant::detail {
 namespace {
 
-uint64_t half_bits(const uint8_t* p) {
-  uint16_t h;
-  std::memcpy(&h, p, sizeof(h));
-  return h;
-}
-
-struct Avx2 {
-  static constexpr int kMaxAcc = 8;
-
-  // The fp16 field at byte kOff of each of 8 blocks of kStride bytes, as floats.
-  template <int kStride, int kOff>
-  [[gnu::always_inline]] static __m256 halves8(const uint8_t* p) {
-    uint64_t lo = 0;
-    uint64_t hi = 0;
-    for (int i = 0; i < 4; ++i) {
-      lo |= half_bits(p + kOff + i * kStride) << (16 * i);
-      hi |= half_bits(p + kOff + (i + 4) * kStride) << (16 * i);
-    }
-    return _mm256_cvtph_ps(_mm_set_epi64x(static_cast<long long>(hi), static_cast<long long>(lo)));
-  }
-
-  static float half_at(const uint8_t* p) { return _cvtsh_ss(static_cast<unsigned short>(half_bits(p))); }
-};
+constexpr int kMaxAcc = 8;  // 16 registers
 
 // Nibbles in activation order: low nibbles (elements 0..15), then high ones.
 __m256i nibbles(const uint8_t* qs) {
@@ -158,15 +136,15 @@ struct Kernels {
   template <int R, int C>
   using BF16 = FloatTile<BF16x8, R, C>;
   template <int R, int C>
-  using Q4_0 = QuantTile<Avx2, Q4_0W, Q8_0A, R, C>;
+  using Q4_0 = QuantTile<kMaxAcc, Q4_0W, Q8_0A, R, C>;
   template <int R, int C>
-  using Q4_1 = QuantTile<Avx2, Q4_1W, Q8_1A, R, C>;
+  using Q4_1 = QuantTile<kMaxAcc, Q4_1W, Q8_1A, R, C>;
   template <int R, int C>
-  using Q5_0 = QuantTile<Avx2, Q5_0W, Q8_0A, R, C>;
+  using Q5_0 = QuantTile<kMaxAcc, Q5_0W, Q8_0A, R, C>;
   template <int R, int C>
-  using Q5_1 = QuantTile<Avx2, Q5_1W, Q8_1A, R, C>;
+  using Q5_1 = QuantTile<kMaxAcc, Q5_1W, Q8_1A, R, C>;
   template <int R, int C>
-  using Q8_0 = QuantTile<Avx2, Q8_0W, Q8_0A, R, C>;
+  using Q8_0 = QuantTile<kMaxAcc, Q8_0W, Q8_0A, R, C>;
 };
 
 }  // namespace

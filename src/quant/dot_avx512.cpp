@@ -5,9 +5,8 @@
 // driver is quant_tile.h): 512-bit integer and convert uops issue on two ports
 // of current Intel cores against three for 256-bit ones, and a per-block scale
 // would cost a shuffle per 512-bit step. AVX-512 brings vpdpbusd (u8 x s8 ->
-// s32), masked byte ops, 32 registers (a 4x4 tile keeps its 16 accumulators)
-// and vpermt2w, which pulls the scales of 8 blocks out of memory at once.
-// Float types stream 512-bit vectors.
+// s32), masked byte ops and 32 registers (a 4x4 tile keeps its 16
+// accumulators). Float types stream 512-bit vectors.
 #include <immintrin.h>
 
 #include "quant/avx512_common.h"
@@ -20,54 +19,7 @@
 namespace rocmforge::quant::detail {
 namespace {
 
-struct WordIndex {
-  alignas(64) int16_t v[32];
-};
-
-// vpermt2w indices moving the 16-bit field at `off` of blocks [first, first +
-// count) (block i at byte i * stride - base of a 128-byte window) to lane i.
-constexpr WordIndex word_index(int stride, int off, int base, int first, int count) {
-  WordIndex idx{};
-  for (int i = first; i < first + count; ++i) idx.v[i] = static_cast<int16_t>((i * stride + off - base) / 2);
-  return idx;
-}
-
-struct Avx512 {
-  static constexpr int kMaxAcc = 16;
-
-  // The fp16 field at byte kOff of each of 8 blocks of kStride bytes, as
-  // floats. Reads only inside the 8 blocks.
-  template <int kStride, int kOff>
-  [[gnu::always_inline]] static __m256 halves8(const uint8_t* p) {
-    static_assert(kStride % 2 == 0 && kOff % 2 == 0 && kStride >= 16 && kOff + 3 * kStride + 2 <= 128);
-    const __m512i t0 = _mm512_loadu_si512(p);
-    const __m512i t1 = _mm512_loadu_si512(p + 64);
-    __m512i words;
-    if constexpr (kOff + 7 * kStride + 2 <= 128) {
-      static constexpr WordIndex kIdx = word_index(kStride, kOff, 0, 0, 8);
-      words = _mm512_permutex2var_epi16(t0, _mm512_load_si512(kIdx.v), t1);
-    } else {
-      // Blocks 4..7 come from a second window that ends inside the 8 blocks.
-      constexpr int kBase = 4 * kStride < 8 * kStride - 128 ? 4 * kStride : 8 * kStride - 128;
-      static_assert(4 * kStride + kOff >= kBase && 7 * kStride + kOff + 2 - kBase <= 128);
-      static constexpr WordIndex kLo = word_index(kStride, kOff, 0, 0, 4);
-      static constexpr WordIndex kHi = word_index(kStride, kOff, kBase, 4, 4);
-      const __m512i lo = _mm512_permutex2var_epi16(t0, _mm512_load_si512(kLo.v), t1);
-      const __m512i hi = _mm512_permutex2var_epi16(_mm512_loadu_si512(p + kBase), _mm512_load_si512(kHi.v),
-                                                   _mm512_loadu_si512(p + kBase + 64));
-      words = _mm512_mask_mov_epi16(lo, 0xF0, hi);
-    }
-    // The low 128 bits, by a shuffle: GCC 12's cast intrinsic trips -Wmaybe-uninitialized.
-    const auto low = __builtin_shufflevector(reinterpret_cast<__v8di>(words), reinterpret_cast<__v8di>(words), 0, 1);
-    return _mm256_cvtph_ps(reinterpret_cast<__m128i>(low));
-  }
-
-  static float half_at(const uint8_t* p) {
-    uint16_t h;
-    __builtin_memcpy(&h, p, sizeof(h));
-    return _cvtsh_ss(h);
-  }
-};
+constexpr int kMaxAcc = 16;  // 32 registers: a 4x4 tile keeps all its sums
 
 // ---- weight formats -------------------------------------------------------
 //
@@ -186,15 +138,15 @@ struct Kernels {
   template <int R, int C>
   using BF16 = FloatTile<BF16x16, R, C>;
   template <int R, int C>
-  using Q4_0 = QuantTile<Avx512, Q4_0W, Q8_0A, R, C>;
+  using Q4_0 = QuantTile<kMaxAcc, Q4_0W, Q8_0A, R, C>;
   template <int R, int C>
-  using Q4_1 = QuantTile<Avx512, Q4_1W, Q8_1A, R, C>;
+  using Q4_1 = QuantTile<kMaxAcc, Q4_1W, Q8_1A, R, C>;
   template <int R, int C>
-  using Q5_0 = QuantTile<Avx512, Q5_0W, Q8_0A, R, C>;
+  using Q5_0 = QuantTile<kMaxAcc, Q5_0W, Q8_0A, R, C>;
   template <int R, int C>
-  using Q5_1 = QuantTile<Avx512, Q5_1W, Q8_1A, R, C>;
+  using Q5_1 = QuantTile<kMaxAcc, Q5_1W, Q8_1A, R, C>;
   template <int R, int C>
-  using Q8_0 = QuantTile<Avx512, Q8_0W, Q8_0A, R, C>;
+  using Q8_0 = QuantTile<kMaxAcc, Q8_0W, Q8_0A, R, C>;
 };
 
 }  // namespace
