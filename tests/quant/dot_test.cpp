@@ -190,12 +190,13 @@ TEST_P(IsaDotTest, MatchesTheScalarKernelForEveryShape) {
   }
 }
 
+class ExtremeQuantsTest : public ::testing::TestWithParam<std::tuple<GgmlType, Isa>> {};
+
 // Largest quants times largest activations: nothing saturates (vpmaddubsw's
 // 16-bit pairs, the bias of unsigned weights), sums stay exact.
-TEST_P(IsaDotTest, ExtremeQuantsAreExact) {
+TEST_P(ExtremeQuantsTest, AreExact) {
   const auto [type, isa] = GetParam();
   if (!isa_available(isa)) GTEST_SKIP() << "this CPU lacks " << isa_name(isa);
-  if (gguf::ggml_type_info(type).block_size == 1) GTEST_SKIP() << "block types only";
   const int64_t n = 32 * 9;
   for (uint8_t wq : {0x00, 0xFF, 0x80, 0x7F}) {
     for (float av : {127.0f, -127.0f}) {
@@ -223,6 +224,19 @@ TEST_P(IsaDotTest, ExtremeQuantsAreExact) {
 
 INSTANTIATE_TEST_SUITE_P(AllTypes, IsaDotTest,
                          ::testing::Combine(::testing::ValuesIn(supported_types().begin(), supported_types().end()),
+                                            ::testing::Values(Isa::kAvx2, Isa::kAvx512)),
+                         type_isa_name);
+
+std::vector<GgmlType> block_types() {
+  std::vector<GgmlType> types;
+  for (GgmlType type : supported_types()) {
+    if (gguf::ggml_type_info(type).block_size > 1) types.push_back(type);
+  }
+  return types;
+}
+
+INSTANTIATE_TEST_SUITE_P(BlockTypes, ExtremeQuantsTest,
+                         ::testing::Combine(::testing::ValuesIn(block_types()),
                                             ::testing::Values(Isa::kAvx2, Isa::kAvx512)),
                          type_isa_name);
 
