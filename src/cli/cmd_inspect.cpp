@@ -15,6 +15,7 @@
 
 #include "cli/command.h"
 #include "cli/human_units.h"
+#include "cli/inspect_config.h"
 #include "gguf/gguf_file.h"
 #include "gguf/value_format.h"
 
@@ -170,6 +171,7 @@ constexpr Section kSections[] = {
     {"file", file_text, file_json},
     {"metadata", metadata_text, metadata_json},
     {"tensors", tensors_text, tensors_json},
+    {"model", config_text, config_json},
     {"totals", totals_text, totals_json},
 };
 
@@ -194,10 +196,10 @@ Status run_inspect(const InspectOptions& o) {
 
 Subcommand add_inspect_command(CLI::App& root) {
   auto options = std::make_shared<InspectOptions>();
-  CLI::App* app = root.add_subcommand("inspect", "Show a GGUF file's metadata, tensors and totals");
+  CLI::App* app = root.add_subcommand("inspect", "Show a GGUF file's metadata, tensors, model configuration and totals");
   app->add_option("model", options->model, "GGUF file")->required();
   app->add_flag("--json", options->json,
-                "Print one JSON object {file, metadata, tensors, totals}; arrays give their first items and length");
+                "Print one JSON object {file, metadata, tensors, model, totals}; arrays give their first items and length");
   return {app, [options] { return run_inspect(*options); }};
 }
 

@@ -145,7 +145,8 @@ Status write_synth_model(const std::string& path, const SynthOptions& options, c
       });
       return ok();
     };
-    RF_TRY(w.add_tensor(spec.name, type, {spec.cols, spec.rows}, fill));
+    const std::vector<int64_t> ne = spec.norm ? std::vector<int64_t>{spec.cols} : std::vector<int64_t>{spec.cols, spec.rows};
+    RF_TRY(w.add_tensor(spec.name, type, ne, fill));
   }
   return w.write(path);
 }

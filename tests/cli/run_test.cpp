@@ -1,0 +1,159 @@
+// rocmforge run, bench and synth driven as a user drives them: a child
+// process, its exit code, stdout and stderr.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "model_file_builder.h"
+#include "testing/subprocess.h"
+#include "testing/test_paths.h"
+
+namespace rocmforge::testing {
+namespace {
+
+const std::string kStories = source_path("models/stories260K.gguf");
+
+RunResult cli(std::vector<std::string> args) {
+  args.insert(args.begin(), cli_path());
+  return run_command(args);
+}
+
+nlohmann::json stories_reference(const std::string& prompt) {
+  std::ifstream in(data_path("refs/stories260K-greedy.llamacpp.json"));
+  const nlohmann::json all = nlohmann::json::parse(in);
+  for (const auto& r : all["results"]) {
+    if (r["prompt"] == prompt) return r;
+  }
+  return {};
+}
+
+TEST(RunCommand, JsonGreedyOutputMatchesLlamaCpp) {
+  const nlohmann::json ref = stories_reference("Once upon a time");
+  ASSERT_FALSE(ref.is_null());
+  const RunResult r = cli({"run", "-m", kStories, "-p", "Once upon a time", "-n", "64", "--temp", "0", "--json",
+                           "--top-logprobs", "3", "-t", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto out = nlohmann::json::parse(r.out);
+  EXPECT_EQ(out["prompt_tokens"], ref["prompt_ids"]);
+  EXPECT_EQ(out["tokens"], ref["generated_ids"]);
+  EXPECT_EQ(out["text"], ref["text"]);
+  EXPECT_GT(out["timings"]["prompt_tps"].get<double>(), 0.0);
+  EXPECT_GT(out["timings"]["gen_tps"].get<double>(), 0.0);
+  ASSERT_EQ(out["top_logprobs"].size(), 64u);
+  for (size_t i = 0; i < 64; ++i) {
+    const auto& top = out["top_logprobs"][i];
+    ASSERT_EQ(top.size(), 3u);
+    EXPECT_EQ(top[0]["id"], out["tokens"][i]);  // greedy picks the most likely
+    EXPECT_GE(top[0]["logprob"].get<double>(), top[1]["logprob"].get<double>());
+    EXPECT_LE(top[0]["logprob"].get<double>(), 0.0);
+  }
+}
+
+TEST(RunCommand, StreamsPromptAndTextToStdoutAndSpeedToStderr) {
+  const nlohmann::json ref = stories_reference("The little dog");
+  const RunResult r = cli({"run", "-m", kStories, "-p", "The little dog", "-n", "64", "--temp", "0"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, ref["full_text"].get<std::string>() + "\n");
+  EXPECT_NE(r.err.find("prompt:"), std::string::npos);
+  EXPECT_NE(r.err.find("generation:"), std::string::npos);
+  EXPECT_NE(r.err.find("tokens/s"), std::string::npos);
+}
+
+TEST(RunCommand, SameSeedSameTextDifferentSeedDifferentText) {
+  auto sample = [](const std::string& seed) {
+    const RunResult r = cli({"run", "-m", kStories, "-p", "Once upon a time", "-n", "48", "--temp", "1.0",
+                             "--seed", seed, "--json"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return nlohmann::json::parse(r.out)["tokens"];
+  };
+  EXPECT_EQ(sample("42"), sample("42"));
+  EXPECT_NE(sample("42"), sample("43"));
+}
+
+TEST(RunCommand, StopsAtEndOfSequenceUnlessIgnoreEos) {
+  // stories260K never writes its EOS (stories start with BOS instead), so this
+  // copy declares "▁was" (286), the third greedy token after "Once upon a time", as EOS.
+  const std::string model = write_edited_copy(kStories, "eos_was", {[](gguf::GgufWriter& w) {
+                                                w.set_u32("tokenizer.ggml.eos_token_id", 286);
+                                              }});
+  const RunResult stop = cli({"run", "-m", model, "-p", "Once upon a time", "-n", "64", "--temp", "0", "--json"});
+  ASSERT_EQ(stop.exit_code, 0) << stop.err;
+  const auto s = nlohmann::json::parse(stop.out);
+  EXPECT_EQ(s["stop_reason"], "eos");
+  EXPECT_EQ(s["tokens"], nlohmann::json::array({432, 383}));
+  const RunResult go = cli({"run", "-m", model, "-p", "Once upon a time", "-n", "64", "--temp", "0", "--json",
+                            "--ignore-eos"});
+  ASSERT_EQ(go.exit_code, 0) << go.err;
+  const auto g = nlohmann::json::parse(go.out);
+  EXPECT_EQ(g["tokens"], stories_reference("Once upon a time")["generated_ids"]);
+  EXPECT_EQ(g["stop_reason"], "length");
+}
+
+void expect_one_line_error(const RunResult& r, const std::string& needle) {
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_FALSE(r.timed_out);
+  EXPECT_LT(r.elapsed.count(), 1000);
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.err.find("rocmforge: error: "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+}
+
+TEST(RunCommand, BadInputIsOneClearError) {
+  expect_one_line_error(cli({"run", "-m", "/nonexistent.gguf", "-p", "x"}), "/nonexistent.gguf");
+  expect_one_line_error(cli({"run", "-m", kStories, "-p", std::string(200, 'a') + " b c d e f", "-c", "8"}),
+                        "context size 8");
+  expect_one_line_error(cli({"run", "-m", kStories, "-p", "x", "--top-p", "2"}), "top_p");
+  expect_one_line_error(cli({"run", "-m", kStories, "-p", "x", "--device", "tpu"}), "--device");
+  expect_one_line_error(cli({"run", "-m", kStories, "-p", "x", "--cache-type", "q2"}), "--cache-type");
+  expect_one_line_error(cli({"run", "-m", kStories}), "-p TEXT or -f FILE");
+}
+
+TEST(RunCommand, ModelWhoseMetadataContradictsItsTensorsIsOneClearError) {
+  const std::string missing = write_edited_copy(
+      write_small_model("cli_base"), "cli_missing",
+      {nullptr, [](const gguf::TensorInfo& t) { return t.name != "blk.0.attn_v.weight"; }});
+  expect_one_line_error(cli({"run", "-m", missing, "-p", "x"}), "blk.0.attn_v.weight");
+  const std::string shape = write_edited_copy(write_small_model("cli_base2"), "cli_shape", {[](gguf::GgufWriter& w) {
+                                                 w.set_u32("llama.embedding_length", 128);
+                                               }});
+  expect_one_line_error(cli({"run", "-m", shape, "-p", "x"}), "token_embd.weight");
+}
+
+TEST(SynthCommand, WritesAModelThatRunsAndInspects) {
+  const std::string path = (std::filesystem::temp_directory_path() / "rocmforge_cli_synth_q4_0.gguf").string();
+  const RunResult s = cli({"synth", path, "--shape", "tiny", "--type", "q4_0"});
+  ASSERT_EQ(s.exit_code, 0) << s.err;
+  const RunResult r = cli({"run", "-m", path, "-p", "tok1 tok2", "-n", "8", "--temp", "0", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["tokens"].size(), 8u);
+  const RunResult i = cli({"inspect", path, "--json"});
+  ASSERT_EQ(i.exit_code, 0) << i.err;
+  const auto info = nlohmann::json::parse(i.out);
+  EXPECT_EQ(info["model"]["n_embd"], 256);
+  EXPECT_EQ(info["model"]["n_layer"], 2);
+  EXPECT_EQ(info["tensors"][2]["type"], "q4_0");
+  expect_one_line_error(cli({"synth", path, "--shape", "huge"}), "unknown shape 'huge'");
+}
+
+TEST(BenchCommand, ReportsPromptAndGenerationSpeed) {
+  const RunResult r = cli({"bench", "-m", kStories, "-p", "32", "-n", "16", "-r", "2", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = nlohmann::json::parse(r.out);
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0]["test"], "pp32");
+  EXPECT_EQ(rows[1]["test"], "tg16");
+  for (const auto& row : rows) {
+    EXPECT_EQ(row["samples_ts"].size(), 2u);
+    EXPECT_GT(row["avg_ts"].get<double>(), 0.0);
+  }
+  const RunResult table = cli({"bench", "-m", kStories, "-p", "8", "-n", "4", "-r", "1"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find(" pp8 |"), std::string::npos) << table.out;
+  EXPECT_NE(table.out.find("t/s"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rocmforge::testing

@@ -1,0 +1,141 @@
+// stories260K against llama.cpp: the same prompt ids, the same 64 greedy
+// tokens on every reference prompt, and the same logits.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "greedy_runner.h"
+#include "testing/test_paths.h"
+
+namespace rocmforge::testing {
+namespace {
+
+const std::string kModel = source_path("models/stories260K.gguf");
+
+nlohmann::json read_json(const std::string& path) {
+  std::ifstream in(path);
+  return nlohmann::json::parse(in);
+}
+
+// refs/stories260K-greedy.llamacpp.json was made with llama.cpp's default F16 KV cache.
+TEST(StoriesReference, GreedyTokensAndTopLogitsMatchLlamaCppWithF16Cache) {
+  auto runner = GreedyRunner::open(kModel, gguf::GgmlType::kF16);
+  ASSERT_TRUE(runner) << runner.error().to_string();
+  const nlohmann::json ref = read_json(data_path("refs/stories260K-greedy.llamacpp.json"));
+  ASSERT_GE(ref["results"].size(), 3u);
+  for (const auto& r : ref["results"]) {
+    SCOPED_TRACE(r["prompt"].get<std::string>());
+    const auto prompt = (*runner)->encode(r["prompt"]);
+    ASSERT_TRUE(prompt);
+    EXPECT_EQ(*prompt, r["prompt_ids"].get<std::vector<int32_t>>());
+    const auto steps = (*runner)->generate(*prompt, 64);
+    ASSERT_TRUE(steps) << steps.error().to_string();
+    std::vector<int32_t> ids;
+    for (const GreedyStep& s : *steps) ids.push_back(s.token);
+    EXPECT_EQ(ids, r["generated_ids"].get<std::vector<int32_t>>());
+    // Text as llama.cpp detokenized it: the prompt without BOS plus the continuation.
+    std::vector<int32_t> all(prompt->begin() + 1, prompt->end());
+    all.insert(all.end(), ids.begin(), ids.end());
+    EXPECT_EQ((*runner)->tokenizer().decode(all, false, false), r["full_text"].get<std::string>());
+    // The first step's top-10 logits and log-probabilities.
+    const auto& first = steps->front().logits;
+    for (const auto& e : r["next_token_top10"]) {
+      const int32_t id = e["id"];
+      EXPECT_NEAR(first[static_cast<size_t>(id)], e["logit"].get<double>(), 1e-3) << "token " << id;
+      EXPECT_NEAR(logprob(first, id), e["logprob"].get<double>(), 1e-3) << "token " << id;
+    }
+  }
+}
+
+struct StepRef {
+  int32_t input;
+  std::vector<std::pair<int32_t, double>> top;
+  double sum;
+  double sq;
+};
+
+// refs/stories260K-once-upon-a-time.llamacpp.txt: llama.cpp's top-5 logits, logit
+// sum and sum of squares at every step. Its notes say F32 KV cache, but its numbers
+// are those of llama.cpp's F16 cache (our F16 path reproduces step 1's logit gaps to
+// 1e-5, our F32 path does not), so we compare with our F16 cache.
+std::vector<StepRef> read_steps(const std::string& path, std::vector<int32_t>& greedy) {
+  std::ifstream in(path);
+  std::vector<StepRef> steps;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    std::string word;
+    ls >> word;
+    if (word == "greedy") {
+      int32_t id = 0;
+      while (ls >> id) greedy.push_back(id);
+      continue;
+    }
+    if (word != "step") continue;
+    StepRef s;
+    int n = 0;
+    ls >> n >> word >> s.input >> word;
+    for (int i = 0; i < 5; ++i) {
+      ls >> word;
+      const size_t colon = word.find(':');
+      s.top.emplace_back(std::stoi(word.substr(0, colon)), std::stod(word.substr(colon + 1)));
+    }
+    ls >> word >> s.sum >> word >> s.sq;
+    steps.push_back(s);
+  }
+  return steps;
+}
+
+TEST(StoriesReference, EveryStepLogitsMatchLlamaCpp) {
+  // Greedy ids do not depend on the cache type: check them with the F32 cache.
+  auto runner = GreedyRunner::open(kModel, gguf::GgmlType::kF32);
+  ASSERT_TRUE(runner) << runner.error().to_string();
+  std::vector<int32_t> greedy;
+  const std::vector<StepRef> ref = read_steps(data_path("refs/stories260K-once-upon-a-time.llamacpp.txt"), greedy);
+  ASSERT_GE(ref.size(), 30u);
+  ASSERT_EQ(greedy.size(), 32u);
+
+  // Step i's logits come after feeding ref[i].input; the prompt is steps 0..4.
+  const std::vector<int32_t> prompt = {1, 403, 407, 261, 378};
+  auto steps = (*runner)->generate(prompt, static_cast<int>(greedy.size()));
+  ASSERT_TRUE(steps) << steps.error().to_string();
+  for (size_t i = 0; i < greedy.size(); ++i) EXPECT_EQ((*steps)[i].token, greedy[i]) << "step " << i;
+
+  // Per-position logits for the prompt come from a prompt processed one token at a time.
+  auto single = GreedyRunner::open(kModel, gguf::GgmlType::kF16);
+  ASSERT_TRUE(single);
+  std::vector<int32_t> fed;
+  double worst = 0.0;
+  for (const StepRef& s : ref) {
+    SCOPED_TRACE("step input " + std::to_string(s.input) + " at " + std::to_string(fed.size()));
+    fed.push_back(s.input);
+    auto out = (*single)->generate(fed, 1);
+    ASSERT_TRUE(out);
+    const auto& logits = out->front().logits;
+    const auto ids = top_ids(logits, 5);
+    double sum = 0.0;
+    double sq = 0.0;
+    for (float x : logits) {
+      sum += x;
+      sq += static_cast<double>(x) * x;
+    }
+    for (size_t k = 0; k < 5; ++k) {
+      EXPECT_EQ(ids[k], s.top[k].first);
+      const double diff = std::abs(logits[static_cast<size_t>(s.top[k].first)] - s.top[k].second);
+      worst = std::max(worst, diff);
+      // A last-bit difference upstream can round a cached K/V value to the
+      // neighbouring F16 and the gap grows with the number of cached positions:
+      // 1e-3 holds over the first steps, 2.5e-3 by step 35.
+      EXPECT_LT(diff, s.input == 1 || fed.size() <= 16 ? 1e-3 : 3e-3);
+    }
+    EXPECT_NEAR(sum, s.sum, 1e-3 * std::abs(s.sum));
+    EXPECT_NEAR(sq, s.sq, 1e-3 * s.sq);
+  }
+  std::printf("largest top-5 logit difference from llama.cpp over %zu steps: %.2e\n", ref.size(), worst);
+}
+
+}  // namespace
+}  // namespace rocmforge::testing
