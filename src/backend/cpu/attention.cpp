@@ -5,6 +5,7 @@
 // kept in the cache's type. This is the same arithmetic as ggml's CPU flash
 // attention (F16 cache: q rounded to F16, dot products in F32, the V sum
 // rounded to F16 after each step), so logits agree with llama.cpp's.
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <cstring>
@@ -70,7 +71,10 @@ void attention(core::ThreadPool& pool, const Tensor& q, const KvLayerView& kv, c
   const size_t k_head_bytes = static_cast<size_t>(p.head_dim) * elem_size(layout.type);
   const size_t v_head_bytes = static_cast<size_t>(p.head_dim_v) * elem_size(layout.type);
 
-  pool.parallel_for(n_tasks, 1, [&](int64_t begin, int64_t end) {
+  // Enough (token, head) tasks per chunk that waking the pool pays off.
+  const int64_t keys = static_cast<int64_t>(batch.positions[batch.n_tokens - 1]) + 1;
+  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, keys * (p.head_dim + p.head_dim_v)));
+  pool.parallel_for(n_tasks, grain, [&](int64_t begin, int64_t end) {
     std::vector<uint16_t> q16(static_cast<size_t>(p.head_dim));
     std::vector<uint16_t> acc16(static_cast<size_t>(p.head_dim_v));
     std::vector<float> acc32(static_cast<size_t>(p.head_dim_v));

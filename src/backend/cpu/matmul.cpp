@@ -15,6 +15,9 @@ namespace rocmforge::backend::cpu {
 namespace {
 
 constexpr int64_t kTile = 4;
+// Below this many multiply-adds a matmul runs on the calling thread: waking the
+// pool costs more than the work (tiny models, small projections).
+constexpr int64_t kMinParallelWork = 1 << 16;
 constexpr size_t kTokenBlockBytes = 512 * 1024;  // converted activations per token block
 
 void convert_activations(core::ThreadPool& pool, gguf::GgmlType act_type, const Tensor& x, std::byte* dst,
@@ -49,11 +52,12 @@ void matmul(core::ThreadPool& pool, std::vector<std::byte>& scratch, const Tenso
   const quant::DotTileFn dot = quant::dot_tile(w.type);
   const int64_t token_block = std::max<int64_t>(
       kTile, static_cast<int64_t>(kTokenBlockBytes / std::max<size_t>(1, act_stride)) / kTile * kTile);
-  const int n_threads = pool.size();
   // Row ranges are whole tiles so no tile straddles two threads.
   const int64_t n_row_tiles = (n_out + kTile - 1) / kTile;
+  const bool parallel = n_out * k * n_tok >= kMinParallelWork && pool.size() > 1;
+  const int n_threads = parallel ? pool.size() : 1;
 
-  pool.run([&](int thread) {
+  auto work = [&](int thread) {
     const int64_t tile_begin = n_row_tiles * thread / n_threads;
     const int64_t tile_end = n_row_tiles * (thread + 1) / n_threads;
     const int64_t r_begin = tile_begin * kTile;
@@ -74,7 +78,12 @@ void matmul(core::ThreadPool& pool, std::vector<std::byte>& scratch, const Tenso
         }
       }
     }
-  });
+  };
+  if (parallel) {
+    pool.run(work);
+  } else {
+    work(0);
+  }
 }
 
 }  // namespace rocmforge::backend::cpu
