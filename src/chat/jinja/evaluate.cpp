@@ -77,7 +77,7 @@ Result<Value> Interpreter::eval_kind(const Expr& e) {
       const Value a = RF_TRY(eval(*e.children[0]));
       const Value b = RF_TRY(eval(*e.children[1]));
       Value result = RF_TRY(positioned(e.pos, binary_op(e.op, a, b, limits().max_output_bytes)));
-      if (result.is_string()) RF_TRY(positioned(e.pos, charge(result.as_string().size())));
+      if (result.is_string()) RF_TRY(positioned(e.pos, charge_bytes(result.as_string().size())));
       return result;
     }
     case ExprKind::kConcat:
@@ -124,7 +124,7 @@ Result<Value> Interpreter::eval_item(const Expr& e) {
     if (key.children[i]) bounds[i] = RF_TRY(eval(*key.children[i]));
   }
   Value slice = RF_TRY(positioned(e.pos, get_slice(object, bounds[0], bounds[1], bounds[2])));
-  if (slice.is_string()) RF_TRY(positioned(e.pos, charge(slice.as_string().size())));
+  if (slice.is_string()) RF_TRY(positioned(e.pos, charge_bytes(slice.as_string().size())));
   return slice;
 }
 
@@ -222,7 +222,7 @@ Result<Value> Interpreter::eval_concat(const Expr& e) {
                                          limits().max_output_bytes));
     }
   }
-  RF_TRY(positioned(e.pos, charge(text.size())));
+  RF_TRY(positioned(e.pos, charge_bytes(text.size())));
   return Value::string(std::move(text));
 }
 

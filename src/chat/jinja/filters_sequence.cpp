@@ -72,7 +72,7 @@ Result<Value> join(Interpreter& interp, const Value& input, CallArgs args) {
     out += to_str(attribute ? get_attribute_path(item, *attribute) : item, max_bytes);
     if (out.size() > max_bytes) return RF_ERROR(kCapacity, "the joined text would exceed {} bytes", max_bytes);
   }
-  RF_TRY(interp.charge(out.size()));
+  RF_TRY(interp.charge_bytes(out.size()));
   return Value::string(std::move(out));
 }
 

@@ -17,7 +17,7 @@ namespace {
 constexpr int64_t kMaxIndent = 1024;
 
 Result<Value> text_result(Interpreter& interp, std::string text) {
-  RF_TRY(interp.charge(text.size()));
+  RF_TRY(interp.charge_bytes(text.size()));
   return Value::string(std::move(text));
 }
 

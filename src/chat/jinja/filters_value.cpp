@@ -185,7 +185,7 @@ Result<Value> attr(Interpreter&, const Value& input, CallArgs args) {
 Result<Value> format(Interpreter& interp, const Value& input, CallArgs args) {
   if (!args.keyword.empty()) return RF_ERROR(kUnsupported, "format() with keyword arguments is not supported");
   std::string out = RF_TRY(percent_format(to_str(input), args.positional));
-  RF_TRY(interp.charge(out.size()));
+  RF_TRY(interp.charge_bytes(out.size()));
   return Value::string(std::move(out));
 }
 

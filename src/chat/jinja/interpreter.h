@@ -54,8 +54,11 @@ class Interpreter {
   std::tm now() const;
   // A namespace that lives until the render ends.
   Namespace* make_namespace();
-  // Counts work (string bytes built, items sorted, ...) against max_steps.
+  // Counts work (items sorted, ...) against max_steps.
   Status charge(uint64_t steps);
+  // Counts building a string of `bytes` bytes: one step per 64 bytes (copying
+  // is far cheaper than evaluating).
+  Status charge_bytes(size_t bytes) { return charge(1 + bytes / 64); }
   // Calls a filter or test by name (for map('upper'), select('odd'), ...).
   Result<Value> apply_filter(std::string_view name, const Value& input, CallArgs args);
   Result<bool> apply_test(std::string_view name, const Value& input, CallArgs args);

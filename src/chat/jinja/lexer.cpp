@@ -68,14 +68,21 @@ class Lexer {
   }
 
  private:
-  SourcePos position(size_t offset) const {
+  // Tokens come in source order, so columns are counted on from the last
+  // position asked for (a long line stays linear, not quadratic).
+  SourcePos position(size_t offset) {
     const auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset) - 1;
-    const size_t start = *it;
-    return {static_cast<int>(it - line_starts_.begin()) + 1,
-            static_cast<int>(py_text::char_count(std::string_view(src_).substr(start, offset - start))) + 1};
+    const size_t line_start = *it;
+    if (cursor_offset_ < line_start || cursor_offset_ > offset) {
+      cursor_offset_ = line_start;
+      cursor_column_ = 1;
+    }
+    cursor_column_ += static_cast<int>(py_text::char_count(std::string_view(src_).substr(cursor_offset_, offset - cursor_offset_)));
+    cursor_offset_ = offset;
+    return {static_cast<int>(it - line_starts_.begin()) + 1, cursor_column_};
   }
 
-  Error error_at(size_t offset, std::string_view message) const {
+  Error error_at(size_t offset, std::string_view message) {
     return RF_ERROR(kParse, "{}: {}", describe(position(offset)), message);
   }
 
@@ -277,6 +284,8 @@ class Lexer {
   std::vector<Token> tokens_;
   size_t pos_ = 0;
   bool line_starting_ = true;
+  size_t cursor_offset_ = 0;
+  int cursor_column_ = 1;
 };
 
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }

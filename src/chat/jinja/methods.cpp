@@ -30,7 +30,7 @@ std::vector<Value> strings(std::vector<std::string> parts) {
 }
 
 Result<Value> text(Interpreter& interp, std::string s) {
-  RF_TRY(interp.charge(s.size()));
+  RF_TRY(interp.charge_bytes(s.size()));
   return Value::string(std::move(s));
 }
 
@@ -47,7 +47,7 @@ Result<Value> str_split(Interpreter& interp, const Value& self, CallArgs args) {
   const auto sep = RF_TRY(optional_string_arg("split", "sep", a[0]));
   if (sep && sep->empty()) return RF_ERROR(kInvalidArgument, "empty separator");
   const int64_t maxsplit = RF_TRY(int_arg("split", "maxsplit", a[1]));
-  RF_TRY(interp.charge(self.as_string().size()));
+  RF_TRY(interp.charge_bytes(self.as_string().size()));
   const std::string& s = self.as_string();
   return Value::list(strings(FromRight ? py_text::rsplit(s, sep, maxsplit) : py_text::split(s, sep, maxsplit)));
 }
@@ -55,7 +55,7 @@ Result<Value> str_split(Interpreter& interp, const Value& self, CallArgs args) {
 Result<Value> str_splitlines(Interpreter& interp, const Value& self, CallArgs args) {
   const auto a = RF_TRY(bind_args("splitlines", std::move(args), {{"keepends", Value::boolean(false)}}));
   if (a[0].truthy()) return RF_ERROR(kUnsupported, "splitlines(keepends=True) is not supported");
-  RF_TRY(interp.charge(self.as_string().size()));
+  RF_TRY(interp.charge_bytes(self.as_string().size()));
   std::vector<std::string> lines;
   const std::string& s = self.as_string();
   size_t start = 0;

@@ -16,9 +16,10 @@ struct RenderLimits {
   size_t max_output_bytes = size_t{16} << 20;  // also bounds any one string or list built
   uint64_t max_loop_iterations = 1'000'000;    // all for loops of the render together
   int max_call_depth = 64;                     // macros calling macros
-  // Expressions evaluated, statements run, and bytes of strings built: the
-  // render's total work.
-  uint64_t max_steps = 100'000'000;
+  // Expressions evaluated, statements run, loop items, and strings built (a
+  // step per 64 bytes): the render's total work. 20 million steps take about
+  // two seconds; real templates take thousands per message.
+  uint64_t max_steps = 20'000'000;
 };
 
 struct RenderOptions {
