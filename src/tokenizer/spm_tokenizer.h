@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 
+#include "tokenizer/symbol_merge.h"
 #include "tokenizer/tokenizer.h"
 
 namespace rocmforge::tokenizer {
@@ -27,7 +28,7 @@ class SpmTokenizer final : public Tokenizer {
   SpmTokenizer(Vocab vocab, std::vector<std::string> pieces, const ByteTokens& byte_tokens);
 
   // Tokenizes one run of raw text whose spaces are already escaped.
-  Status encode_escaped(std::string_view text, std::vector<TokenId>& out) const;
+  Status encode_escaped(std::string_view text, SymbolMerger& merger, std::vector<TokenId>& out) const;
   Status append_bytes(std::string_view bytes, std::vector<TokenId>& out) const;
 
   ByteTokens byte_tokens_;
