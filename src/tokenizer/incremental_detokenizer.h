@@ -6,7 +6,10 @@
 // Everything push() and flush() return, concatenated, is
 // sanitize_utf8(decode(ids, false, render_special)) of all the ids pushed:
 // exactly decode() whenever that is valid UTF-8, and otherwise the same text
-// with each ill-formed sequence shown as U+FFFD.
+// with each ill-formed sequence shown as U+FFFD. Where decode() cleans up
+// spaces (clean_spaces.h), text is also held back until the clean-up of what
+// follows cannot change it (at most until three bytes after the last space
+// or apostrophe).
 #pragma once
 
 #include <string>
@@ -38,7 +41,9 @@ class IncrementalDetokenizer {
   const Tokenizer* tokenizer_;
   Options options_;
   bool at_start_;
-  std::string pending_;  // bytes of an incomplete character
+  std::string uncleaned_;     // decoded text whose space clean-up may still change
+  size_t no_cut_before_ = 0;  // uncleaned_ has no clean cut at or below this size
+  std::string pending_;       // bytes of an incomplete character
 };
 
 }  // namespace rocmforge::tokenizer

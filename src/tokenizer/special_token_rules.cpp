@@ -142,18 +142,29 @@ void Vocab::build_special_token_list() {
                    [&](TokenId a, TokenId b) { return token(a).text.size() > token(b).text.size(); });
 }
 
-void Vocab::apply_name_quirks(std::string_view general_name) {
-  std::string name(general_name);
+void Vocab::apply_name_quirks(const ModelNames& names) {
+  std::string name(names.general_name);
   std::transform(name.begin(), name.end(), name.begin(),
                  [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+  const auto set_lstrip = [&](std::string_view text) {
+    if (const std::optional<TokenId> id = find(text)) tokens_[static_cast<size_t>(*id)].lstrip = true;
+  };
+  // Jina's and ModernBERT's mask token swallows the whitespace before it.
+  constexpr std::string_view kJinaPres[] = {"jina-v2-de", "jina-v2-es", "jina-v2-code"};
+  constexpr std::string_view kJinaArchitectures[] = {"nomic-bert-moe", "jina-bert-v3"};
+  constexpr std::string_view kModernBertNames[] = {"modern-bert"};
   // Phi-3's chat markup swallows the whitespace after it.
   constexpr std::string_view kPhi3Names[] = {"phi-3", "phi3"};
-  if (contains_any(name, kPhi3Names)) {
+  if (contains_any(names.pre_tokenizer, kJinaPres) || contains_any(names.architecture, kJinaArchitectures)) {
+    set_lstrip("<mask>");
+  } else if (contains_any(name, kPhi3Names)) {
     for (TokenId id : special_token_ids_) tokens_[static_cast<size_t>(id)].rstrip = true;
     for (const auto& [text, rstrip] :
          {std::pair{"</s>", true}, {"<unk>", false}, {"<s>", false}, {"<|endoftext|>", false}}) {
       if (const std::optional<TokenId> id = find(text)) tokens_[static_cast<size_t>(*id)].rstrip = rstrip;
     }
+  } else if (contains_any(name, kModernBertNames)) {
+    set_lstrip("[MASK]");
   }
 }
 

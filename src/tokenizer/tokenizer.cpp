@@ -1,7 +1,10 @@
 #include "tokenizer/tokenizer.h"
 
 #include "gguf/gguf_file.h"
+#include "tokenizer/bpe_tokenizer.h"
+#include "tokenizer/clean_spaces.h"
 #include "tokenizer/spm_tokenizer.h"
+#include "tokenizer/wpm_tokenizer.h"
 
 namespace rocmforge::tokenizer {
 
@@ -14,6 +17,10 @@ Result<std::unique_ptr<Tokenizer>> Tokenizer::from_vocab(Vocab vocab) {
   switch (vocab.kind()) {
     case VocabKind::kSpm:
       return SpmTokenizer::create(std::move(vocab));
+    case VocabKind::kBpe:
+      return BpeTokenizer::create(std::move(vocab));
+    case VocabKind::kWpm:
+      return WpmTokenizer::create(std::move(vocab));
   }
   return RF_ERROR(kInternal, "no tokenizer for vocabulary model '{}'", vocab.model_name());
 }
@@ -29,6 +36,11 @@ std::string Tokenizer::token_to_piece(TokenId id, bool render_special) const {
 }
 
 std::string Tokenizer::decode(std::span<const TokenId> ids, bool remove_special, bool unparse_special) const {
+  std::string text = decode_pieces(ids, remove_special, unparse_special);
+  return vocab_.clean_spaces() ? clean_up_spaces(text) : text;
+}
+
+std::string Tokenizer::decode_pieces(std::span<const TokenId> ids, bool remove_special, bool unparse_special) const {
   bool remove_space = vocab_.add_space_prefix();
   const SpecialTokens& special = vocab_.special();
   if (remove_special && vocab_.add_bos() && !ids.empty() && ids.front() == special.bos) {

@@ -3,7 +3,8 @@
 //
 // Semantics are llama.cpp's: encode() is llama_tokenize(text, add_special,
 // parse_special), token_to_piece() is llama_token_to_piece(), decode() is
-// llama_detokenize(remove_special, unparse_special). Rendering a token does not
+// llama_detokenize(remove_special, unparse_special). encode() is const and
+// safe to call from several threads at once. Rendering a token does not
 // depend on the model beyond the piece each token stands for, so pieces are
 // computed once by the implementation and the rest lives here.
 #pragma once
@@ -41,8 +42,10 @@ class Tokenizer {
   // add_special adds BOS/EOS as the vocabulary's flags say; parse_special lets
   // control tokens written in the text ("<s>", "<|im_end|>") become those
   // tokens (user-defined tokens are always matched). Any byte string is
-  // accepted, valid UTF-8 or not; the error case is a vocabulary that cannot
-  // represent a byte at all (no byte-fallback token for it).
+  // accepted, valid UTF-8 or not. Errors: a SentencePiece vocabulary that
+  // cannot represent a byte (no byte-fallback token for it; byte-level BPE
+  // drops such bytes, as llama.cpp does), text too long or too complex for
+  // the pre-tokenizer's expressions.
   virtual Result<std::vector<TokenId>> encode(std::string_view text, bool add_special, bool parse_special) const = 0;
 
   // The bytes a token stands for. Control and unknown tokens are empty unless
@@ -53,7 +56,10 @@ class Tokenizer {
   // trailing EOS (when the vocabulary adds them); unparse_special renders
   // control tokens. With a space prefix, the first token's leading space is
   // dropped, unless a BOS was removed before it (llama.cpp keeps it then).
+  // Vocabularies that clean spaces then do (clean_spaces.h).
   std::string decode(std::span<const TokenId> ids, bool remove_special, bool unparse_special) const;
+  // decode() without the clean-up of spaces.
+  std::string decode_pieces(std::span<const TokenId> ids, bool remove_special, bool unparse_special) const;
 
  protected:
   // pieces[id]: the bytes token `id` stands for when special tokens are rendered.

@@ -1,10 +1,12 @@
 // The few UTF-8 facts tokenizers need: how llama.cpp splits text into
-// characters, and how to make any byte string valid UTF-8.
+// characters and reads it as code points, and how to make any byte string
+// valid UTF-8.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rocmforge::tokenizer {
 
@@ -30,5 +32,20 @@ inline std::string sanitize_utf8(std::string_view bytes) {
 }
 
 inline bool is_valid_utf8(std::string_view bytes) { return sanitize_utf8(bytes) == bytes; }
+
+constexpr uint32_t kReplacementCharacter = 0xFFFD;
+
+// Reads `bytes` as code points the way llama.cpp's unicode_cpts_from_utf8
+// does, which is laxer than the standard: a lead byte and the continuation
+// bytes it announces make one code point even when overlong or a surrogate;
+// any other byte is one U+FFFD. Unlike llama.cpp (which then throws), a
+// sequence beyond U+10FFFF is not read as one: its lead byte is a U+FFFD.
+std::vector<uint32_t> decode_utf8_lenient(std::string_view bytes);
+
+// Appends the UTF-8 bytes of `cp` (at most U+10FFFF; surrogates are written
+// as their three bytes, as llama.cpp does).
+void append_utf8(uint32_t cp, std::string& out);
+
+inline bool is_surrogate(uint32_t cp) { return cp >= 0xD800 && cp <= 0xDFFF; }
 
 }  // namespace rocmforge::tokenizer

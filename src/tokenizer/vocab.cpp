@@ -17,30 +17,17 @@ constexpr std::string_view kAddBosKey = "tokenizer.ggml.add_bos_token";
 constexpr std::string_view kAddEosKey = "tokenizer.ggml.add_eos_token";
 constexpr std::string_view kAddSpacePrefixKey = "tokenizer.ggml.add_space_prefix";
 constexpr std::string_view kGeneralNameKey = "general.name";
+constexpr std::string_view kArchitectureKey = "general.architecture";
+constexpr std::string_view kPreKey = "tokenizer.ggml.pre";
+constexpr std::string_view kMergesKey = "tokenizer.ggml.merges";
+constexpr std::string_view kLowercaseKey = "tokenizer.ggml.normalizer.lowercase";
+constexpr std::string_view kStripAccentsKey = "tokenizer.ggml.normalizer.strip_accents";
 
 struct KindName {
   std::string_view name;
   VocabKind kind;
 };
-constexpr KindName kKinds[] = {{"llama", VocabKind::kSpm}};
-
-// What llama.cpp assumes for a model when the metadata says nothing.
-struct KindDefaults {
-  std::optional<TokenId> bos;
-  std::optional<TokenId> eos;
-  std::optional<TokenId> unk;
-  bool add_bos = false;
-  bool add_eos = false;
-  bool add_space_prefix = false;
-};
-
-KindDefaults defaults_for(VocabKind kind) {
-  switch (kind) {
-    case VocabKind::kSpm:
-      return {.bos = 1, .eos = 2, .unk = 0, .add_bos = true, .add_eos = false, .add_space_prefix = true};
-  }
-  return {};
-}
+constexpr KindName kKinds[] = {{"llama", VocabKind::kSpm}, {"gpt2", VocabKind::kBpe}, {"bert", VocabKind::kWpm}};
 
 struct SpecialKey {
   std::string_view key;
@@ -99,6 +86,51 @@ Status check_element_type(std::string_view key, const gguf::Array& array,
 
 }  // namespace
 
+// What llama.cpp assumes for a model when the metadata says nothing.
+struct Vocab::KindDefaults {
+  std::optional<TokenId> bos;
+  std::optional<TokenId> eos;
+  std::optional<TokenId> unk;
+  std::optional<TokenId> sep;
+  std::optional<TokenId> pad;
+  std::optional<TokenId> mask;
+  bool add_bos = false;
+  bool add_eos = false;
+  bool add_space_prefix = false;
+  bool clean_spaces = false;
+};
+
+Vocab::KindDefaults Vocab::defaults() const {
+  KindDefaults d;
+  switch (kind_) {
+    case VocabKind::kSpm:
+      d.bos = 1;
+      d.eos = 2;
+      d.unk = 0;
+      d.add_bos = true;
+      d.add_space_prefix = true;
+      break;
+    case VocabKind::kBpe:
+      // 11 is Falcon's "<|endoftext|>", llama.cpp's historical BPE default.
+      if (!pre_tokenizer_->no_default_bos) d.bos = 11;
+      d.eos = 11;
+      d.add_bos = pre_tokenizer_->add_bos;
+      d.clean_spaces = pre_tokenizer_->clean_spaces;
+      break;
+    case VocabKind::kWpm:
+      // BERT's [CLS], [UNK], [SEP], [PAD] and [MASK].
+      d.bos = 101;
+      d.unk = 100;
+      d.sep = 102;
+      d.pad = 0;
+      d.mask = 103;
+      d.add_bos = true;
+      d.clean_spaces = true;
+      break;
+  }
+  return d;
+}
+
 std::string_view token_type_name(TokenType type) {
   switch (type) {
     case TokenType::kUndefined:
@@ -125,6 +157,7 @@ Result<Vocab> Vocab::from_gguf(const gguf::GgufFile& file) {
   vocab.model_name_ = std::string(RF_TRY(file.get_string(kModelKey)));
   vocab.kind_ = RF_TRY(kind_from_name(vocab.model_name_));
 
+  RF_TRY(vocab.read_model_specifics(file));
   RF_TRY(vocab.read_tokens(file));
   RF_TRY(vocab.read_special_ids(file));
   RF_TRY(vocab.read_flags(file));
@@ -133,8 +166,31 @@ Result<Vocab> Vocab::from_gguf(const gguf::GgufFile& file) {
   vocab.build_eog_set();
   vocab.build_special_token_list();
   const std::optional<std::string_view> general_name = RF_TRY(file.find_string(kGeneralNameKey));
-  vocab.apply_name_quirks(general_name.value_or(""));
+  const std::optional<std::string_view> architecture = RF_TRY(file.find_string(kArchitectureKey));
+  vocab.apply_name_quirks({.general_name = general_name.value_or(""),
+                           .architecture = architecture.value_or(""),
+                           .pre_tokenizer = vocab.pre_tokenizer_ ? vocab.pre_tokenizer_->name : ""});
   return vocab;
+}
+
+Status Vocab::read_model_specifics(const gguf::GgufFile& file) {
+  if (kind_ == VocabKind::kWpm) {
+    // llama.cpp: accents are stripped when lower-casing unless told otherwise.
+    normalizer_.lowercase = RF_TRY(file.find_bool(kLowercaseKey)).value_or(true);
+    normalizer_.strip_accents = RF_TRY(file.find_bool(kStripAccentsKey)).value_or(normalizer_.lowercase);
+  }
+  if (kind_ != VocabKind::kBpe) return ok();
+  // Without a name llama.cpp uses "default" and warns that quality suffers;
+  // that is the converter's doing, so it is not logged here.
+  const std::optional<std::string_view> pre = RF_TRY(file.find_string(kPreKey));
+  pre_tokenizer_ = RF_TRY(find_pre_tokenizer(pre.value_or(kDefaultPreTokenizer)));
+  if (!file.has(kMergesKey)) {
+    return RF_ERROR(kParse, "'{}' is missing: a BPE vocabulary cannot tokenize without its merges", kMergesKey);
+  }
+  const gguf::Array* merges = RF_TRY(file.get_array(kMergesKey));
+  RF_TRY(check_element_type(kMergesKey, *merges, {gguf::ValueType::kString}));
+  merges_ = merges->strings;
+  return ok();
 }
 
 Status Vocab::read_tokens(const gguf::GgufFile& file) {
@@ -186,10 +242,13 @@ Status Vocab::read_tokens(const gguf::GgufFile& file) {
 }
 
 Status Vocab::read_special_ids(const gguf::GgufFile& file) {
-  const KindDefaults defaults = defaults_for(kind_);
-  special_.bos = defaults.bos;
-  special_.eos = defaults.eos;
-  special_.unk = defaults.unk;
+  const KindDefaults kind_defaults = defaults();
+  special_.bos = kind_defaults.bos;
+  special_.eos = kind_defaults.eos;
+  special_.unk = kind_defaults.unk;
+  special_.sep = kind_defaults.sep;
+  special_.pad = kind_defaults.pad;
+  special_.mask = kind_defaults.mask;
   // A default outside a small vocabulary is dropped, as llama.cpp does.
   for (const SpecialKey& entry : kSpecialKeys) {
     std::optional<TokenId>& id = special_.*entry.field;
@@ -207,10 +266,11 @@ Status Vocab::read_special_ids(const gguf::GgufFile& file) {
 }
 
 Status Vocab::read_flags(const gguf::GgufFile& file) {
-  const KindDefaults defaults = defaults_for(kind_);
-  add_bos_ = RF_TRY(file.find_bool(kAddBosKey)).value_or(defaults.add_bos);
-  add_eos_ = RF_TRY(file.find_bool(kAddEosKey)).value_or(defaults.add_eos);
-  add_space_prefix_ = RF_TRY(file.find_bool(kAddSpacePrefixKey)).value_or(defaults.add_space_prefix);
+  const KindDefaults kind_defaults = defaults();
+  add_bos_ = RF_TRY(file.find_bool(kAddBosKey)).value_or(kind_defaults.add_bos);
+  add_eos_ = RF_TRY(file.find_bool(kAddEosKey)).value_or(kind_defaults.add_eos);
+  add_space_prefix_ = RF_TRY(file.find_bool(kAddSpacePrefixKey)).value_or(kind_defaults.add_space_prefix);
+  clean_spaces_ = kind_defaults.clean_spaces;
   if (add_bos_ && !special_.bos) {
     return RF_ERROR(kParse, "'{}' is true but the vocabulary has no BOS token", kAddBosKey);
   }

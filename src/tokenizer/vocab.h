@@ -1,6 +1,7 @@
 // A tokenizer vocabulary read from GGUF metadata, shared by every tokenizer
 // model: the tokens with their scores and types, the special token ids, the
-// add-BOS/EOS/space-prefix flags and the end-of-generation set.
+// add-BOS/EOS/space-prefix flags and the end-of-generation set, and what only
+// some models have (BPE merges and pre-tokenizer, WordPiece normalizer).
 //
 // The rules follow llama.cpp's llama_vocab::load (defaults per model, special
 // tokens recognised by their text, the per-model strip flags), so that a model
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "rocmforge/error.h"
+#include "tokenizer/pre_tokenizer_specs.h"
 
 namespace rocmforge::gguf {
 class GgufFile;
@@ -42,6 +44,21 @@ std::string_view token_type_name(TokenType type);
 // The tokenization algorithm, from tokenizer.ggml.model.
 enum class VocabKind {
   kSpm,  // "llama": SentencePiece merges by score, byte fallback
+  kBpe,  // "gpt2": byte-level BPE, merges by rank within pre-tokenized words
+  kWpm,  // "bert": WordPiece, longest token first within normalized words
+};
+
+// BERT's text normalization (tokenizer.ggml.normalizer.*), for WordPiece.
+struct Normalizer {
+  bool lowercase = true;
+  bool strip_accents = true;
+};
+
+// Heterogeneous hashing, so that maps keyed by text can be probed with a
+// string_view.
+struct TextHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
 };
 
 struct TokenData {
@@ -91,6 +108,15 @@ class Vocab {
   bool add_bos() const { return add_bos_; }
   bool add_eos() const { return add_eos_; }
   bool add_space_prefix() const { return add_space_prefix_; }
+  // decode() removes spaces before punctuation as llama.cpp's
+  // clean_up_tokenization_spaces does (BPE and WordPiece, per pre-tokenizer).
+  bool clean_spaces() const { return clean_spaces_; }
+
+  // BPE only: the pre-tokenizer (tokenizer.ggml.pre, "default" when absent,
+  // as llama.cpp) and the merges (tokenizer.ggml.merges) in rank order.
+  const PreTokenizerSpec* pre_tokenizer() const { return pre_tokenizer_; }
+  const std::vector<std::string>& merges() const { return merges_; }
+  const Normalizer& normalizer() const { return normalizer_; }
 
   bool is_eog(TokenId id) const;
   const std::vector<TokenId>& eog_ids() const { return eog_ids_; }  // ascending
@@ -100,20 +126,24 @@ class Vocab {
   const std::vector<TokenId>& special_token_ids() const { return special_token_ids_; }
 
  private:
-  // Heterogeneous lookup, so that encoders can probe with a string_view.
-  struct TextHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
-  };
+  struct KindDefaults;
 
   Vocab() = default;
+  KindDefaults defaults() const;
+  Status read_model_specifics(const gguf::GgufFile& file);
   Status read_tokens(const gguf::GgufFile& file);
   Status read_special_ids(const gguf::GgufFile& file);
   Status read_flags(const gguf::GgufFile& file);
   // llama.cpp's text-based rules (special_token_rules.cpp).
   void detect_special_tokens();
   void build_eog_set();
-  void apply_name_quirks(std::string_view general_name);
+  // The names llama.cpp keys its per-model token attributes on.
+  struct ModelNames {
+    std::string_view general_name;
+    std::string_view architecture;
+    std::string_view pre_tokenizer;
+  };
+  void apply_name_quirks(const ModelNames& names);
   void build_special_token_list();
   void set_type(TokenId id, TokenType type) { tokens_[static_cast<size_t>(id)].type = type; }
   void mark_control(TokenId id);
@@ -127,6 +157,10 @@ class Vocab {
   bool add_bos_ = false;
   bool add_eos_ = false;
   bool add_space_prefix_ = false;
+  bool clean_spaces_ = false;
+  const PreTokenizerSpec* pre_tokenizer_ = nullptr;
+  std::vector<std::string> merges_;
+  Normalizer normalizer_;
   std::vector<TokenId> eog_ids_;
   std::vector<TokenId> special_token_ids_;
 };

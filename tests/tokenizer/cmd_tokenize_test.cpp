@@ -5,6 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "gguf/gguf_writer.h"
 #include "testing/subprocess.h"
 #include "testing/test_paths.h"
 
@@ -85,14 +86,34 @@ TEST(CmdTokenize, WorksOnVocabularyOnlyFiles) {
   EXPECT_EQ(r.out, "[1, 15043, 3186]\n");
 }
 
+TEST(CmdTokenize, ByteLevelBpeAndWordPieceVocabularies) {
+  const std::string gpt2 = data_path("vocab/ggml-vocab-gpt-2.gguf");
+  const RunResult ids = tokenize({"-m", gpt2, "-p", "Hello world, it's", "--ids"});
+  ASSERT_EQ(ids.exit_code, 0) << ids.err;
+  EXPECT_EQ(ids.out, "[15496, 995, 11, 340, 338]\n");
+  const RunResult listing = tokenize({"-m", gpt2, "-p", "Hello world"});
+  ASSERT_EQ(listing.exit_code, 0) << listing.err;
+  EXPECT_EQ(listing.out, " 15496 -> 'Hello'\n   995 -> ' world'\n");
+  const RunResult bert = tokenize({"-m", data_path("vocab/ggml-vocab-bert-bge.gguf"), "-p", "Hello World", "--ids"});
+  ASSERT_EQ(bert.exit_code, 0) << bert.err;
+  EXPECT_EQ(bert.out, "[101, 7592, 2088, 102]\n");
+}
+
 TEST(CmdTokenize, ErrorsAreReportedWithANonZeroExit) {
   const RunResult missing = tokenize({"-m", "/nonexistent/model.gguf", "-p", "a"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("rocmforge: error"), std::string::npos) << missing.err;
 
-  const RunResult unsupported = tokenize({"-m", data_path("vocab/ggml-vocab-gpt-2.gguf"), "-p", "a"});
+  // A tokenizer model this build does not implement.
+  const auto t5_path = std::filesystem::temp_directory_path() / "rocmforge_cmd_tokenize_t5.gguf";
+  gguf::GgufWriter t5;
+  t5.set_string("tokenizer.ggml.model", "t5");
+  t5.set_string_array("tokenizer.ggml.tokens", {"a"});
+  ASSERT_TRUE(t5.write(t5_path.string()));
+  const RunResult unsupported = tokenize({"-m", t5_path.string(), "-p", "a"});
+  std::filesystem::remove(t5_path);
   EXPECT_EQ(unsupported.exit_code, 1);
-  EXPECT_NE(unsupported.err.find("supported: llama"), std::string::npos) << unsupported.err;
+  EXPECT_NE(unsupported.err.find("supported: llama, gpt2, bert"), std::string::npos) << unsupported.err;
 
   EXPECT_NE(tokenize({"-m", kStories}).exit_code, 0);
   EXPECT_NE(tokenize({"-m", kStories, "-p", "a", "-f", "b"}).exit_code, 0);
