@@ -11,6 +11,7 @@
 namespace rocmforge::tokenizer {
 namespace {
 
+using testing::encode;
 using testing::read_tokenizer;
 using testing::spm_tokens;
 using testing::TokenSpec;
@@ -23,15 +24,7 @@ constexpr TokenType kUserDefined = TokenType::kUserDefined;
 std::unique_ptr<Tokenizer> make(const std::vector<TokenSpec>& extra, bool space_prefix = false) {
   gguf::GgufWriter writer = vocab_writer(spm_tokens(extra));
   writer.set_bool("tokenizer.ggml.add_space_prefix", space_prefix);
-  auto tokenizer = read_tokenizer(writer);
-  EXPECT_TRUE(tokenizer) << tokenizer.error().to_string();
-  return tokenizer ? std::move(*tokenizer) : nullptr;
-}
-
-Ids encode(const Tokenizer& tokenizer, std::string_view text, bool parse_special = false) {
-  auto ids = tokenizer.encode(text, false, parse_special);
-  EXPECT_TRUE(ids) << ids.error().to_string();
-  return ids ? *ids : Ids{};
+  return testing::build_tokenizer(writer);
 }
 
 TEST(SpmTokenizer, MergesTheBestScoringPairFirst) {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "gguf/gguf_file.h"
+#include "vocab_image.h"
 
 namespace rocmforge::tokenizer::testing {
 
@@ -17,6 +18,20 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path) {
   EXPECT_TRUE(tokenizer) << tokenizer.error().to_string();
   if (!tokenizer) return nullptr;
   return std::move(*tokenizer);
+}
+
+std::unique_ptr<Tokenizer> build_tokenizer(const gguf::GgufWriter& writer) {
+  auto tokenizer = read_tokenizer(writer);
+  EXPECT_TRUE(tokenizer) << tokenizer.error().to_string();
+  if (!tokenizer) return nullptr;
+  return std::move(*tokenizer);
+}
+
+std::vector<TokenId> encode(const Tokenizer& tokenizer, std::string_view text, bool parse_special) {
+  auto ids = tokenizer.encode(text, false, parse_special);
+  EXPECT_TRUE(ids) << ids.error().to_string();
+  if (!ids) return {};
+  return *ids;
 }
 
 std::string read_file(const std::string& path) {

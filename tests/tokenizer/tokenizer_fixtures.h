@@ -5,12 +5,19 @@
 #include <string>
 #include <vector>
 
+#include "gguf/gguf_writer.h"
 #include "tokenizer/tokenizer.h"
 
 namespace rocmforge::tokenizer::testing {
 
 // Loads the tokenizer of a GGUF file; fails the calling test on error.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path);
+
+// Builds the tokenizer of a vocabulary image; fails the calling test on error.
+std::unique_ptr<Tokenizer> build_tokenizer(const gguf::GgufWriter& writer);
+
+// encode() without BOS/EOS; fails the calling test on error.
+std::vector<TokenId> encode(const Tokenizer& tokenizer, std::string_view text, bool parse_special = false);
 
 struct VocabCase {
   std::string text;

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "tokenizer/byte_level.h"
+#include "tokenizer/utf8.h"
+
 namespace rocmforge::tokenizer::testing {
 
 std::vector<TokenSpec> spm_tokens(const std::vector<TokenSpec>& extra) {
@@ -26,6 +29,26 @@ gguf::GgufWriter vocab_writer(const std::vector<TokenSpec>& tokens) {
   writer.set_string_array("tokenizer.ggml.tokens", std::move(texts));
   writer.set_f32_array("tokenizer.ggml.scores", scores);
   writer.set_i32_array("tokenizer.ggml.token_type", types);
+  return writer;
+}
+
+std::vector<TokenSpec> byte_level_tokens(const std::vector<TokenSpec>& extra) {
+  std::vector<TokenSpec> tokens;
+  for (int byte = 0; byte < 256; ++byte) {
+    std::string text;
+    append_utf8(byte_to_code_point(static_cast<uint8_t>(byte)), text);
+    tokens.push_back({text});
+  }
+  tokens.insert(tokens.end(), extra.begin(), extra.end());
+  return tokens;
+}
+
+gguf::GgufWriter bpe_writer(const std::vector<TokenSpec>& tokens, std::vector<std::string> merges,
+                            const std::string& pre) {
+  gguf::GgufWriter writer = vocab_writer(tokens);
+  writer.set_string("tokenizer.ggml.model", "gpt2");
+  writer.set_string_array("tokenizer.ggml.merges", std::move(merges));
+  if (!pre.empty()) writer.set_string("tokenizer.ggml.pre", pre);
   return writer;
 }
 

@@ -25,6 +25,15 @@ std::vector<TokenSpec> spm_tokens(const std::vector<TokenSpec>& extra);
 // types of `tokens`; tests add or replace keys on it.
 gguf::GgufWriter vocab_writer(const std::vector<TokenSpec>& tokens);
 
+// GPT-2's byte alphabet in byte order (so byte b is token b: 'a' is 97, the
+// space 'Ġ' is 32), then `extra`.
+std::vector<TokenSpec> byte_level_tokens(const std::vector<TokenSpec>& extra);
+
+// A "gpt2" vocabulary of `tokens`, with tokenizer.ggml.merges `merges` and
+// tokenizer.ggml.pre `pre` (none when empty).
+gguf::GgufWriter bpe_writer(const std::vector<TokenSpec>& tokens, std::vector<std::string> merges,
+                            const std::string& pre);
+
 Result<Vocab> read_vocab(const gguf::GgufWriter& writer);
 Result<std::unique_ptr<Tokenizer>> read_tokenizer(const gguf::GgufWriter& writer);
 
