@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "testing/test_paths.h"
 #include "tokenizer/utf8.h"
 #include "tokenizer_fixtures.h"
@@ -93,6 +95,68 @@ TEST_F(IncrementalDetokenizerTest, ControlTokensOnlyWhenRendered) {
   const Ids ids{1, 15043, 2};
   EXPECT_EQ(joined(stream(*tokenizer_, ids)), " Hello");
   EXPECT_EQ(joined(stream(*tokenizer_, ids, {.render_special = true})), "<s> Hello</s>");
+}
+
+// Byte-level BPE: pieces are bytes of characters, and decode() cleans up
+// spaces for gpt-2, falcon, starcoder and BERT but not deepseek-coder.
+class IncrementalDetokenizerVocabs : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(IncrementalDetokenizerVocabs, EqualsDecodeOnEveryVocabCase) {
+  const auto tokenizer = load_tokenizer(data_path(GetParam()));
+  ASSERT_TRUE(tokenizer);
+  for (const auto& c : testing::read_vocab_cases(data_path(GetParam()))) {
+    for (bool render_special : {false, true}) {
+      const Ids ids = *tokenizer->encode(c.text, true, false);
+      const std::string decoded = tokenizer->decode(ids, false, render_special);
+      EXPECT_EQ(joined(stream(*tokenizer, ids, {.render_special = render_special})), sanitize_utf8(decoded)) << c.text;
+    }
+  }
+}
+
+// Random sequences of tokens rich in spaces, apostrophes and punctuation,
+// where the clean-up of spaces has the most to do.
+TEST_P(IncrementalDetokenizerVocabs, EqualsDecodeOnRandomSequences) {
+  const auto tokenizer = load_tokenizer(data_path(GetParam()));
+  ASSERT_TRUE(tokenizer);
+  Ids alphabet;
+  for (const char* text : {" ", "  ", "'", " '", "s", "m", "re", "ve", "t", "ll", ".", " ,", "?", "!", "a", "\xC3",
+                           "\xA9", "\xF0\x9F", "\xA6\x99"}) {
+    const Ids ids = *tokenizer->encode(text, false, false);
+    alphabet.insert(alphabet.end(), ids.begin(), ids.end());
+  }
+  std::mt19937 rng(7);
+  for (int round = 0; round < 2000; ++round) {
+    Ids ids(1 + rng() % 12);
+    for (TokenId& id : ids) id = alphabet[rng() % alphabet.size()];
+    const std::string decoded = tokenizer->decode(ids, false, false);
+    ASSERT_EQ(joined(stream(*tokenizer, ids)), sanitize_utf8(decoded));
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Bpe, IncrementalDetokenizerVocabs,
+                         ::testing::Values("vocab/ggml-vocab-gpt-2.gguf", "vocab/ggml-vocab-deepseek-coder.gguf",
+                                           "vocab/ggml-vocab-bert-bge.gguf"));
+
+TEST(IncrementalDetokenizerCleanSpaces, HoldsBackASpaceUntilWhatFollowsIsKnown) {
+  const auto tokenizer = load_tokenizer(data_path("vocab/ggml-vocab-gpt-2.gguf"));
+  ASSERT_TRUE(tokenizer);
+  const Ids ids = *tokenizer->encode("Hello world , it 's fine", false, false);
+  const auto outputs = stream(*tokenizer, ids);
+  EXPECT_EQ(joined(outputs), "Hello world, it's fine");
+  EXPECT_EQ(outputs.front(), "Hello");  // nothing to hold back after "Hello"
+}
+
+TEST(Utf8, LenientReadingIsLlamaCpps) {
+  using Cps = std::vector<uint32_t>;
+  EXPECT_EQ(decode_utf8_lenient("a\xC3\xA9\xF0\x9F\xA6\x99"), (Cps{'a', 0xE9, 0x1F999}));
+  EXPECT_EQ(decode_utf8_lenient("\xC0\x80"), Cps{0});                       // overlong: accepted
+  EXPECT_EQ(decode_utf8_lenient("\xED\xA0\x80"), Cps{0xD800});              // surrogate: accepted
+  EXPECT_EQ(decode_utf8_lenient("\x80\xFF"), (Cps{0xFFFD, 0xFFFD}));        // not a lead byte
+  EXPECT_EQ(decode_utf8_lenient("\xE2\x96z"), (Cps{0xFFFD, 0xFFFD, 'z'}));  // cut short
+  EXPECT_EQ(decode_utf8_lenient("\xF7\xBF\xBF\xBF"), (Cps(4, 0xFFFD)));     // past U+10FFFF
+  std::string out;
+  for (uint32_t cp : {0x24u, 0xA2u, 0x20ACu, 0x10348u, 0xD800u}) append_utf8(cp, out);
+  EXPECT_EQ(out, "$\xC2\xA2\xE2\x82\xAC\xF0\x90\x8D\x88\xED\xA0\x80");
 }
 
 TEST(Utf8, SanitizeReplacesEachMaximalSubpart) {
