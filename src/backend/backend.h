@@ -82,6 +82,9 @@ class Backend {
   // Writes each new token's K and V rows into its slot of the paged cache.
   virtual void store_kv(const KvLayerView& kv, const KvLayout& layout, const Tensor& k, const Tensor& v,
                         const BatchView& batch) = 0;
+  // Makes block dst of one layer's K and V a copy of block src (every slot),
+  // for each pair in order. `copies` is host memory, read before returning.
+  virtual void copy_blocks(const KvLayerView& kv, const KvLayout& layout, std::span<const BlockCopy> copies) = 0;
   // Causal attention of each new token's query heads over its sequence's cached
   // positions 0..position (grouped-query: query head h reads KV head h / (n_head / n_head_kv)).
   virtual void attention(const Tensor& q, const KvLayerView& kv, const KvLayout& layout, const BatchView& batch,

@@ -39,6 +39,12 @@ struct BatchView {
   int32_t max_blocks = 0;  // row length of block_tables
 };
 
+// A whole-block copy in the paged pool (copy-on-write of a shared block).
+struct BlockCopy {
+  int32_t src = 0;
+  int32_t dst = 0;
+};
+
 // One layer's K and V storage in the paged layout above.
 struct KvLayerView {
   void* k = nullptr;

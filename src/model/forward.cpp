@@ -126,6 +126,11 @@ void ForwardPass::run_layer(int64_t il, const LayerWeights& w, const backend::Ba
   be.add(x, xn, x);
 }
 
+void ForwardPass::copy_blocks(std::span<const backend::BlockCopy> copies) {
+  if (copies.empty()) return;
+  for (int64_t il = 0; il < config_.n_layer; ++il) backend_.copy_blocks(kv_layer(il), kv_layout_, copies);
+}
+
 Result<std::span<const float>> ForwardPass::run(const Batch& batch) {
   const int64_t n = batch.n_tokens();
   if (n == 0) return std::span<const float>{};

@@ -32,6 +32,9 @@ class ForwardPass {
   // Runs one step. Returns the logits of batch.logit_rows(), row after row,
   // each n_vocab long; the span stays valid until the next call.
   Result<std::span<const float>> run(const Batch& batch);
+  // Copies whole KV blocks in every layer (copy-on-write of shared blocks),
+  // queued before the next step's writes. Block ids must be inside the pool.
+  void copy_blocks(std::span<const backend::BlockCopy> copies);
 
   const backend::KvLayout& kv_layout() const { return kv_layout_; }
   const ForwardOptions& options() const { return options_; }

@@ -1,4 +1,4 @@
-// Paged causal attention on the CPU, and the K/V cache writes.
+// Paged causal attention on the CPU, and the K/V cache writes and block copies.
 //
 // Each (token, query head) pair is one task: an online softmax over the
 // sequence's cached positions 0..pos, in position order, with the value sum
@@ -57,6 +57,19 @@ void store_kv(core::ThreadPool& pool, const KvLayerView& kv, const KvLayout& lay
       store_row(layout.type, v.row<const float>(t), static_cast<std::byte*>(kv.v) + slot * g.v_row, v.cols);
     }
   });
+}
+
+void copy_blocks(const KvLayerView& kv, const KvLayout& layout, std::span<const BlockCopy> copies) {
+  const KvGeometry g(layout);
+  const size_t k_block = g.k_row * static_cast<size_t>(layout.block_size);
+  const size_t v_block = g.v_row * static_cast<size_t>(layout.block_size);
+  for (const BlockCopy& c : copies) {
+    assert(c.src >= 0 && c.src < layout.n_blocks && c.dst >= 0 && c.dst < layout.n_blocks);
+    auto* k = static_cast<std::byte*>(kv.k);
+    auto* v = static_cast<std::byte*>(kv.v);
+    std::memcpy(k + static_cast<size_t>(c.dst) * k_block, k + static_cast<size_t>(c.src) * k_block, k_block);
+    std::memcpy(v + static_cast<size_t>(c.dst) * v_block, v + static_cast<size_t>(c.src) * v_block, v_block);
+  }
 }
 
 void attention(core::ThreadPool& pool, const Tensor& q, const KvLayerView& kv, const KvLayout& layout,

@@ -76,6 +76,9 @@ void CpuBackend::store_kv(const KvLayerView& kv, const KvLayout& layout, const T
                           const BatchView& batch) {
   cpu::store_kv(pool_, kv, layout, k, v, batch);
 }
+void CpuBackend::copy_blocks(const KvLayerView& kv, const KvLayout& layout, std::span<const BlockCopy> copies) {
+  cpu::copy_blocks(kv, layout, copies);
+}
 void CpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayout& layout, const BatchView& batch,
                            const AttentionParams& params, const Tensor& out) {
   cpu::attention(pool_, q, kv, layout, batch, params, out);

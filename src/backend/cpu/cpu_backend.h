@@ -33,6 +33,7 @@ class CpuBackend final : public Backend {
   void rope(const Tensor& x, const int32_t* positions, const RopeParams& params) override;
   void store_kv(const KvLayerView& kv, const KvLayout& layout, const Tensor& k, const Tensor& v,
                 const BatchView& batch) override;
+  void copy_blocks(const KvLayerView& kv, const KvLayout& layout, std::span<const BlockCopy> copies) override;
   void attention(const Tensor& q, const KvLayerView& kv, const KvLayout& layout, const BatchView& batch,
                  const AttentionParams& params, const Tensor& out) override;
   void gather_rows(const Tensor& x, const int32_t* rows, int64_t n, const Tensor& out) override;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <vector>
 
 #include "backend/backend.h"
@@ -24,6 +25,7 @@ void rope(core::ThreadPool& pool, const Tensor& x, const int32_t* positions, con
 
 void store_kv(core::ThreadPool& pool, const KvLayerView& kv, const KvLayout& layout, const Tensor& k,
               const Tensor& v, const BatchView& batch);
+void copy_blocks(const KvLayerView& kv, const KvLayout& layout, std::span<const BlockCopy> copies);
 void attention(core::ThreadPool& pool, const Tensor& q, const KvLayerView& kv, const KvLayout& layout,
                const BatchView& batch, const AttentionParams& params, const Tensor& out);
 
