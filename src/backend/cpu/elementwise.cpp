@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "backend/cpu/ops.h"
+#include "backend/cpu/vec_ops.h"
 #include "quant/quant.h"
 
 namespace rocmforge::backend::cpu {
@@ -56,12 +57,13 @@ void add(core::ThreadPool& pool, const Tensor& a, const Tensor& b, const Tensor&
 
 void swiglu(core::ThreadPool& pool, const Tensor& gate, const Tensor& up, const Tensor& out) {
   assert(gate.rows == up.rows && gate.cols == up.cols && out.rows == gate.rows && out.cols == gate.cols);
+  const VecOps& ops = vec_ops();
   pool.parallel_for(gate.rows, grain_for(gate.cols), [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const float* g = gate.row<const float>(r);
       const float* u = up.row<const float>(r);
       float* o = out.row<float>(r);
-      for (int64_t i = 0; i < gate.cols; ++i) o[i] = g[i] / (1.0f + std::exp(-g[i])) * u[i];
+      ops.swiglu(o, g, u, gate.cols);
     }
   });
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "backend/cpu/ops.h"
+#include "backend/cpu/vec_ops.h"
 
 namespace rocmforge::backend::cpu {
 namespace {
@@ -57,25 +58,14 @@ void rope(core::ThreadPool& pool, const Tensor& x, const int32_t* positions, con
     corr[0] = std::max(0.0f, start);
     corr[1] = std::min(static_cast<float>(p.n_rot - 1), end);
   }
-  const int64_t half = p.n_rot / 2;
+  const int64_t half = p.neox ? p.n_rot / 2 : 0;
+  const VecOps& ops = vec_ops();
   pool.parallel_for(x.rows, 4, [&](int64_t begin, int64_t end) {
     std::vector<float> cos_sin(static_cast<size_t>(p.n_rot));
     for (int64_t t = begin; t < end; ++t) {
       rope_cache(p, static_cast<float>(positions[t]), corr, cos_sin.data());
       float* row = x.row<float>(t);
-      for (int64_t h = 0; h < p.n_heads; ++h) {
-        float* v = row + h * p.head_dim;
-        for (int64_t i0 = 0; i0 < p.n_rot; i0 += 2) {
-          const float c = cos_sin[static_cast<size_t>(i0)];
-          const float s = cos_sin[static_cast<size_t>(i0 + 1)];
-          const int64_t a = p.neox ? i0 / 2 : i0;
-          const int64_t b = p.neox ? i0 / 2 + half : i0 + 1;
-          const float x0 = v[a];
-          const float x1 = v[b];
-          v[a] = x0 * c - x1 * s;
-          v[b] = x0 * s + x1 * c;
-        }
-      }
+      for (int64_t h = 0; h < p.n_heads; ++h) ops.rope_rotate(row + h * p.head_dim, cos_sin.data(), p.n_rot, half);
     }
   });
 }

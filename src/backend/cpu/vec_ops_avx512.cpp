@@ -1,6 +1,8 @@
 // Compiled with -mavx512f -mavx2 -mfma -mf16c; used only when the CPU has them.
 #include <immintrin.h>
 
+#include <cmath>
+
 #include "backend/cpu/vec_ops_simd.h"
 
 namespace rocmforge::backend::cpu {
@@ -14,6 +16,32 @@ struct Avx512 {
   static void store(float* p, V v) { _mm512_storeu_ps(p, v); }
   static V fma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
   static V mul(V a, V b) { return _mm512_mul_ps(a, b); }
+  static V add(V a, V b) { return _mm512_add_ps(a, b); }
+  static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
+  static V div(V a, V b) { return _mm512_div_ps(a, b); }
+  static float reduce_add(V v) { return _mm512_reduce_add_ps(v); }
+
+  // exp(x) by the published ARM optimized-routines polynomial that ggml's
+  // AVX-512 expf uses: x = n*ln2 + b, exp(b) by a degree-5 polynomial, scaled
+  // by 2^n; |n| > 192 overflows to infinity or underflows to zero.
+  static V exp(V x) {
+    const V r = _mm512_set1_ps(0x1.8p23f);
+    const V z = _mm512_fmadd_ps(x, _mm512_set1_ps(0x1.715476p+0f), r);
+    const V n = _mm512_sub_ps(z, r);
+    const V b = _mm512_fnmadd_ps(n, _mm512_set1_ps(0x1.7f7d1cp-20f),
+                                 _mm512_fnmadd_ps(n, _mm512_set1_ps(0x1.62e4p-1f), x));
+    const __mmask16 big = _mm512_cmp_ps_mask(_mm512_abs_ps(n), _mm512_set1_ps(192), _CMP_GT_OQ);
+    const V u = _mm512_mul_ps(b, b);
+    const V poly_hi = _mm512_fmadd_ps(_mm512_set1_ps(0x1.0e4020p-7f), b, _mm512_set1_ps(0x1.573e2ep-5f));
+    const V poly_lo = _mm512_fmadd_ps(_mm512_set1_ps(0x1.555e66p-3f), b, _mm512_set1_ps(0x1.fffdb6p-2f));
+    const V j = _mm512_fmadd_ps(_mm512_fmadd_ps(poly_hi, u, poly_lo), u,
+                                _mm512_fmadd_ps(_mm512_set1_ps(0x1.ffffecp-1f), b, _mm512_set1_ps(1.0f)));
+    const V result = _mm512_scalef_ps(j, n);
+    if (_mm512_kortestz(big, big)) return result;
+    const V overflow = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(n, _mm512_setzero_ps(), _CMP_LE_OQ),
+                                            _mm512_set1_ps(INFINITY), _mm512_setzero_ps());
+    return _mm512_mask_blend_ps(big, result, overflow);
+  }
   static float to_f32(uint16_t h) { return _cvtsh_ss(h); }
   static uint16_t to_f16(float f) { return _cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT); }
   static V load_f16(const uint16_t* p) {

@@ -5,6 +5,7 @@
 // keep an ISA-specific copy of it for callers on CPUs without that ISA.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 #include "backend/cpu/vec_ops.h"
@@ -43,7 +44,50 @@ struct SimdVecOps {
     for (; i < n; ++i) y[i] = Isa::to_f16(Isa::to_f32(y[i]) * s);
   }
 
-  static constexpr VecOps kOps{mad_f32, scale_f32, mad_f16, scale_f16};
+  // silu(x) = x / (1 + exp(-x)) on full vectors; libm on the tail, as ggml.
+  static void swiglu(float* y, const float* x, const float* g, int64_t n) {
+    int64_t i = 0;
+    const auto one = Isa::set1(1.0f);
+    for (; i + Isa::kLanes <= n; i += Isa::kLanes) {
+      const auto v = Isa::load(x + i);
+      const auto silu = Isa::div(v, Isa::add(one, Isa::exp(Isa::sub(Isa::set1(0.0f), v))));
+      Isa::store(y + i, Isa::mul(silu, Isa::load(g + i)));
+    }
+    for (; i < n; ++i) y[i] = x[i] / (1.0f + std::exp(-x[i])) * g[i];
+  }
+
+  static double exp_sum(float* y, const float* x, float max, int64_t n) {
+    int64_t i = 0;
+    double sum = 0.0;
+    const auto vmax = Isa::set1(max);
+    for (; i + Isa::kLanes <= n; i += Isa::kLanes) {
+      const auto v = Isa::exp(Isa::sub(Isa::load(x + i), vmax));
+      Isa::store(y + i, v);
+      sum += static_cast<double>(Isa::reduce_add(v));
+    }
+    for (; i < n; ++i) {
+      y[i] = std::exp(x[i] - max);
+      sum += static_cast<double>(y[i]);
+    }
+    return sum;
+  }
+
+
+  // std::fma is one instruction here (the ISA files are built with FMA).
+  static void rope_rotate(float* x, const float* cos_sin, int64_t n_rot, int64_t half) {
+    for (int64_t i0 = 0; i0 < n_rot; i0 += 2) {
+      const float c = cos_sin[i0];
+      const float s = cos_sin[i0 + 1];
+      float* a = half == 0 ? x + i0 : x + i0 / 2;
+      float* b = half == 0 ? a + 1 : a + half;
+      const float x0 = *a;
+      const float x1 = *b;
+      *a = std::fma(x0, c, -(x1 * s));
+      *b = std::fma(x0, s, x1 * c);
+    }
+  }
+
+  static constexpr VecOps kOps{mad_f32, scale_f32, mad_f16, scale_f16, swiglu, exp_sum, rope_rotate};
 };
 
 }  // namespace rocmforge::backend::cpu
