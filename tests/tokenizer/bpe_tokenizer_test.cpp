@@ -242,7 +242,7 @@ TEST(BpeTokenizer, LongTextIsFast) {
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
       ASSERT_TRUE(ids) << ids.error().to_string();
       EXPECT_EQ(tokenizer->decode_pieces(*ids, true, false), input);
-      EXPECT_LT(ms, 1000.0) << vocab << ", " << input.size() << " bytes";
+      EXPECT_LT(ms, 2000.0) << vocab << ", " << input.size() << " bytes";  // ~60 ms in Release
       std::printf("%s: encode of %zu bytes: %zu tokens in %.1f ms\n", vocab, input.size(), ids->size(), ms);
     }
   }
