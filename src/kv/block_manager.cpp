@@ -62,10 +62,20 @@ Result<BlockId> BlockManager::take_block() {
   return *victim;
 }
 
+bool BlockManager::needs_copy(const SequenceBlocks& seq) const {
+  const int64_t first = seq.n_computed_ / block_size_;
+  return first < seq.n_blocks() && !writable(seq.blocks_[static_cast<size_t>(first)]);
+}
+
+int64_t BlockManager::reservable(const SequenceBlocks& seq) const {
+  const int64_t blocks = seq.n_blocks() + n_available() - (needs_copy(seq) ? 1 : 0);
+  return std::max<int64_t>(0, blocks * block_size_ - seq.n_computed_);
+}
+
 Status BlockManager::reserve(SequenceBlocks& seq, int64_t n_end) {
   if (n_end <= seq.n_computed_) return ok();
   const int64_t first = seq.n_computed_ / block_size_;
-  const bool copy = first < seq.n_blocks() && !writable(seq.blocks_[static_cast<size_t>(first)]);
+  const bool copy = needs_copy(seq);
   const int64_t n_new = std::max<int64_t>(0, blocks_for(n_end) - seq.n_blocks());
   const int64_t need = n_new + (copy ? 1 : 0);
   if (need > n_available()) {

@@ -50,6 +50,8 @@ class BlockManager {
   // Starts an empty sequence on a match, taking a reference on its blocks.
   void adopt(SequenceBlocks& seq, const PrefixMatch& match);
 
+  // How many positions past n_computed reserve() could cover right now.
+  int64_t reservable(const SequenceBlocks& seq) const;
   // Makes positions [n_computed, n_end) writable: new blocks, and a copy of
   // a shared block that the first new position falls in (see
   // pending_copies()). All or nothing: kCapacity leaves everything as it was.
@@ -75,6 +77,8 @@ class BlockManager {
  private:
   Result<BlockId> take_block();
   void drop(BlockId id);
+  // The block the next position falls in exists and may not be written: shared or cached.
+  bool needs_copy(const SequenceBlocks& seq) const;
   bool writable(BlockId id) const { return allocator_.ref_count(id) == 1 && !cache_.contains(id); }
 
   int32_t block_size_;

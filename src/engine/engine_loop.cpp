@@ -1,0 +1,166 @@
+#include "engine/engine_loop.h"
+
+#include <algorithm>
+
+namespace rocmforge::engine {
+namespace {
+
+template <class... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
+
+}  // namespace
+
+void StatsBoard::publish(const EngineStats& stats) {
+  const std::lock_guard lock(mutex_);
+  stats_ = stats;
+}
+
+EngineStats StatsBoard::snapshot() const {
+  const std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+EngineLoop::EngineLoop(const EngineOptions& options, std::unique_ptr<ModelRunner> runner, CommandQueue& commands,
+                       StatsBoard& board, std::atomic<int64_t>& n_queued)
+    : options_(options),
+      runner_(std::move(runner)),
+      commands_(commands),
+      board_(board),
+      n_queued_(n_queued),
+      kv_(static_cast<int32_t>(options.n_kv_blocks), static_cast<int32_t>(options.block_size),
+          options.prefix_caching),
+      scheduler_(kv_, {options.max_batch_tokens, options.max_seqs}) {
+  counters_.kv_blocks_total = options.n_kv_blocks;
+  publish();
+}
+
+void EngineLoop::run() {
+  for (;;) {
+    if (deadline_ && idle()) break;
+    // Asleep on the command queue when there is nothing to run.
+    std::vector<Command> commands = idle() ? commands_.wait_take(deadline_) : commands_.take();
+    for (Command& c : commands) handle(c);
+    if (deadline_ && Clock::now() >= *deadline_) {
+      cancel_all("the engine shut down before the request finished");
+      break;
+    }
+    if (!idle()) step();
+    publish();
+  }
+  for (Command& c : commands_.close()) handle(c);
+  cancel_all("the engine shut down before the request started");
+  publish();
+}
+
+void EngineLoop::handle(Command& command) {
+  std::visit(Overloaded{
+                 [&](SubmitCommand& c) {
+                   Sequence& seq = *c.seq;
+                   sequences_.emplace(seq.serial, std::move(c.seq));
+                   scheduler_.enqueue(&seq);
+                 },
+                 [&](CancelCommand& c) {
+                   const auto it = sequences_.find(c.serial);
+                   if (it != sequences_.end()) end(*it->second, FinishReason::kCancelled, RF_ERROR(kCancelled, "cancelled"));
+                 },
+                 [&](ShutdownCommand& c) { deadline_ = deadline_ ? std::min(*deadline_, c.deadline) : c.deadline; },
+             },
+             command);
+}
+
+void EngineLoop::step() {
+  const StepPlan plan = scheduler_.schedule();
+  const Clock::time_point start = Clock::now();
+  for (SequenceState* s : plan.failed) {
+    end(static_cast<Sequence&>(*s), FinishReason::kError,
+        RF_ERROR(kCapacity, "the request needs more KV blocks than the pool's {} ({} tokens of {})",
+                 options_.n_kv_blocks, s->tokens.size(), options_.block_size));
+  }
+  for (SequenceState* s : plan.started) {
+    --n_queued_;
+    counters_.prompt_tokens += s->n_prompt;
+    static_cast<Sequence&>(*s).on_started(start, options_.on_timing);
+  }
+  counters_.preemptions += static_cast<int64_t>(plan.preempted.size());
+  counters_.prefix_cache_queried_tokens += plan.prefix_queried_tokens;
+  counters_.prefix_cache_hit_tokens += plan.prefix_hit_tokens;
+  if (options_.logger && !plan.preempted.empty()) {
+    options_.logger->debug("preempted {} sequence(s): KV blocks ran out", plan.preempted.size());
+  }
+  if (plan.chunks.empty()) return;
+
+  batch_.clear();
+  for (const ScheduledChunk& c : plan.chunks) {
+    const std::span<const int32_t> tokens(c.seq->tokens);
+    const Status added = batch_.add({tokens.subspan(static_cast<size_t>(c.n_past), static_cast<size_t>(c.n_tokens)),
+                                     static_cast<int32_t>(c.n_past), c.seq->blocks.table(), c.sample, false},
+                                    options_.block_size, options_.n_kv_blocks);
+    if (!added) {
+      kv_.end_step();
+      fail_chunks(plan, added.error());
+      return;
+    }
+  }
+  const Result<std::span<const float>> logits = runner_->run(batch_, kv_.pending_copies());
+  kv_.end_step();
+  if (!logits) {
+    if (options_.logger) options_.logger->error("forward step failed: {}", logits.error().to_string());
+    fail_chunks(plan, logits.error());
+    return;
+  }
+  ++counters_.steps;
+  sample(plan, *logits);
+}
+
+void EngineLoop::sample(const StepPlan& plan, std::span<const float> logits) {
+  const auto n_vocab = static_cast<size_t>(runner_->n_vocab());
+  const Clock::time_point now = Clock::now();
+  size_t row = 0;
+  for (const ScheduledChunk& c : plan.chunks) {
+    auto& seq = static_cast<Sequence&>(*c.seq);
+    kv_.commit(seq.blocks, seq.tokens, c.n_past + c.n_tokens);
+    if (!c.sample) continue;
+    if (seq.state == RequestState::kPrefilling) transition(seq.state, RequestState::kDecoding);
+    const std::optional<FinishReason> done = seq.on_logits(logits.subspan(row * n_vocab, n_vocab), now, options_.on_timing);
+    ++row;
+    ++counters_.generated_tokens;
+    if (done) retire(seq, *done);
+  }
+}
+
+void EngineLoop::fail_chunks(const StepPlan& plan, const Error& error) {
+  for (const ScheduledChunk& c : plan.chunks) end(static_cast<Sequence&>(*c.seq), FinishReason::kError, error);
+}
+
+void EngineLoop::retire(Sequence& seq, FinishReason reason) {
+  scheduler_.remove(&seq);
+  if (!seq.started) --n_queued_;
+  ++counters_.requests_finished[static_cast<int>(reason)];
+  sequences_.erase(seq.serial);
+}
+
+void EngineLoop::end(Sequence& seq, FinishReason reason, Error error) {
+  seq.finish(reason, std::move(error), Clock::now(), options_.on_timing);
+  retire(seq, reason);
+}
+
+void EngineLoop::cancel_all(const char* why) {
+  while (!sequences_.empty()) {
+    end(*sequences_.begin()->second, FinishReason::kCancelled, RF_ERROR(kCancelled, "{}", why));
+  }
+}
+
+void EngineLoop::publish() {
+  EngineStats s = counters_;
+  s.running = static_cast<int64_t>(scheduler_.running().size());
+  s.waiting = static_cast<int64_t>(scheduler_.waiting().size());
+  s.kv_blocks_used = kv_.n_used();
+  s.kv_blocks_cached = kv_.n_cached_unused();
+  board_.publish(s);
+}
+
+}  // namespace rocmforge::engine

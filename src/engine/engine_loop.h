@@ -1,0 +1,70 @@
+// The engine thread: its state (scheduler, KV bookkeeping, model runner,
+// sequences) and its loop. Every step is one explicit pass:
+//
+//   commands ─► schedule ─► batch ─► run (copies, forward) ─► commit KV ─► sample, stream, retire
+//
+// Nothing here takes a lock but the command queue's, each request's channel
+// and the stats board, which are how other threads see the engine.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <unordered_map>
+
+#include "engine/command_queue.h"
+#include "engine/engine.h"
+#include "engine/scheduler.h"
+#include "kv/block_manager.h"
+#include "model/batch.h"
+
+namespace rocmforge::engine {
+
+// The engine's published stats: written by the engine thread after each step.
+class StatsBoard {
+ public:
+  void publish(const EngineStats& stats);
+  EngineStats snapshot() const;
+
+ private:
+  mutable std::mutex mutex_;
+  EngineStats stats_;
+};
+
+class EngineLoop {
+ public:
+  // `options` resolved; `n_queued` counts submitted requests that have not
+  // started yet (submit() increments it, this loop decrements it).
+  EngineLoop(const EngineOptions& options, std::unique_ptr<ModelRunner> runner, CommandQueue& commands,
+             StatsBoard& board, std::atomic<int64_t>& n_queued);
+
+  // Runs until a shutdown has completed; then refuses further commands and
+  // cancels whatever was still queued.
+  void run();
+
+ private:
+  void handle(Command& command);
+  void step();
+  void sample(const StepPlan& plan, std::span<const float> logits);
+  void fail_chunks(const StepPlan& plan, const Error& error);
+  void retire(Sequence& seq, FinishReason reason);
+  void end(Sequence& seq, FinishReason reason, Error error);
+  void cancel_all(const char* why);
+  void publish();
+  bool idle() const { return sequences_.empty(); }
+
+  const EngineOptions& options_;
+  std::unique_ptr<ModelRunner> runner_;
+  CommandQueue& commands_;
+  StatsBoard& board_;
+  std::atomic<int64_t>& n_queued_;
+  kv::BlockManager kv_;
+  Scheduler scheduler_;
+  std::unordered_map<uint64_t, std::unique_ptr<Sequence>> sequences_;
+  model::Batch batch_;
+  EngineStats counters_;
+  std::optional<Clock::time_point> deadline_;  // set by shutdown
+};
+
+}  // namespace rocmforge::engine

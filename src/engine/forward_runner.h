@@ -1,0 +1,31 @@
+// The ModelRunner of a real model: the forward pass over its paged KV pool.
+#pragma once
+
+#include <memory>
+
+#include "backend/backend.h"
+#include "engine/engine.h"
+#include "engine/model_runner.h"
+#include "model/forward.h"
+#include "model/model.h"
+
+namespace rocmforge::engine {
+
+class ForwardRunner final : public ModelRunner {
+ public:
+  // Allocates the KV pool (options.n_kv_blocks blocks) and the step buffers.
+  static Result<std::unique_ptr<ForwardRunner>> create(const model::Model& model, backend::Backend& backend,
+                                                       const EngineOptions& options);
+
+  int32_t n_vocab() const override { return n_vocab_; }
+  Result<std::span<const float>> run(const model::Batch& batch, std::span<const backend::BlockCopy> copies) override;
+
+ private:
+  ForwardRunner(std::unique_ptr<model::ForwardPass> forward, int32_t n_vocab)
+      : forward_(std::move(forward)), n_vocab_(n_vocab) {}
+
+  std::unique_ptr<model::ForwardPass> forward_;
+  int32_t n_vocab_;
+};
+
+}  // namespace rocmforge::engine

@@ -1,0 +1,116 @@
+#include "engine/scheduler.h"
+
+#include <algorithm>
+#include <cassert>
+
+namespace rocmforge::engine {
+
+Scheduler::Scheduler(kv::BlockManager& kv, SchedulerLimits limits) : kv_(kv), limits_(limits) {
+  assert(limits.max_batch_tokens > 0 && limits.max_seqs > 0);
+}
+
+void Scheduler::enqueue(SequenceState* seq) {
+  assert(seq->state == RequestState::kWaiting && seq->blocks.empty());
+  waiting_.push_back(seq);
+}
+
+void Scheduler::remove(SequenceState* seq) {
+  if (const auto it = std::find(running_.begin(), running_.end(), seq); it != running_.end()) running_.erase(it);
+  if (const auto it = std::find(waiting_.begin(), waiting_.end(), seq); it != waiting_.end()) waiting_.erase(it);
+  kv_.release(seq->blocks);
+}
+
+StepPlan Scheduler::schedule() {
+  StepPlan plan;
+  int64_t budget = limits_.max_batch_tokens;
+  schedule_running(plan, budget);
+  // Admitting right after preempting would only thrash the pool.
+  if (plan.preempted.empty()) admit_waiting(plan, budget);
+  return plan;
+}
+
+void Scheduler::add_chunk(SequenceState* seq, int64_t n, StepPlan& plan, int64_t& budget) {
+  const int64_t n_past = seq->blocks.n_computed();
+  const Status reserved = kv_.reserve(seq->blocks, n_past + n);
+  assert(reserved.has_value() && "reserve() failed within reservable()");
+  (void)reserved;
+  plan.chunks.push_back({seq, n_past, n, n_past + n == static_cast<int64_t>(seq->tokens.size())});
+  plan.n_tokens += n;
+  budget -= n;
+}
+
+void Scheduler::preempt_last(StepPlan& plan) {
+  SequenceState* victim = running_.back();
+  running_.pop_back();
+  kv_.release(victim->blocks);
+  transition(victim->state, RequestState::kPreempted);
+  transition(victim->state, RequestState::kWaiting);
+  waiting_.push_front(victim);
+  plan.preempted.push_back(victim);
+}
+
+bool Scheduler::make_room(size_t index, StepPlan& plan) {
+  SequenceState* seq = running_[index];
+  while (kv_.reservable(seq->blocks) < 1) {
+    if (running_.size() == 1) {
+      running_.clear();
+      kv_.release(seq->blocks);
+      plan.failed.push_back(seq);
+      return false;
+    }
+    const bool self = running_.back() == seq;
+    preempt_last(plan);
+    if (self) return false;
+  }
+  return true;
+}
+
+void Scheduler::schedule_running(StepPlan& plan, int64_t& budget) {
+  auto is_decode = [](const SequenceState* s) { return s->state == RequestState::kDecoding; };
+  // Budget kept for the decodes behind position i (n is at most max_seqs).
+  auto decodes_behind = [&](size_t i) {
+    return std::count_if(running_.begin() + static_cast<std::ptrdiff_t>(i) + 1, running_.end(), is_decode);
+  };
+  size_t i = 0;
+  while (i < running_.size()) {
+    SequenceState* seq = running_[i];
+    const bool decode = is_decode(seq);
+    if (std::min(seq->n_pending(), budget - (decode ? 0 : decodes_behind(i))) <= 0) {
+      ++i;
+      continue;
+    }
+    if (!make_room(i, plan)) continue;  // running_[i] was preempted or failed
+    const int64_t want = decode ? 1 : std::min(seq->n_pending(), budget - decodes_behind(i));
+    add_chunk(seq, std::min(want, kv_.reservable(seq->blocks)), plan, budget);
+    ++i;
+  }
+}
+
+void Scheduler::admit_waiting(StepPlan& plan, int64_t& budget) {
+  while (!waiting_.empty() && static_cast<int64_t>(running_.size()) < limits_.max_seqs && budget > 0) {
+    SequenceState* seq = waiting_.front();
+    const kv::PrefixMatch match = kv_.match(seq->tokens);
+    kv_.adopt(seq->blocks, match);
+    const int64_t n = std::min({seq->n_pending(), budget, kv_.reservable(seq->blocks)});
+    if (n <= 0) {
+      kv_.release(seq->blocks);
+      if (!running_.empty()) return;  // wait for blocks to come back, keeping first come first served
+      waiting_.pop_front();
+      plan.failed.push_back(seq);
+      continue;
+    }
+    waiting_.pop_front();
+    transition(seq->state, RequestState::kPrefilling);
+    running_.push_back(seq);
+    plan.prefix_queried_tokens += static_cast<int64_t>(seq->tokens.size());
+    plan.prefix_hit_tokens += match.n_tokens;
+    if (!seq->started) {
+      seq->started = true;
+      seq->n_cached_prompt = match.n_tokens;
+      plan.started.push_back(seq);
+    }
+    add_chunk(seq, n, plan, budget);
+  }
+}
+
+}  // namespace rocmforge::engine
