@@ -21,6 +21,7 @@ Subcommand add_bench_command(CLI::App& root);
 Subcommand add_synth_command(CLI::App& root);
 Subcommand add_tokenize_command(CLI::App& root);
 Subcommand add_inspect_command(CLI::App& root);
+Subcommand add_chat_template_command(CLI::App& root);
 
 // Prints "rocmforge: <message>" on stderr and gives the process exit code (1).
 int report_error(const Error& error);

@@ -26,6 +26,7 @@ int run_main(int argc, char** argv) {
       add_synth_command(app),
       add_tokenize_command(app),
       add_inspect_command(app),
+      add_chat_template_command(app),
   };
 
   try {

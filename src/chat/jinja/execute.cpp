@@ -29,6 +29,44 @@ Error unpack_error(size_t expected, size_t got) {
   return RF_ERROR(kInvalidArgument, "not enough values to unpack (expected {}, got {})", expected, got);
 }
 
+// jinja2's `loop` for item i: index, index0, revindex, revindex0, first, last,
+// length, depth, depth0, previtem, nextitem, cycle(...) and changed(...).
+Value loop_object(const std::vector<Value>& items, size_t i, const std::shared_ptr<Value>& changed_state) {
+  const auto index = static_cast<int64_t>(i);
+  const auto length = static_cast<int64_t>(items.size());
+  DictBuilder loop;
+  loop.set("index", Value::integer(index + 1));
+  loop.set("index0", Value::integer(index));
+  loop.set("revindex", Value::integer(length - index));
+  loop.set("revindex0", Value::integer(length - index - 1));
+  loop.set("first", Value::boolean(index == 0));
+  loop.set("last", Value::boolean(index + 1 == length));
+  loop.set("length", Value::integer(length));
+  loop.set("depth", Value::integer(1));
+  loop.set("depth0", Value::integer(0));
+  if (index > 0) loop.set("previtem", items[i - 1]);
+  if (index + 1 < length) loop.set("nextitem", items[i + 1]);
+  loop.set("cycle", Value::callable({"loop.cycle", [i](Interpreter&, CallArgs args) -> Result<Value> {
+                                       if (args.positional.empty()) {
+                                         return RF_ERROR(kInvalidArgument, "no items for cycling given");
+                                       }
+                                       return args.positional[i % args.positional.size()];
+                                     }}));
+  // A weak reference: what changed() saw may hold the loop object itself.
+  const std::weak_ptr<Value> weak_state = changed_state;
+  loop.set("changed", Value::callable({"loop.changed", [weak_state](Interpreter&, CallArgs args) -> Result<Value> {
+                                         const auto state = weak_state.lock();
+                                         if (!state) return RF_ERROR(kInvalidArgument, "the loop has ended");
+                                         Value values = Value::tuple(std::move(args.positional));
+                                         if (!state->is_undefined() && equals(*state, values)) {
+                                           return Value::boolean(false);
+                                         }
+                                         *state = std::move(values);
+                                         return Value::boolean(true);
+                                       }}));
+  return std::move(loop).build();
+}
+
 }  // namespace
 
 const Value* Scope::find(std::string_view name) const {
@@ -193,45 +231,26 @@ Result<Interpreter::Flow> Interpreter::exec_for(const Stmt& s) {
   }
   // The else body is not inside this loop: a break there ends an outer one.
   if (items.empty()) return exec_body(s.else_body);
+  // What loop.changed() last saw, shared by the loop's iterations.
+  const auto changed_state = std::make_shared<Value>();
   for (size_t i = 0; i < items.size(); ++i) {
     if (++iterations_ > limits().max_loop_iterations) {
       return at_position(s.pos, RF_ERROR(kCapacity, "the template's loops ran more than {} iterations",
                                          limits().max_loop_iterations));
     }
-    if (RF_TRY(run_iteration(s, items, i)) == Flow::kBreak) break;
+    if (RF_TRY(run_iteration(s, items, i, changed_state)) == Flow::kBreak) break;
   }
   return Flow::kNormal;
 }
 
-Result<Interpreter::Flow> Interpreter::run_iteration(const Stmt& s, const std::vector<Value>& items, size_t i) {
-  const size_t n = items.size();
+Result<Interpreter::Flow> Interpreter::run_iteration(const Stmt& s, const std::vector<Value>& items, size_t i,
+                                                     const std::shared_ptr<Value>& changed_state) {
   Restore<std::shared_ptr<Scope>> scope(scope_, std::make_shared<Scope>(scope_));
   if (auto bound = bind_loop_targets(s.target, items[i], *scope_); !bound) {
     return at_position(s.pos, std::move(bound).error());
   }
-  const auto index = static_cast<int64_t>(i);
-  const auto length = static_cast<int64_t>(n);
-  DictBuilder loop;
-  loop.set("index", Value::integer(index + 1));
-  loop.set("index0", Value::integer(index));
-  loop.set("revindex", Value::integer(length - index));
-  loop.set("revindex0", Value::integer(length - index - 1));
-  loop.set("first", Value::boolean(i == 0));
-  loop.set("last", Value::boolean(i + 1 == n));
-  loop.set("length", Value::integer(length));
-  loop.set("depth", Value::integer(1));
-  loop.set("depth0", Value::integer(0));
-  if (i > 0) loop.set("previtem", items[i - 1]);
-  if (i + 1 < n) loop.set("nextitem", items[i + 1]);
-  loop.set("cycle", Value::callable({"loop.cycle", [i](Interpreter&, CallArgs args) -> Result<Value> {
-                                       if (args.positional.empty()) {
-                                         return RF_ERROR(kInvalidArgument, "no items for cycling given");
-                                       }
-                                       return args.positional[i % args.positional.size()];
-                                     }}));
-  scope_->set("loop", std::move(loop).build());
-  const Flow flow = RF_TRY(exec_body(s.body));
-  return flow;
+  scope_->set("loop", loop_object(items, i, changed_state));
+  return exec_body(s.body);
 }
 
 Status Interpreter::assign(const Target& target, const Value& value, SourcePos pos) {

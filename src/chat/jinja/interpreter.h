@@ -92,7 +92,8 @@ class Interpreter {
   Result<Flow> exec(const Stmt& s);
   Status exec_if(const Stmt& s, Flow& flow);
   Result<Flow> exec_for(const Stmt& s);
-  Result<Flow> run_iteration(const Stmt& s, const std::vector<Value>& items, size_t i);
+  Result<Flow> run_iteration(const Stmt& s, const std::vector<Value>& items, size_t i,
+                             const std::shared_ptr<Value>& changed_state);
   Status exec_set_block(const Stmt& s);
   Status exec_call_block(const Stmt& s);
   Status exec_with(const Stmt& s, Flow& flow);

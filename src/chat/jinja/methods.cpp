@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "chat/jinja/access.h"
 #include "chat/jinja/builtins.h"
 #include "chat/jinja/call_args.h"
 #include "chat/jinja/interpreter.h"
@@ -128,11 +129,7 @@ Result<Value> str_count(Interpreter&, const Value& self, CallArgs args) {
 
 Result<Value> str_join(Interpreter& interp, const Value& self, CallArgs args) {
   const auto a = RF_TRY(bind_args("join", std::move(args), {{"iterable", {}}}));
-  if (!a[0].is_list() && !a[0].is_dict() && !a[0].is_string() && !a[0].is_undefined()) {
-    return RF_ERROR(kInvalidArgument, "can only join an iterable");
-  }
-  std::vector<Value> items;
-  if (a[0].is_list()) items = a[0].items();
+  const std::vector<Value> items = RF_TRY(iterate(a[0]));
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) {
     if (!items[i].is_string()) {

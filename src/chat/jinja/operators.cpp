@@ -36,6 +36,9 @@ Error unsupported(BinaryOp op, const Value& a, const Value& b) {
 
 Error overflow() { return RF_ERROR(kInvalidArgument, "integer result does not fit in 64 bits"); }
 
+// Lists are bounded by the memory their items take.
+size_t max_items(size_t max_bytes) { return max_bytes / sizeof(Value); }
+
 Error too_large(size_t max_bytes) {
   return RF_ERROR(kCapacity, "a string or list built by the template would exceed {} bytes", max_bytes);
 }
@@ -52,7 +55,7 @@ Result<Value> add(const Value& a, const Value& b, size_t max_bytes) {
     return Value::string(a.as_string() + b.as_string());
   }
   if (a.is_list() && b.is_list() && a.is_tuple() == b.is_tuple()) {
-    if (a.items().size() + b.items().size() > max_bytes) return too_large(max_bytes);
+    if (a.items().size() + b.items().size() > max_items(max_bytes)) return too_large(max_bytes);
     std::vector<Value> items = a.items();
     items.insert(items.end(), b.items().begin(), b.items().end());
     return a.is_tuple() ? Value::tuple(std::move(items)) : Value::list(std::move(items));
@@ -75,7 +78,7 @@ Result<Value> repeat(const Value& sequence, int64_t count, size_t max_bytes) {
     return Value::string(std::move(out));
   }
   const std::vector<Value>& items = sequence.items();
-  if (n > 0 && items.size() > max_bytes / n) return too_large(max_bytes);
+  if (n > 0 && items.size() > max_items(max_bytes) / n) return too_large(max_bytes);
   std::vector<Value> out;
   out.reserve(items.size() * n);
   for (size_t i = 0; i < n; ++i) out.insert(out.end(), items.begin(), items.end());

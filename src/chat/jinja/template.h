@@ -6,7 +6,7 @@
 //
 // Not supported (kUnsupported, or kParse where jinja2 would reject it too):
 // template inheritance and inclusion ({% extends/block/include/import %}),
-// {% autoescape %}, recursive for loops, loop.changed(), cycler(), the
+// {% autoescape %}, recursive for loops, cycler(), the
 // filters groupby, pprint, random, striptags, urlencode, urlize, wordwrap,
 // xmlattr, filesizeformat; integers beyond 64 bits; case mapping beyond ASCII.
 //
