@@ -1,0 +1,137 @@
+// The scheduler alone, over a BlockManager and bare sequences (no model).
+#include "engine/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <list>
+
+namespace rocmforge::engine {
+namespace {
+
+constexpr int32_t kBs = 4;
+
+class SchedulerTest : public ::testing::Test {
+ protected:
+  SequenceState* add(int n_prompt, int32_t first_token) {
+    SequenceState& s = seqs_.emplace_back();
+    s.serial = seqs_.size();
+    for (int i = 0; i < n_prompt; ++i) s.tokens.push_back(first_token + i);
+    s.n_prompt = n_prompt;
+    sched_.enqueue(&s);
+    return &s;
+  }
+  // Runs the plan as the engine would: commit, then one sampled token per sampling chunk.
+  StepPlan step() {
+    StepPlan plan = sched_.schedule();
+    kv_.end_step();
+    for (const ScheduledChunk& c : plan.chunks) {
+      kv_.commit(c.seq->blocks, c.seq->tokens, c.n_past + c.n_tokens);
+      if (!c.sample) continue;
+      if (c.seq->state == RequestState::kPrefilling) transition(c.seq->state, RequestState::kDecoding);
+      c.seq->tokens.push_back(7);
+    }
+    return plan;
+  }
+
+  kv::BlockManager kv_{8, kBs, true};
+  Scheduler sched_{kv_, {16, 4}};
+  std::list<SequenceState> seqs_;
+};
+
+TEST_F(SchedulerTest, ChunksAPromptUnderTheBudget) {
+  SequenceState* a = add(40, 100);
+  StepPlan p = step();
+  ASSERT_EQ(p.chunks.size(), 1u);
+  EXPECT_EQ(p.chunks[0].n_tokens, 16);
+  EXPECT_FALSE(p.chunks[0].sample);
+  EXPECT_EQ(p.started.size(), 1u);
+  EXPECT_EQ(a->state, RequestState::kPrefilling);
+  p = step();
+  EXPECT_EQ(p.chunks[0].n_past, 16);
+  EXPECT_EQ(p.chunks[0].n_tokens, 16);
+  EXPECT_TRUE(p.started.empty());
+}
+
+TEST_F(SchedulerTest, KeepsBudgetForTheDecodesBehindAPrompt) {
+  SequenceState* a = add(10, 100);  // prefills first, then b starts behind it
+  step();
+  step();  // a's remaining 0: its chunk of 10 ran whole in the first step; it decodes now
+  EXPECT_EQ(a->state, RequestState::kDecoding);
+  SequenceState* b = add(30, 200);
+  StepPlan p = step();
+  ASSERT_EQ(p.chunks.size(), 2u);
+  EXPECT_EQ(p.chunks[0].seq, a);
+  EXPECT_EQ(p.chunks[0].n_tokens, 1);
+  EXPECT_EQ(p.chunks[1].seq, b);
+  EXPECT_EQ(p.chunks[1].n_tokens, 15);
+}
+
+TEST_F(SchedulerTest, PreemptsTheMostRecentlyStartedSequence) {
+  SequenceState* a = add(12, 100);  // 3 blocks
+  SequenceState* b = add(15, 200);  // 4 blocks: 7 of 8 used, then decodes need more
+  step();
+  step();
+  ASSERT_EQ(sched_.running().size(), 2u);
+  // a and b grow one token a step; the pool runs out and b, started last, goes.
+  int preempted = 0;
+  for (int i = 0; i < 8 && preempted == 0; ++i) {
+    const StepPlan p = step();
+    for (SequenceState* s : p.preempted) {
+      EXPECT_EQ(s, b);
+      ++preempted;
+    }
+  }
+  EXPECT_EQ(preempted, 1);
+  EXPECT_EQ(b->state, RequestState::kWaiting);
+  EXPECT_TRUE(b->blocks.empty());
+  EXPECT_EQ(sched_.waiting().front(), b);
+  EXPECT_GT(b->tokens.size(), 15u);  // its generated tokens are kept, to be recomputed
+  EXPECT_EQ(a->state, RequestState::kDecoding);
+}
+
+TEST_F(SchedulerTest, NeverOvertakesTheHeadOfTheQueue) {
+  add(31, 100);                        // takes all 8 blocks
+  SequenceState* big = add(16, 200);   // no room while the first runs
+  SequenceState* small = add(2, 300);  // would need only one block, but must wait behind `big`
+  for (int i = 0; i < 3; ++i) {
+    const StepPlan p = step();
+    ASSERT_EQ(p.chunks.size(), 1u);
+    EXPECT_NE(p.chunks[0].seq, small);
+  }
+  EXPECT_EQ(sched_.waiting().front(), big);
+  EXPECT_EQ(sched_.waiting().back(), small);
+}
+
+TEST_F(SchedulerTest, FailsASequenceThatCannotFitAlone) {
+  SequenceState* a = add(30, 100);  // 8 blocks hold 32 positions
+  StepPlan p;
+  for (int i = 0; i < 8 && p.failed.empty(); ++i) p = step();
+  ASSERT_EQ(p.failed.size(), 1u);
+  EXPECT_EQ(p.failed[0], a);
+  EXPECT_TRUE(sched_.running().empty());
+  EXPECT_EQ(kv_.n_available(), 8);
+}
+
+TEST_F(SchedulerTest, StartsOnTheCachedPrefix) {
+  SequenceState* a = add(12, 100);
+  step();
+  sched_.remove(a);
+  SequenceState* b = add(12, 100);
+  const StepPlan p = step();
+  ASSERT_EQ(p.chunks.size(), 1u);
+  EXPECT_EQ(p.chunks[0].n_past, 11);
+  EXPECT_EQ(p.chunks[0].n_tokens, 1);
+  EXPECT_EQ(b->n_cached_prompt, 11);
+  EXPECT_EQ(p.prefix_hit_tokens, 11);
+  EXPECT_EQ(p.prefix_queried_tokens, 12);
+}
+
+TEST_F(SchedulerTest, LimitsRunningSequences) {
+  for (int i = 0; i < 6; ++i) add(1, 100 * (i + 1));
+  const StepPlan p = step();
+  EXPECT_EQ(p.chunks.size(), 4u);
+  EXPECT_EQ(sched_.waiting().size(), 2u);
+}
+
+}  // namespace
+}  // namespace rocmforge::engine
