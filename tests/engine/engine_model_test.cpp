@@ -1,0 +1,133 @@
+// The engine on a real model (stories260K): batching must not change what a
+// request generates, the prefix cache must not either, and the output must
+// be `rocmforge run --temp 0`'s.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include <nlohmann/json.hpp>
+
+#include "backend/cpu/cpu_backend.h"
+#include "engine/engine.h"
+#include "engine_fixture.h"
+#include "model/model.h"
+#include "testing/subprocess.h"
+#include "testing/test_paths.h"
+
+namespace rocmforge::engine::testing {
+namespace {
+
+constexpr int64_t kMaxTokens = 24;
+
+class EngineModelTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    backend_ = std::make_unique<backend::CpuBackend>(2);
+    auto model = model::Model::load(rocmforge::testing::source_path("models/stories260K.gguf"), *backend_);
+    ASSERT_TRUE(model) << model.error().to_string();
+    model_ = std::move(*model);
+    auto tok = tokenizer::Tokenizer::from_gguf(model_->file());
+    ASSERT_TRUE(tok) << tok.error().to_string();
+    tokenizer_ = std::move(*tok);
+  }
+
+  std::unique_ptr<Engine> make_engine(int64_t n_kv_blocks, int64_t max_batch_tokens = 512) {
+    EngineOptions o;
+    o.max_seqs = 32;
+    o.max_batch_tokens = max_batch_tokens;
+    o.n_ctx = 256;
+    o.n_kv_blocks = n_kv_blocks;
+    auto engine = Engine::create(*model_, *tokenizer_, *backend_, o);
+    EXPECT_TRUE(engine) << engine.error().to_string();
+    return engine ? std::move(*engine) : nullptr;
+  }
+
+  std::vector<int32_t> encode(const std::string& text) { return *tokenizer_->encode(text, true, true); }
+
+  std::vector<std::string> prompts() const {
+    const char* subjects[] = {"Once upon a time", "The little dog", "Lily and Tom", "A big red ball",
+                              "The sun was", "One day, a bird", "Mom said", "The old tree"};
+    const char* tails[] = {"", " went to the park", " was very happy", " saw a cat"};
+    std::vector<std::string> out;
+    for (const char* s : subjects) {
+      for (const char* t : tails) out.push_back(std::string(s) + t);
+    }
+    return out;
+  }
+
+  std::unique_ptr<backend::CpuBackend> backend_;
+  std::unique_ptr<model::Model> model_;
+  std::unique_ptr<tokenizer::Tokenizer> tokenizer_;
+};
+
+TEST_F(EngineModelTest, ThirtyTwoConcurrentRequestsGenerateWhatEachGeneratesAlone) {
+  const std::vector<std::string> texts = prompts();
+  ASSERT_EQ(texts.size(), 32u);
+  std::vector<std::vector<int32_t>> alone;
+  {
+    auto engine = make_engine(128);
+    for (const std::string& t : texts) alone.push_back(collect(**engine->submit(greedy_request(encode(t), kMaxTokens))).tokens);
+  }
+  auto engine = make_engine(128);
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::shared_ptr<RequestHandle>> handles;
+  for (const std::string& t : texts) handles.push_back(*engine->submit(greedy_request(encode(t), kMaxTokens)));
+  for (size_t i = 0; i < handles.size(); ++i) {
+    const Collected c = collect(*handles[i]);
+    EXPECT_EQ(c.tokens, alone[i]) << "prompt '" << texts[i] << "'";
+    EXPECT_EQ(c.tokens.size(), static_cast<size_t>(kMaxTokens));
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  engine->shutdown(std::chrono::steady_clock::now());  // the stats of the last step are published
+  const EngineStats s = engine->stats();
+  std::printf("32 concurrent requests: %lld steps, %lld tokens generated in %.3f s: %.0f steps/s, %.0f tokens/s\n",
+              static_cast<long long>(s.steps), static_cast<long long>(s.generated_tokens), seconds,
+              static_cast<double>(s.steps) / seconds, static_cast<double>(s.generated_tokens) / seconds);
+}
+
+TEST_F(EngineModelTest, PreemptionAndSmallChunksDoNotChangeOutputs) {
+  const std::vector<std::string> texts = prompts();
+  std::vector<std::vector<int32_t>> alone;
+  {
+    auto engine = make_engine(128);
+    for (size_t i = 0; i < 8; ++i) alone.push_back(collect(**engine->submit(greedy_request(encode(texts[i * 4 + 1]), kMaxTokens))).tokens);
+  }
+  auto engine = make_engine(12, 7);  // 192 positions for 8 requests of ~33: preemption, 7-token chunks
+  std::vector<std::shared_ptr<RequestHandle>> handles;
+  for (size_t i = 0; i < 8; ++i) handles.push_back(*engine->submit(greedy_request(encode(texts[i * 4 + 1]), kMaxTokens)));
+  for (size_t i = 0; i < 8; ++i) EXPECT_EQ(collect(*handles[i]).tokens, alone[i]) << "request " << i;
+  EXPECT_GT(engine->stats().preemptions, 0);
+}
+
+TEST_F(EngineModelTest, ARepeatedPromptHitsThePrefixCacheWithTheSameOutput) {
+  auto engine = make_engine(128);
+  const std::vector<int32_t> prompt =
+      encode("Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her dog.");
+  ASSERT_GT(prompt.size(), 32u);
+  const Collected first = collect(**engine->submit(greedy_request(prompt, kMaxTokens)));
+  const Collected second = collect(**engine->submit(greedy_request(prompt, kMaxTokens)));
+  EXPECT_EQ(second.tokens, first.tokens);
+  EXPECT_EQ(second.finish->usage.cached_prompt_tokens, static_cast<int64_t>(prompt.size()) - 1);
+  const EngineStats s = engine->stats();
+  EXPECT_EQ(s.prefix_cache_hit_tokens, static_cast<int64_t>(prompt.size()) - 1);
+  EXPECT_GT(s.prefix_cache_hit_rate(), 0.4);
+}
+
+TEST_F(EngineModelTest, OutputEqualsRocmforgeRunAtTemperatureZero) {
+  const std::string prompt = "Lily and Tom went to the park";
+  const rocmforge::testing::RunResult run = rocmforge::testing::run_command(
+      {rocmforge::testing::cli_path(), "run", "-m", rocmforge::testing::source_path("models/stories260K.gguf"), "-p",
+       prompt, "-n", std::to_string(kMaxTokens), "--temp", "0", "--json", "-t", "2", "--ignore-eos"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const nlohmann::json expected = nlohmann::json::parse(run.out);
+  auto engine = make_engine(128);
+  Request r = greedy_request(encode(prompt), kMaxTokens);
+  r.ignore_eos = true;
+  const Collected c = collect(**engine->submit(r));
+  EXPECT_EQ(c.tokens, expected["tokens"].get<std::vector<int32_t>>());
+  EXPECT_EQ(c.text, expected["text"].get<std::string>());
+}
+
+}  // namespace
+}  // namespace rocmforge::engine::testing
