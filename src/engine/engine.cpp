@@ -12,7 +12,7 @@
 namespace rocmforge::engine {
 
 Result<EngineOptions> EngineOptions::resolved() const {
-  if (max_batch_tokens <= 0 || max_seqs <= 0 || block_size <= 0 || n_ctx <= 1 || max_queue < 0 || n_kv_blocks < 0) {
+  if (max_batch_tokens <= 0 || max_seqs <= 0 || block_size <= 0 || n_ctx <= 1 || max_queue <= 0 || n_kv_blocks < 0) {
     return RF_ERROR(kInvalidArgument,
                     "engine options must be positive (max_batch_tokens {}, max_seqs {}, block_size {}, n_ctx {}, "
                     "max_queue {}, n_kv_blocks {})",
@@ -94,8 +94,9 @@ Result<std::unique_ptr<Engine>> Engine::create(RunnerFactory make_runner, const 
   Impl* p = impl.get();
   std::promise<Result<int32_t>> ready;
   std::future<Result<int32_t>> started = ready.get_future();
-  // The runner is made on the engine thread: every use of the backend stays there.
-  p->thread = std::thread([p, make_runner = std::move(make_runner), &ready] {
+  // The runner is made on the engine thread: every use of the backend stays
+  // there. The thread owns the promise, so set_value() never races its destruction.
+  p->thread = std::thread([p, make_runner = std::move(make_runner), ready = std::move(ready)]() mutable {
     Result<std::unique_ptr<ModelRunner>> runner = make_runner(p->options);
     if (!runner) {
       ready.set_value(std::move(runner).error());

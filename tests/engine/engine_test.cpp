@@ -47,6 +47,28 @@ TEST(Engine, GeneratesWhatTheModelPredicts) {
   EXPECT_EQ(handle->next(milliseconds(1)), std::nullopt);
 }
 
+TEST(Engine, CreateReportsBadOptionsAndTheRunnersFailure) {
+  const auto tok = letter_tokenizer();
+  EngineOptions bad = small_options();
+  bad.max_queue = 0;
+  const auto log = std::make_shared<FakeModelLog>();
+  const Result<std::unique_ptr<Engine>> rejected = Engine::create(fake_runner(hashed_letter, log), *tok, bad);
+  ASSERT_FALSE(rejected);
+  EXPECT_EQ(rejected.error().code(), ErrorCode::kInvalidArgument);
+
+  const Result<std::unique_ptr<Engine>> failed = Engine::create(
+      [](const EngineOptions&) -> Result<std::unique_ptr<ModelRunner>> {
+        return RF_ERROR(kOutOfMemory, "no room for the KV pool");
+      },
+      *tok, small_options());
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code(), ErrorCode::kOutOfMemory);
+
+  EngineOptions defaults = small_options();
+  defaults.n_kv_blocks = 0;
+  EXPECT_EQ(defaults.resolved()->n_kv_blocks, 128 / 4);  // one full context
+}
+
 TEST(Engine, RunsRequestsFirstComeFirstServed) {
   EngineOptions o = small_options();
   o.max_seqs = 1;
@@ -345,19 +367,23 @@ TEST(Engine, ShutdownLetsRequestsFinishBeforeTheDeadline) {
   EXPECT_EQ(late.error().code(), ErrorCode::kCapacity);
 }
 
+// A model that takes its time: 2 ms a step.
+int32_t slow_letter(std::span<const int32_t> history) {
+  std::this_thread::sleep_for(milliseconds(2));
+  return hashed_letter(history);
+}
+
 TEST(Engine, ShutdownCancelsWhatIsLeftAtTheDeadline) {
-  FakeEngine f(small_options());
-  f.log->gate();
-  auto running = *f.engine->submit(greedy_request(prompt_of(0, 5), 100));
-  f.log->wait_started(1);
+  EngineOptions o = small_options();
+  o.max_seqs = 1;
+  FakeEngine f(o, slow_letter);
+  auto running = *f.engine->submit(greedy_request(prompt_of(0, 5), 100));  // 200 ms at least
   auto waiting = *f.engine->submit(greedy_request(prompt_of(1, 5), 100));
-  std::thread stopper([&] { f.engine->shutdown(std::chrono::steady_clock::now() + milliseconds(50)); });
-  std::this_thread::sleep_for(milliseconds(100));  // past the deadline while the step is held
-  f.log->ungate();
-  stopper.join();
+  f.engine->shutdown(std::chrono::steady_clock::now() + milliseconds(20));
   const Collected a = collect(*running);
   const Collected b = collect(*waiting);
   EXPECT_EQ(a.finish->reason, FinishReason::kCancelled);
+  EXPECT_LT(a.tokens.size(), 100u);
   EXPECT_EQ(b.finish->reason, FinishReason::kCancelled);
   EXPECT_EQ(b.finish->usage.completion_tokens, 0);
 }
