@@ -10,6 +10,7 @@
 #include "quant/blocks.h"
 #include "quant/half.h"
 #include "quant/isa_kernels.h"
+#include "quant/reference.h"
 
 namespace rocmforge::quant {
 namespace {
@@ -56,6 +57,8 @@ void quantize_scalar(GgmlType act_type, const float* x, void* out, int64_t n) {
       return quantize_q8_0_scalar(x, out, n);
     case GgmlType::kQ8_1:
       return quantize_q8_1_scalar(x, out, n);
+    case GgmlType::kQ8_K:
+      return quantize_row(GgmlType::kQ8_K, x, out, n);
     case GgmlType::kF16:
       for (int64_t i = 0; i < n; ++i) h[i] = fp32_to_fp16(x[i]);
       return;
@@ -74,6 +77,8 @@ void quantize_avx2(GgmlType act_type, const float* x, void* out, int64_t n) {
       return detail::quantize_q8_0_avx2(x, out, n);
     case GgmlType::kQ8_1:
       return detail::quantize_q8_1_avx2(x, out, n);
+    case GgmlType::kQ8_K:  // llama.cpp's x86 quantize_row_q8_K is the reference code
+      return quantize_row(GgmlType::kQ8_K, x, out, n);
     case GgmlType::kF16:
       return detail::convert_f32_to_f16_avx2(x, static_cast<uint16_t*>(out), n);
     case GgmlType::kBF16:

@@ -11,8 +11,8 @@
 namespace rocmforge::quant::detail {
 namespace {
 
-// The sum of 16 lanes. Halves by shuffles: GCC 12's extract intrinsics trip
-// -Wmaybe-uninitialized.
+// The sum of 16 lanes in _mm512_reduce_add_ps's order (lanes i + 8 first).
+// Halves by shuffles: GCC 12's extract intrinsics trip -Wmaybe-uninitialized.
 inline float hsum16(__m512 v) {
   const auto f = reinterpret_cast<__v16sf>(v);
   const auto lo = __builtin_shufflevector(f, f, 0, 1, 2, 3, 4, 5, 6, 7);
@@ -20,9 +20,13 @@ inline float hsum16(__m512 v) {
   return hsum(reinterpret_cast<__m256>(lo + hi));
 }
 
-// The mask of the first `count` lanes (count <= 16, or <= 32 for the 32-bit form).
-inline __mmask16 first16(int64_t count) { return static_cast<__mmask16>((1u << count) - 1); }
-inline __mmask32 first32(int64_t count) { return static_cast<__mmask32>((uint64_t{1} << count) - 1); }
+// ggml_vec_dot_bf16's two accumulators: reduced, then summed in double.
+inline double bf16_vec_dot_sum(const __m512 (&c)[2]) {
+  double sum = 0.0;
+  sum += static_cast<double>(hsum16(c[0]));
+  sum += static_cast<double>(hsum16(c[1]));
+  return sum;
+}
 
 }  // namespace
 }  // namespace rocmforge::quant::detail

@@ -6,7 +6,8 @@
 // of current Intel cores against three for 256-bit ones, and a per-block scale
 // would cost a shuffle per 512-bit step. AVX-512 brings vpdpbusd (u8 x s8 ->
 // s32), masked byte ops and 32 registers (a 4x4 tile keeps its 16
-// accumulators). Float types stream 512-bit vectors.
+// accumulators). Float types stream 512-bit vectors. Same bits as every
+// other level (see dot.h).
 #include <immintrin.h>
 
 #include "quant/avx512_common.h"
@@ -18,6 +19,8 @@
 
 namespace rocmforge::quant::detail {
 namespace {
+
+using gguf::GgmlType;
 
 constexpr int kMaxAcc = 16;  // 32 registers: a 4x4 tile keeps all its sums
 
@@ -94,63 +97,123 @@ struct Q8_0W : Vnni {  // signed quants, biased to unsigned by flipping the sign
   static __m256i column(__m256i aq) { return start_sums(_mm256_set1_epi8(static_cast<char>(128)), aq); }
 };
 
+// Whole-block dots need plain quants: Q4_0 without the nibble trick.
+struct Q4_0PlainW : Vnni {
+  static constexpr int kBytes = sizeof(BlockQ4_0), kScale = 0, kMin = -1;
+  static constexpr bool kNibbleTrick = false;
+  static __m256i quants(const uint8_t* b) {
+    const __m128i v = load128(b + 2);
+    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), _mm256_set1_epi8(0x0F));
+  }
+  static __m256i column(__m256i aq) { return start_sums(_mm256_set1_epi8(8), aq); }
+};
+
+// IQ4_NL's levels plus 128, unsigned, biased back like Q8_0's quants.
+struct IQ4_NLW : Vnni {
+  static constexpr int kBytes = sizeof(BlockIQ4_NL), kScale = 0, kMin = -1;
+  static constexpr bool kNibbleTrick = false;
+  static __m256i quants(const uint8_t* b) {
+    const __m256i levels = _mm256_xor_si256(
+        _mm256_broadcastsi128_si256(load128(reinterpret_cast<const uint8_t*>(kIQ4Values))),
+        _mm256_set1_epi8(static_cast<char>(0x80)));
+    return _mm256_shuffle_epi8(levels, Q4_0PlainW::quants(b));
+  }
+  static __m256i column(__m256i aq) { return start_sums(_mm256_set1_epi8(static_cast<char>(128)), aq); }
+};
+
 // ---- float element policies (512-bit) ----------------------------------------
 
-struct F32x16 {
+struct FmaZmm {
   using Vec = __m512;
   using Acc = __m512;
-  static constexpr int kWidth = 16, kMaxAcc = 16;
+  static constexpr int kStep = 16, kAccRegs = 1, kRegs = 32;
   static Acc zero() { return _mm512_setzero_ps(); }
-  static Vec load(const uint8_t* row, int64_t i) { return _mm512_loadu_ps(reinterpret_cast<const float*>(row) + i); }
-  static Vec load_partial(const uint8_t* row, int64_t i, int64_t count) {
-    return _mm512_maskz_loadu_ps(first16(count), reinterpret_cast<const float*>(row) + i);
-  }
-  static Acc fma(Acc acc, Vec w, Vec a) { return _mm512_fmadd_ps(w, a, acc); }
+  static Acc madd(Acc acc, Vec w, Vec a) { return _mm512_fmadd_ps(w, a, acc); }
   static Acc add(Acc x, Acc y) { return _mm512_add_ps(x, y); }
-  static float sum(Acc acc) { return hsum16(acc); }
+  static float reduce(Acc acc) { return hsum16(acc); }
+  static double vec_dot_sum(const Acc (&c)[4]) {
+    return hsum16(_mm512_add_ps(_mm512_add_ps(c[0], c[2]), _mm512_add_ps(c[1], c[3])));
+  }
 };
 
-struct F16x16 : F32x16 {
+struct F32x16 : FmaZmm {
+  static Vec load(const uint8_t* row, int64_t i) { return _mm512_loadu_ps(reinterpret_cast<const float*>(row) + i); }
+  static float tail(double sum, const uint8_t* w, const uint8_t* a, int64_t from, int64_t n) {
+    return f32_tail(sum, w, a, from, n);
+  }
+};
+
+struct F16x16 : FmaZmm {
   // The zero-masked vcvtph2ps: GCC 12's plain intrinsic trips -Wmaybe-uninitialized.
-  static Vec widen(__m256i h) { return _mm512_maskz_cvtph_ps(0xFFFF, h); }
-  static Vec load(const uint8_t* row, int64_t i) { return widen(load256(row + 2 * i)); }
-  static Vec load_partial(const uint8_t* row, int64_t i, int64_t count) {
-    return widen(_mm256_maskz_loadu_epi16(first16(count), row + 2 * i));
+  static Vec load(const uint8_t* row, int64_t i) { return _mm512_maskz_cvtph_ps(0xFFFF, load256(row + 2 * i)); }
+  static float f16_at(const uint8_t* row, int64_t i) { return half_at(row + 2 * i); }
+  static float tail(double sum, const uint8_t* w, const uint8_t* a, int64_t from, int64_t n) {
+    return double_tail<f16_at>(sum, w, a, from, n);
   }
 };
 
-struct BF16x16 : F32x16 {
-  // In GCC vector arithmetic: GCC 12's intrinsics for this trip -Wmaybe-uninitialized.
-  static Vec widen(__m256i h) {
-    return reinterpret_cast<__m512>(__builtin_convertvector(reinterpret_cast<__v16hu>(h), __v16su) << 16);
+// vdpbf16ps emulated (see dot_scalar.cpp), for CPUs without AVX512_BF16.
+struct BF16x32 {
+  using Vec = __m512i;
+  using Acc = __m512;
+  static constexpr int kStep = 32, kAccRegs = 1, kRegs = 32;
+  static Acc zero() { return _mm512_setzero_ps(); }
+  static Vec load(const uint8_t* row, int64_t i) { return _mm512_loadu_si512(row + 2 * i); }
+  // In GCC vector arithmetic: GCC 12's shift intrinsic trips -Wmaybe-uninitialized.
+  static Acc madd(Acc acc, Vec w, Vec a) {
+    const auto wv = reinterpret_cast<__v16su>(w);
+    const auto av = reinterpret_cast<__v16su>(a);
+    acc = _mm512_add_ps(acc, _mm512_mul_ps(reinterpret_cast<__m512>(wv & 0xFFFF0000u),
+                                           reinterpret_cast<__m512>(av & 0xFFFF0000u)));
+    return _mm512_add_ps(acc, _mm512_mul_ps(reinterpret_cast<__m512>(wv << 16), reinterpret_cast<__m512>(av << 16)));
   }
-  static Vec load(const uint8_t* row, int64_t i) { return widen(load256(row + 2 * i)); }
-  static Vec load_partial(const uint8_t* row, int64_t i, int64_t count) {
-    return widen(_mm256_maskz_loadu_epi16(first16(count), row + 2 * i));
+  static Acc add(Acc x, Acc y) { return _mm512_add_ps(x, y); }
+  static float reduce(Acc acc) { return hsum16(acc); }
+  static double vec_dot_sum(const Acc (&c)[2]) { return bf16_vec_dot_sum(c); }
+  static float tail(double sum, const uint8_t* w, const uint8_t* a, int64_t from, int64_t n) {
+    return double_tail<bf16_at>(sum, w, a, from, n);
   }
 };
 
-struct Kernels {
+// Kernel sets (see tile_dispatch.h); only Q4_0 and IQ4_NL weights are repacked.
+template <class W, class A>
+struct LegacySet {
   template <int R, int C>
-  using F32 = FloatTile<F32x16, R, C>;
+  using VecDot = Lanes8Tile<kMaxAcc, W, A, R, C>;
   template <int R, int C>
-  using F16 = FloatTile<F16x16, R, C>;
+  using Batched = VecDot<R, C>;
   template <int R, int C>
-  using BF16 = FloatTile<BF16x16, R, C>;
+  using Repacked = VecDot<R, C>;
+};
+
+struct Q4_0Set : LegacySet<Q4_0W, Q8_0A> {
   template <int R, int C>
-  using Q4_0 = QuantTile<kMaxAcc, Q4_0W, Q8_0A, R, C>;
+  using Repacked = SerialTile<Q4_0PlainW, Q8_0A, R, C>;
+};
+
+struct IQ4_NLSet : LegacySet<IQ4_NLW, Q8_0A> {
   template <int R, int C>
-  using Q4_1 = QuantTile<kMaxAcc, Q4_1W, Q8_1A, R, C>;
+  using VecDot = Lanes8Tile<kMaxAcc, IQ4_NLW, Q8_0A, R, C, true>;
   template <int R, int C>
-  using Q5_0 = QuantTile<kMaxAcc, Q5_0W, Q8_0A, R, C>;
-  template <int R, int C>
-  using Q5_1 = QuantTile<kMaxAcc, Q5_1W, Q8_1A, R, C>;
-  template <int R, int C>
-  using Q8_0 = QuantTile<kMaxAcc, Q8_0W, Q8_0A, R, C>;
+  using Repacked = SerialTile<IQ4_NLW, Q8_0A, R, C>;
+};
+
+struct Sets {
+  using F32 = FloatSet<F32x16>;
+  using F16 = FloatSet<F16x16>;
+  using BF16 = FloatSet<BF16x32>;
+  using Q4_0 = Q4_0Set;
+  using Q4_1 = LegacySet<Q4_1W, Q8_1A>;
+  using Q5_0 = LegacySet<Q5_0W, Q8_0A>;
+  using Q5_1 = LegacySet<Q5_1W, Q8_1A>;
+  using Q8_0 = LegacySet<Q8_0W, Q8_0A>;
+  using IQ4_NL = IQ4_NLSet;
 };
 
 }  // namespace
 
-DotTileFn avx512_dot_tile(gguf::GgmlType weight_type) { return tile_for_type<Kernels>(weight_type); }
+DotTileFn avx512_dot_tile(GgmlType weight_type, Routes routes) {
+  return tile_for_block_type<Sets>(weight_type, routes);
+}
 
 }  // namespace rocmforge::quant::detail

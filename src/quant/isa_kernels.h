@@ -3,24 +3,26 @@
 //
 // Those files share nothing with inline or template functions of the rest of
 // the program (an out-of-line copy built with their flags could be the one the
-// linker keeps): they include only this header, blocks.h, dot.h, C headers,
-// <immintrin.h> and the driver headers whose templates sit in an anonymous
-// namespace (tile_dispatch.h, quant_tile.h, float_tile.h, avx512_common.h),
-// and keep their own code in an anonymous namespace.
+// linker keeps): they include only this header, route.h, blocks.h, dot.h, C
+// headers, <immintrin.h> and the driver headers whose templates sit in an
+// anonymous namespace (tile_dispatch.h, quant_tile.h, float_tile.h,
+// avx512_common.h, ...), and keep their own code in an anonymous namespace.
 #pragma once
 
 #include <cstdint>
 
 #include "gguf/ggml_type.h"
 #include "quant/dot.h"
+#include "quant/route.h"
 
 namespace rocmforge::quant::detail {
 
 // Dot tiles; nullptr for a type the level has no kernel for.
-DotTileFn scalar_dot_tile(gguf::GgmlType weight_type);
-DotTileFn avx2_dot_tile(gguf::GgmlType weight_type);
-DotTileFn avx512_dot_tile(gguf::GgmlType weight_type);
-DotTileFn avx512_bf16_dot_tile();  // BF16 x BF16 with vdpbf16ps: only where the CPU has AVX512_BF16
+DotTileFn scalar_dot_tile(gguf::GgmlType weight_type, Routes routes);
+DotTileFn scalar_k_dot_tile(gguf::GgmlType weight_type, Routes routes);  // the 256-element types
+DotTileFn avx2_dot_tile(gguf::GgmlType weight_type, Routes routes);
+DotTileFn avx512_dot_tile(gguf::GgmlType weight_type, Routes routes);
+DotTileFn avx512_bf16_dot_tile(Routes routes);  // BF16 x BF16 with vdpbf16ps: only where the CPU has AVX512_BF16
 
 // Activation formats (see activations.h); AVX2 + F16C.
 void quantize_q8_0_avx2(const float* x, void* out, int64_t n);

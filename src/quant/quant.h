@@ -24,7 +24,8 @@ bool is_supported(gguf::GgmlType type);
 Status check_supported(gguf::GgmlType type);
 
 // The activation format the type's dot kernel reads, as in ggml's CPU backend:
-// Q4_0/Q5_0/Q8_0 -> Q8_0, Q4_1/Q5_1 -> Q8_1, F32/F16/BF16 -> themselves.
+// Q4_0/Q5_0/Q8_0/IQ4_NL -> Q8_0, Q4_1/Q5_1 -> Q8_1, the K-quants and IQ4_XS
+// -> Q8_K, F32/F16/BF16 -> themselves.
 gguf::GgmlType vec_dot_type(gguf::GgmlType weight_type);
 
 // Bytes of `n` elements of `type` (`n` a multiple of the block size).

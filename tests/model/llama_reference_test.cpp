@@ -75,8 +75,8 @@ TEST_P(QuantTinyReference, GreedyTokensAndTopLogitsMatchLlamaCpp) {
   const auto& first = steps->front().logits;
   for (const auto& e : ref["top10_step0"]) {
     const int32_t id = e["id"];
-    EXPECT_NEAR(first[static_cast<size_t>(id)], e["logit"].get<double>(), 2e-3) << "token " << id;
-    EXPECT_NEAR(logprob(first, id), e["logprob"].get<double>(), 2e-3) << "token " << id;
+    EXPECT_NEAR(first[static_cast<size_t>(id)], e["logit"].get<double>(), 1e-4) << "token " << id;
+    EXPECT_NEAR(logprob(first, id), e["logprob"].get<double>(), 1e-4) << "token " << id;
   }
 }
 

@@ -220,6 +220,31 @@ std::vector<GgmlType> all_types() {
   return types;
 }
 
+std::vector<size_t> half_fields(GgmlType type) {
+  switch (type) {
+    case GgmlType::kQ4_0:
+    case GgmlType::kQ5_0:
+    case GgmlType::kQ8_0:
+    case GgmlType::kIQ4_NL:
+    case GgmlType::kIQ4_XS:
+      return {0};
+    case GgmlType::kQ4_1:
+    case GgmlType::kQ5_1:
+    case GgmlType::kQ8_1:
+    case GgmlType::kQ4_K:
+    case GgmlType::kQ5_K:
+      return {0, 2};
+    case GgmlType::kQ2_K:
+      return {80, 82};
+    case GgmlType::kQ3_K:
+      return {108};
+    case GgmlType::kQ6_K:
+      return {208};
+    default:
+      return {};
+  }
+}
+
 std::string type_param_name(const ::testing::TestParamInfo<gguf::GgmlType>& param) {
   return std::string(gguf::ggml_type_name(param.param));
 }

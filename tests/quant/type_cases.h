@@ -37,6 +37,9 @@ const TypeCase* find_case(gguf::GgmlType type);
 // Every type the module converts: the supported weight types and Q8_1.
 std::vector<gguf::GgmlType> all_types();
 
+// Byte offsets of the fp16 fields (scales, mins) in one block of `type`.
+std::vector<size_t> half_fields(gguf::GgmlType type);
+
 // A parameterised test's name for a type: "q4_0".
 std::string type_param_name(const ::testing::TestParamInfo<gguf::GgmlType>& param);
 
