@@ -14,6 +14,14 @@
 // keeping its generated tokens, to be recomputed later. Full blocks are kept
 // in a prefix cache keyed by their tokens and everything before them, so
 // repeated prompt prefixes are not computed twice.
+//
+// Use:
+//   auto engine = RF_TRY(Engine::create(*model, *tokenizer, *backend, options));
+//   auto handle = RF_TRY(engine->submit(std::move(request)));
+//   while (!handle->done()) {
+//     if (std::optional<Event> e = handle->next(std::chrono::milliseconds(100))) { ... e->finish ... }
+//     else if (client_gone) handle->cancel();
+//   }
 #pragma once
 
 #include <chrono>

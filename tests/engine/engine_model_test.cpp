@@ -65,10 +65,14 @@ TEST_F(EngineModelTest, ThirtyTwoConcurrentRequestsGenerateWhatEachGeneratesAlon
   const std::vector<std::string> texts = prompts();
   ASSERT_EQ(texts.size(), 32u);
   std::vector<std::vector<int32_t>> alone;
+  const auto alone_start = std::chrono::steady_clock::now();
   {
     auto engine = make_engine(128);
     for (const std::string& t : texts) alone.push_back(collect(**engine->submit(greedy_request(encode(t), kMaxTokens))).tokens);
   }
+  const double alone_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - alone_start).count();
+  std::printf("32 requests one after another: %.3f s, %.0f tokens/s\n", alone_seconds,
+              static_cast<double>(32 * kMaxTokens) / alone_seconds);
   auto engine = make_engine(128);
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::shared_ptr<RequestHandle>> handles;
