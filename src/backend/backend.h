@@ -47,7 +47,19 @@ struct AttentionParams {
   int64_t n_head_kv = 0;
   int64_t head_dim = 0;
   int64_t head_dim_v = 0;
-  float scale = 1.0f;  // applied to q.k
+  float scale = 1.0f;    // applied to q.k
+  float softcap = 0.0f;  // scores become softcap * tanh(score / softcap) (0: off)
+  int64_t window = 0;    // a query at p sees keys at p - window < k <= p (0: all)
+};
+
+// The gate's activation in a gated feed-forward.
+enum class GluKind { kSilu, kGelu };
+
+struct MoeRouting {
+  int64_t n_expert = 0;
+  int64_t n_used = 0;
+  bool normalize = false;     // top-k weights renormalised to sum to 1
+  float weight_scale = 0.0f;  // weights multiplied by this when not 0 or 1
 };
 
 class Backend {
@@ -73,10 +85,16 @@ class Backend {
   virtual void rms_norm(const Tensor& x, const Tensor& weight, float eps, const Tensor& out) = 0;
   // out[t, o] = sum_i x[t, i] * w[o, i] for a weight of any supported type.
   virtual void matmul(const Tensor& w, const Tensor& x, const Tensor& out) = 0;
-  // out = a + b elementwise (out may alias a or b).
+  // out = a + b elementwise; b may be one row, added to every row (a bias). out may alias a or b.
   virtual void add(const Tensor& a, const Tensor& b, const Tensor& out) = 0;
-  // out = silu(gate) * up.
-  virtual void swiglu(const Tensor& gate, const Tensor& up, const Tensor& out) = 0;
+  // x *= s in place.
+  virtual void scale(const Tensor& x, float s) = 0;
+  // x = cap * tanh(x / cap) in place (logit soft-capping).
+  virtual void softcap(const Tensor& x, float cap) = 0;
+  // out = act(gate) * up, act SiLU or GELU (tanh approximation).
+  virtual void glu(GluKind kind, const Tensor& gate, const Tensor& up, const Tensor& out) = 0;
+  // x[t, :] *= sigmoid(g[t]) for a one-column g (a shared expert's gate).
+  virtual void mul_sigmoid(const Tensor& x, const Tensor& g) = 0;
   // Rotates the first n_rot dims of every head of x in place: x is [n_tokens, n_heads * head_dim].
   virtual void rope(const Tensor& x, const int32_t* positions, const RopeParams& params) = 0;
   // Writes each new token's K and V rows into its slot of the paged cache.
@@ -91,6 +109,19 @@ class Backend {
                          const AttentionParams& params, const Tensor& out) = 0;
   // out[i] = x[rows[i]].
   virtual void gather_rows(const Tensor& x, const int32_t* rows, int64_t n, const Tensor& out) = 0;
+
+  // Mixture of experts, as three steps:
+  // softmax over each row of router logits [n_tokens, n_expert], the n_used most
+  // likely experts into ids [n_tokens, n_used] (device int32) and their weights
+  // into weights [n_tokens, n_used];
+  virtual void moe_route(const Tensor& logits, const MoeRouting& routing, int32_t* ids,
+                         const Tensor& weights) = 0;
+  // out[t * n_used + j] = expert ids[t, j] of `w` (n_expert matrices stacked by
+  // rows) times x[t] (x_per_slot false) or x[t * n_used + j] (true);
+  virtual void matmul_experts(const Tensor& w, int64_t n_expert, const Tensor& x, bool x_per_slot,
+                              const int32_t* ids, int64_t n_used, const Tensor& out) = 0;
+  // out[t] = sum over j of weights[t, j] * expert_out[t * n_used + j], j in order.
+  virtual void moe_combine(const Tensor& expert_out, const Tensor& weights, int64_t n_used, const Tensor& out) = 0;
 };
 
 }  // namespace rocmforge::backend

@@ -12,6 +12,7 @@ struct SynthCliOptions {
   std::string shape = "tiny";
   std::string type = "f16";
   uint64_t seed = 42;
+  std::string vocab;
   int n_threads = default_threads();
 };
 
@@ -22,6 +23,7 @@ Status synth(const SynthCliOptions& o) {
   if (!type) return RF_ERROR(kInvalidArgument, "unknown weight type '{}'", o.type);
   so.type = *type;
   so.seed = o.seed;
+  so.vocab_path = o.vocab;
   if (o.n_threads <= 0) return RF_ERROR(kInvalidArgument, "--threads must be positive");
   core::ThreadPool pool(o.n_threads);
   RF_TRY(model::write_synth_model(o.output, so, pool));
@@ -33,13 +35,14 @@ Status synth(const SynthCliOptions& o) {
 
 Subcommand add_synth_command(CLI::App& root) {
   auto opts = std::make_shared<SynthCliOptions>();
-  CLI::App* app = root.add_subcommand("synth", "Write a llama-shaped GGUF model with random weights");
+  CLI::App* app = root.add_subcommand("synth", "Write a GGUF model of a given shape and architecture with random weights");
   std::string shapes;
   for (const model::SynthShape& s : model::synth_shapes()) shapes += (shapes.empty() ? "" : ", ") + std::string(s.name);
   app->add_option("output", opts->output, "Output GGUF file")->required();
   app->add_option("--shape", opts->shape, "Model shape: " + shapes);
   app->add_option("--type", opts->type, "Weight type (f32, f16, bf16, q8_0, q4_0, ...)");
   app->add_option("--seed", opts->seed, "Random seed");
+  app->add_option("--vocab", opts->vocab, "Copy the tokenizer of this GGUF (a real vocabulary) into the model");
   app->add_option("-t,--threads", opts->n_threads, "Threads for quantisation");
   return {app, [opts] { return synth(*opts); }};
 }

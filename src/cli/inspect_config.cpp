@@ -46,7 +46,7 @@ Result<std::string> config_text(const gguf::GgufFile& file) {
                      scaling_name(c.rope.scaling), 1.0f / c.rope.freq_scale,
                      c.rope.has_freq_factors ? ", frequency factors" : "");
   out += fmt::format("  RMS norm epsilon {}, output head {}\n", c.rms_eps,
-                     c.tied_output ? "tied to the token embedding" : "output.weight");
+                     c.layout.tied_output ? "tied to the token embedding" : "output.weight");
   return out;
 }
 
@@ -73,7 +73,7 @@ Result<Json> config_json(const gguf::GgufFile& file) {
                         {"freq_scale", c.rope.freq_scale},
                         {"n_ctx_orig", c.rope.n_ctx_orig},
                         {"freq_factors", c.rope.has_freq_factors}}},
-              {"tied_output", c.tied_output},
+              {"tied_output", c.layout.tied_output},
               {"n_params", c.n_params}};
 }
 

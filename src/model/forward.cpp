@@ -10,14 +10,22 @@ using backend::Tensor;
 
 size_t kv_elem_bytes(gguf::GgmlType type) { return type == gguf::GgmlType::kF16 ? 2 : 4; }
 
-// Carves F32 tensors out of one buffer, each row-aligned to 64 bytes.
+size_t padded(size_t bytes) { return (bytes + 63) / 64 * 64; }
+
+// Carves F32 tensors (and one int array) out of one buffer, 64-byte aligned.
 class Carver {
  public:
   explicit Carver(std::byte* base) : base_(base) {}
   Tensor take(int64_t rows, int64_t cols) {
+    if (rows == 0 || cols == 0) return {};
     Tensor t = backend::f32_tensor(reinterpret_cast<float*>(base_ + offset_), rows, cols);
-    offset_ += (static_cast<size_t>(rows * cols) * sizeof(float) + 63) / 64 * 64;
+    offset_ += padded(static_cast<size_t>(rows * cols) * sizeof(float));
     return t;
+  }
+  int32_t* take_ints(int64_t n) {
+    auto* p = reinterpret_cast<int32_t*>(base_ + offset_);
+    offset_ += padded(static_cast<size_t>(n) * sizeof(int32_t));
+    return p;
   }
   size_t used() const { return offset_; }
 
@@ -25,6 +33,39 @@ class Carver {
   std::byte* base_;
   size_t offset_ = 0;
 };
+
+// Lays out every activation of a step; with a null base it only measures.
+size_t layout_activations(const ModelConfig& c, int64_t t, std::byte* base, Activations* out) {
+  Carver carve(base);
+  Activations a;
+  a.x = carve.take(t, c.n_embd);
+  a.xn = carve.take(t, c.n_embd);
+  if (c.layout.fused_qkv) {
+    a.qkv = carve.take(t, c.q_width() + c.k_width() + c.v_width());
+  } else {
+    a.q = carve.take(t, c.q_width());
+    a.k = carve.take(t, c.k_width());
+    a.v = carve.take(t, c.v_width());
+  }
+  a.attn = carve.take(t, c.n_head * c.head_dim_v);
+  const int64_t ff = std::max(c.n_ff, c.n_ff_shexp);
+  a.gate = carve.take(t, ff);
+  a.up = carve.take(t, c.layout.fused_up ? 2 * ff : ff);
+  a.logits = carve.take(t, c.n_vocab);
+  if (c.n_expert > 0) {
+    const int64_t slots = t * c.n_expert_used;
+    a.router = carve.take(t, c.n_expert);
+    a.route_weights = carve.take(t, c.n_expert_used);
+    a.expert_gate = carve.take(slots, c.n_ff_exp);
+    a.expert_up = carve.take(slots, c.n_ff_exp);
+    a.expert_out = carve.take(slots, c.n_embd);
+    a.routed = carve.take(t, c.n_embd);
+    a.shared_gate = carve.take(t, 1);
+    a.route_ids = carve.take_ints(slots);
+  }
+  if (out != nullptr) *out = a;
+  return carve.used();
+}
 
 }  // namespace
 
@@ -42,6 +83,9 @@ Result<std::unique_ptr<ForwardPass>> ForwardPass::create(const ModelConfig& conf
     return RF_ERROR(kUnsupported, "KV cache type {} is not supported (f16, f32)",
                     gguf::ggml_type_name(options.kv_type));
   }
+  if (config.layout.fused_qkv && config.arch->qk_norm) {
+    return RF_ERROR(kUnsupported, "a fused QKV projection with Q/K norms is not supported");
+  }
   std::unique_ptr<ForwardPass> pass(new ForwardPass(config, weights, backend, options));
   RF_TRY(pass->allocate());
   return pass;
@@ -58,27 +102,19 @@ Status ForwardPass::allocate() {
   kv_ = RF_TRY(backend_.allocate(slot_bytes * static_cast<size_t>(kv_layout_.slots() * c.n_layer)));
 
   const int64_t t = options_.max_batch_tokens;
-  const int64_t max_logit_rows = t;
-  const int64_t widths[] = {c.n_embd, c.n_embd, c.q_width(), c.k_width(), c.v_width(), c.n_head * c.head_dim_v,
-                            c.n_ff,   c.n_ff};
-  size_t bytes = 0;
-  for (int64_t w : widths) bytes += (static_cast<size_t>(t * w) * sizeof(float) + 63) / 64 * 64;
-  bytes += static_cast<size_t>(max_logit_rows * c.n_vocab) * sizeof(float) + 64;
-  act_ = RF_TRY(backend_.allocate(bytes));
-  Carver carve(static_cast<std::byte*>(act_->data()));
-  x_ = carve.take(t, c.n_embd);
-  xn_ = carve.take(t, c.n_embd);
-  q_ = carve.take(t, c.q_width());
-  k_ = carve.take(t, c.k_width());
-  v_ = carve.take(t, c.v_width());
-  attn_ = carve.take(t, c.n_head * c.head_dim_v);
-  gate_ = carve.take(t, c.n_ff);
-  up_ = carve.take(t, c.n_ff);
-  logits_ = carve.take(max_logit_rows, c.n_vocab);
+  act_buffer_ = RF_TRY(backend_.allocate(layout_activations(c, t, nullptr, nullptr)));
+  layout_activations(c, t, static_cast<std::byte*>(act_buffer_->data()), &act_);
 
-  // tokens, positions, slots, token_seq, logit rows: t each; block tables.
+  // tokens, positions, slots, token_seq, logit rows: t each; then block tables.
   const size_t meta_ints = static_cast<size_t>(5 * t + options_.max_seqs * blocks_per_seq);
   meta_ = RF_TRY(backend_.allocate(meta_ints * sizeof(int32_t)));
+
+  // LongRoPE: the long factors once the context outgrows the original one.
+  if (weights_.rope_freqs) {
+    rope_factors_ = &*weights_.rope_freqs;
+  } else if (weights_.rope_long && weights_.rope_short) {
+    rope_factors_ = options_.max_seq_len > c.rope.n_ctx_orig ? &*weights_.rope_long : &*weights_.rope_short;
+  }
   return ok();
 }
 
@@ -90,40 +126,23 @@ backend::KvLayerView ForwardPass::kv_layer(int64_t layer) const {
   return {base, base + k_bytes};
 }
 
-void ForwardPass::run_layer(int64_t il, const LayerWeights& w, const backend::BatchView& bv, int64_t n) {
-  const ModelConfig& c = config_;
-  backend::Backend& be = backend_;
-  const Tensor x = x_.slice_rows(0, n), xn = xn_.slice_rows(0, n);
-  const Tensor q = q_.slice_rows(0, n), k = k_.slice_rows(0, n), v = v_.slice_rows(0, n);
-  const Tensor attn = attn_.slice_rows(0, n), gate = gate_.slice_rows(0, n), up = up_.slice_rows(0, n);
-
-  be.rms_norm(x, w.attn_norm, c.rms_eps, xn);
-  be.matmul(w.wq, xn, q);
-  be.matmul(w.wk, xn, k);
-  be.matmul(w.wv, xn, v);
-
-  backend::RopeParams rope{c.n_head,         c.head_dim,          c.rope.n_rot,       c.arch->rope_style == RopeStyle::kNeox,
-                           c.rope.freq_base, c.rope.freq_scale,   c.rope.n_ctx_orig,  c.rope.ext_factor,
-                           c.rope.attn_factor, c.rope.beta_fast,  c.rope.beta_slow,
-                           weights_.rope_freqs ? weights_.rope_freqs->row<const float>(0) : nullptr};
-  be.rope(q, bv.positions, rope);
-  rope.n_heads = c.n_head_kv;
-  be.rope(k, bv.positions, rope);
-
-  const backend::KvLayerView kv = kv_layer(il);
-  be.store_kv(kv, kv_layout_, k, v, bv);
-  const backend::AttentionParams ap{c.n_head, c.n_head_kv, c.head_dim, c.head_dim_v,
-                                    1.0f / std::sqrt(static_cast<float>(c.head_dim))};
-  be.attention(q, kv, kv_layout_, bv, ap, attn);
-  be.matmul(w.wo, attn, xn);
-  be.add(x, xn, x);
-
-  be.rms_norm(x, w.ffn_norm, c.rms_eps, xn);
-  be.matmul(w.ffn_gate, xn, gate);
-  be.matmul(w.ffn_up, xn, up);
-  be.swiglu(gate, up, gate);
-  be.matmul(w.ffn_down, gate, xn);
-  be.add(x, xn, x);
+backend::RopeParams ForwardPass::rope_params(int64_t layer, int64_t n_heads) const {
+  const RopeConfig& r = config_.rope;
+  const bool swa = config_.is_swa(layer);
+  backend::RopeParams p;
+  p.n_heads = n_heads;
+  p.head_dim = config_.head_dim;
+  p.n_rot = r.n_rot;
+  p.neox = config_.arch->rope_style == RopeStyle::kNeox;
+  p.freq_base = swa ? r.freq_base_swa : r.freq_base;
+  p.freq_scale = swa ? r.freq_scale_swa : r.freq_scale;
+  p.n_ctx_orig = r.n_ctx_orig;
+  p.ext_factor = r.ext_factor;
+  p.attn_factor = r.attn_factor;
+  p.beta_fast = r.beta_fast;
+  p.beta_slow = r.beta_slow;
+  p.freq_factors = rope_factors_ != nullptr ? rope_factors_->row<const float>(0) : nullptr;
+  return p;
 }
 
 void ForwardPass::copy_blocks(std::span<const backend::BlockCopy> copies) {
@@ -158,9 +177,13 @@ Result<std::span<const float>> ForwardPass::run(const Batch& batch) {
   const backend::BatchView bv{meta, meta + t, meta + 2 * t, meta + 3 * t, meta + 5 * t, batch.n_tokens(),
                               batch.n_seqs(), batch.max_blocks()};
 
-  backend_.embed(weights_.tok_embd, bv.tokens, n, x_.slice_rows(0, n));
+  const Tensor x = act_.x.slice_rows(0, n);
+  backend_.embed(weights_.tok_embd, bv.tokens, n, x);
+  if (config_.embed_scale != 0.0f) backend_.scale(x, config_.embed_scale);
   for (int64_t il = 0; il < config_.n_layer; ++il) {
-    run_layer(il, weights_.layers[static_cast<size_t>(il)], bv, n);
+    const LayerWeights& w = weights_.layers[static_cast<size_t>(il)];
+    attention_block(il, w, bv, n);
+    ffn_block(w, n);
   }
 
   const int64_t n_out = static_cast<int64_t>(batch.logit_rows().size());
@@ -168,11 +191,13 @@ Result<std::span<const float>> ForwardPass::run(const Batch& batch) {
     RF_TRY(backend_.synchronize());
     return std::span<const float>{};
   }
-  const Tensor rows = xn_.slice_rows(0, n_out);
-  backend_.gather_rows(x_.slice_rows(0, n), meta + 4 * t, n_out, rows);
+  const Tensor rows = act_.xn.slice_rows(0, n_out);
+  backend_.gather_rows(x, meta + 4 * t, n_out, rows);
   backend_.rms_norm(rows, weights_.output_norm, config_.rms_eps, rows);
-  const Tensor logits = logits_.slice_rows(0, n_out);
+  const Tensor logits = act_.logits.slice_rows(0, n_out);
   backend_.matmul(weights_.output, rows, logits);
+  if (weights_.output_bias) backend_.add(logits, *weights_.output_bias, logits);
+  if (config_.final_softcap != 0.0f) backend_.softcap(logits, config_.final_softcap);
 
   host_logits_.resize(static_cast<size_t>(n_out * config_.n_vocab));
   RF_TRY(backend_.download(host_logits_.data(), logits.data, host_logits_.size() * sizeof(float)));

@@ -1,7 +1,9 @@
-// The forward pass, written once over backend ops: embeddings, then per layer
-// attention (norm, Q/K/V projections, RoPE, paged KV cache, attention, output
-// projection, residual) and feed-forward (norm, gated SiLU, residual), then
-// the final norm and the logits of the rows that asked for them.
+// The forward pass, written once over backend ops for every architecture in
+// the table: embeddings, then per layer an attention block (norm, Q/K/V
+// projections, optional biases and Q/K norms, RoPE, paged KV cache, attention,
+// output projection, optional post-norm, residual) and a feed-forward block
+// (norm, gated dense or mixture-of-experts FFN, optional post-norm, residual),
+// then the final norm and the logits of the rows that asked for them.
 #pragma once
 
 #include <memory>
@@ -22,6 +24,14 @@ struct ForwardOptions {
   int64_t kv_blocks = 0;           // blocks in the pool; 0: one full sequence
   int64_t block_size = 16;
   gguf::GgmlType kv_type = gguf::GgmlType::kF16;
+};
+
+// Activation buffers of one step, each sized for max_batch_tokens rows.
+struct Activations {
+  backend::Tensor x, xn, q, k, v, qkv, attn, gate, up, logits;
+  // Mixture of experts (empty for dense models).
+  backend::Tensor router, route_weights, expert_gate, expert_up, expert_out, routed, shared_gate;
+  int32_t* route_ids = nullptr;
 };
 
 class ForwardPass {
@@ -45,19 +55,24 @@ class ForwardPass {
               const ForwardOptions& options);
   Status allocate();
   backend::KvLayerView kv_layer(int64_t layer) const;
-  void run_layer(int64_t il, const LayerWeights& w, const backend::BatchView& bv, int64_t n);
+  backend::RopeParams rope_params(int64_t layer, int64_t n_heads) const;
+  void attention_block(int64_t il, const LayerWeights& w, const backend::BatchView& bv, int64_t n);
+  void ffn_block(const LayerWeights& w, int64_t n);
+  void dense_ffn(const backend::Tensor& gate_w, const backend::Tensor* up_w, const backend::Tensor& down_w,
+                 const backend::Tensor& in, const backend::Tensor& out, int64_t n);
+  void moe_ffn(const ExpertWeights& e, const backend::Tensor& in, const backend::Tensor& out, int64_t n);
 
   const ModelConfig& config_;
   const ModelWeights& weights_;
   backend::Backend& backend_;
   ForwardOptions options_;
   backend::KvLayout kv_layout_;
+  const backend::Tensor* rope_factors_ = nullptr;  // rope_freqs or the LongRoPE set for this context
 
   std::unique_ptr<backend::Buffer> kv_;
-  std::unique_ptr<backend::Buffer> act_;
+  std::unique_ptr<backend::Buffer> act_buffer_;
   std::unique_ptr<backend::Buffer> meta_;
-  // Views into act_, each sized for max_batch_tokens rows.
-  backend::Tensor x_, xn_, q_, k_, v_, attn_, gate_, up_, logits_;
+  Activations act_;
   std::vector<float> host_logits_;
 };
 

@@ -5,18 +5,47 @@
 #include <vector>
 
 #include "gguf/gguf_writer.h"
+#include "model/arch.h"
+#include "model/config.h"
+#include "model/tensor_plan.h"
 #include "quant/quant.h"
 
 namespace rocmforge::model {
 namespace {
 
+// Tiny shapes keep every row a multiple of 256 so that K-quants apply.
 constexpr std::array kShapes = {
-    // name          vocab   embd  layers heads kv   ff     ctx     rope base  tied
-    SynthShape{"tiny", 512, 256, 2, 4, 2, 768, 2048, 10000.0f, false},
-    SynthShape{"llama3-1b", 128256, 2048, 16, 32, 8, 8192, 8192, 500000.0f, true},
-    SynthShape{"llama2-7b", 32000, 4096, 32, 32, 32, 11008, 4096, 10000.0f, false},
-    SynthShape{"llama3-8b", 128256, 4096, 32, 32, 8, 14336, 8192, 500000.0f, false},
-    SynthShape{"llama3-70b", 128256, 8192, 80, 64, 8, 28672, 8192, 500000.0f, false},
+    SynthShape{.name = "tiny", .arch = "llama", .n_vocab = 512, .n_embd = 256, .n_layer = 2, .n_head = 4,
+               .n_head_kv = 2, .n_ff = 768, .n_ctx = 2048},
+    SynthShape{.name = "llama3-1b", .arch = "llama", .n_vocab = 128256, .n_embd = 2048, .n_layer = 16, .n_head = 32,
+               .n_head_kv = 8, .n_ff = 8192, .n_ctx = 8192, .rope_base = 500000.0f, .tied_output = true},
+    SynthShape{.name = "llama2-7b", .arch = "llama", .n_vocab = 32000, .n_embd = 4096, .n_layer = 32, .n_head = 32,
+               .n_head_kv = 32, .n_ff = 11008},
+    SynthShape{.name = "llama3-8b", .arch = "llama", .n_vocab = 128256, .n_embd = 4096, .n_layer = 32, .n_head = 32,
+               .n_head_kv = 8, .n_ff = 14336, .n_ctx = 8192, .rope_base = 500000.0f},
+    SynthShape{.name = "llama3-70b", .arch = "llama", .n_vocab = 128256, .n_embd = 8192, .n_layer = 80, .n_head = 64,
+               .n_head_kv = 8, .n_ff = 28672, .n_ctx = 8192, .rope_base = 500000.0f},
+    SynthShape{.name = "tiny-mixtral", .arch = "llama", .n_vocab = 512, .n_embd = 256, .n_layer = 2, .n_head = 4,
+               .n_head_kv = 2, .n_ff = 512, .n_expert = 4, .n_expert_used = 2, .n_ff_exp = 512},
+    SynthShape{.name = "tiny-qwen2", .arch = "qwen2", .n_vocab = 512, .n_embd = 256, .n_layer = 2, .n_head = 4,
+               .n_head_kv = 2, .n_ff = 768, .rope_base = 1000000.0f, .tied_output = true, .qkv_bias = true},
+    SynthShape{.name = "tiny-qwen3", .arch = "qwen3", .n_vocab = 512, .n_embd = 256, .n_layer = 2, .n_head = 4,
+               .n_head_kv = 2, .n_ff = 768, .rope_base = 1000000.0f, .head_dim = 128},
+    SynthShape{.name = "tiny-qwen2moe", .arch = "qwen2moe", .n_vocab = 512, .n_embd = 256, .n_layer = 2,
+               .n_head = 4, .n_head_kv = 2, .n_ff = 512, .n_expert = 4, .n_expert_used = 2, .n_ff_exp = 256,
+               .n_ff_shexp = 512, .qkv_bias = true},
+    SynthShape{.name = "tiny-qwen3moe", .arch = "qwen3moe", .n_vocab = 512, .n_embd = 256, .n_layer = 2,
+               .n_head = 4, .n_head_kv = 2, .n_ff = 512, .head_dim = 128, .n_expert = 8, .n_expert_used = 2,
+               .n_ff_exp = 256},
+    SynthShape{.name = "tiny-gemma2", .arch = "gemma2", .n_vocab = 512, .n_embd = 256, .n_layer = 4, .n_head = 4,
+               .n_head_kv = 2, .n_ff = 512, .tied_output = true, .head_dim = 128, .swa_window = 8},
+    SynthShape{.name = "tiny-gemma3", .arch = "gemma3", .n_vocab = 512, .n_embd = 256, .n_layer = 6, .n_head = 4,
+               .n_head_kv = 1, .n_ff = 512, .rope_base = 1000000.0f, .tied_output = true, .head_dim = 128,
+               .swa_window = 8},
+    SynthShape{.name = "tiny-phi3", .arch = "phi3", .n_vocab = 512, .n_embd = 256, .n_layer = 2, .n_head = 4,
+               .n_head_kv = 4, .n_ff = 512, .fused_qkv = true},
+    SynthShape{.name = "tiny-glm4", .arch = "glm4", .n_vocab = 512, .n_embd = 256, .n_layer = 2, .n_head = 4,
+               .n_head_kv = 2, .n_ff = 512, .n_rot = 32, .fused_qkv = true, .qkv_bias = true},
 };
 
 // SplitMix64: a fast, well-mixed generator; each row gets its own stream so
@@ -39,35 +68,59 @@ void fill_row(uint64_t seed, float scale, float* out, int64_t n) {
   }
 }
 
-struct TensorSpec {
-  std::string name;
-  int64_t cols;  // ne[0]
-  int64_t rows;  // ne[1]; 1 for vectors
-  bool norm;
-};
-
-std::vector<TensorSpec> tensor_specs(const SynthShape& s) {
-  const int64_t head_dim = s.n_embd / s.n_head;
-  const int64_t kv = s.n_head_kv * head_dim;
-  std::vector<TensorSpec> t = {{"token_embd.weight", s.n_embd, s.n_vocab, false},
-                               {"output_norm.weight", s.n_embd, 1, true}};
-  if (!s.tied_output) t.push_back({"output.weight", s.n_embd, s.n_vocab, false});
-  for (int64_t i = 0; i < s.n_layer; ++i) {
-    const std::string p = "blk." + std::to_string(i) + ".";
-    t.push_back({p + "attn_norm.weight", s.n_embd, 1, true});
-    t.push_back({p + "attn_q.weight", s.n_embd, s.n_embd, false});
-    t.push_back({p + "attn_k.weight", s.n_embd, kv, false});
-    t.push_back({p + "attn_v.weight", s.n_embd, kv, false});
-    t.push_back({p + "attn_output.weight", s.n_embd, s.n_embd, false});
-    t.push_back({p + "ffn_norm.weight", s.n_embd, 1, true});
-    t.push_back({p + "ffn_gate.weight", s.n_embd, s.n_ff, false});
-    t.push_back({p + "ffn_up.weight", s.n_embd, s.n_ff, false});
-    t.push_back({p + "ffn_down.weight", s.n_ff, s.n_embd, false});
-  }
-  return t;
+// The configuration a shape stands for, as load_config would read it back.
+ModelConfig shape_config(const SynthShape& s, const ArchSpec* arch, int64_t n_vocab) {
+  ModelConfig c;
+  c.arch = arch;
+  c.n_vocab = n_vocab;
+  c.n_embd = s.n_embd;
+  c.n_layer = s.n_layer;
+  c.n_head = s.n_head;
+  c.n_head_kv = s.n_head_kv;
+  c.head_dim = s.head_dim != 0 ? s.head_dim : s.n_embd / s.n_head;
+  c.head_dim_v = c.head_dim;
+  c.n_ff = s.n_ff;
+  c.rope.n_rot = s.n_rot != 0 ? s.n_rot : c.head_dim;
+  c.layout.fused_qkv = s.fused_qkv;
+  c.layout.qkv_bias = s.qkv_bias;
+  c.layout.fused_up = arch->arch == Arch::kPhi3 || arch->arch == Arch::kGlm4;
+  c.layout.tied_output = s.tied_output;
+  c.n_expert = s.n_expert;
+  c.n_expert_used = s.n_expert_used;
+  c.n_ff_exp = s.n_ff_exp;
+  c.n_ff_shexp = s.n_ff_shexp;
+  return c;
 }
 
-void write_vocab(gguf::GgufWriter& w, int64_t n_vocab) {
+void write_hparams(gguf::GgufWriter& w, const SynthShape& s, const ModelConfig& c, gguf::GgmlType type) {
+  const std::string a(s.arch);
+  w.set_string("general.architecture", a);
+  w.set_string("general.name", fmt::format("synthetic {} {}", s.name, gguf::ggml_type_name(type)));
+  w.set_u32(a + ".context_length", static_cast<uint32_t>(s.n_ctx));
+  w.set_u32(a + ".embedding_length", static_cast<uint32_t>(s.n_embd));
+  w.set_u32(a + ".block_count", static_cast<uint32_t>(s.n_layer));
+  w.set_u32(a + ".feed_forward_length", static_cast<uint32_t>(s.n_ff));
+  w.set_u32(a + ".attention.head_count", static_cast<uint32_t>(s.n_head));
+  w.set_u32(a + ".attention.head_count_kv", static_cast<uint32_t>(s.n_head_kv));
+  w.set_u32(a + ".attention.key_length", static_cast<uint32_t>(c.head_dim));
+  w.set_u32(a + ".attention.value_length", static_cast<uint32_t>(c.head_dim_v));
+  w.set_u32(a + ".rope.dimension_count", static_cast<uint32_t>(c.rope.n_rot));
+  w.set_f32(a + ".rope.freq_base", s.rope_base);
+  w.set_f32(a + ".attention.layer_norm_rms_epsilon", 1e-6f);
+  if (s.n_expert > 0) {
+    w.set_u32(a + ".expert_count", static_cast<uint32_t>(s.n_expert));
+    w.set_u32(a + ".expert_used_count", static_cast<uint32_t>(s.n_expert_used));
+    w.set_u32(a + ".expert_feed_forward_length", static_cast<uint32_t>(s.n_ff_exp));
+    if (s.n_ff_shexp > 0) w.set_u32(a + ".expert_shared_feed_forward_length", static_cast<uint32_t>(s.n_ff_shexp));
+  }
+  if (s.swa_window > 0) w.set_u32(a + ".attention.sliding_window", static_cast<uint32_t>(s.swa_window));
+  if (c.arch->arch == Arch::kGemma2) {
+    w.set_f32(a + ".attn_logit_softcapping", 50.0f);
+    w.set_f32(a + ".final_logit_softcapping", 30.0f);
+  }
+}
+
+void write_generated_vocab(gguf::GgufWriter& w, int64_t n_vocab) {
   std::vector<std::string> tokens = {"<unk>", "<s>", "</s>"};
   std::vector<float> scores = {0.0f, 0.0f, 0.0f};
   std::vector<int32_t> types = {2, 3, 3};  // unknown, control, control
@@ -76,10 +129,20 @@ void write_vocab(gguf::GgufWriter& w, int64_t n_vocab) {
     scores.push_back(0.0f);
     types.push_back(6);  // byte
   }
-  for (int64_t i = static_cast<int64_t>(tokens.size()); i < n_vocab; ++i) {
+  // The chat markup of the families above, as control tokens at the end.
+  static constexpr std::array kMarkup = {"<|endoftext|>", "<|im_start|>", "<|im_end|>",     "<|user|>",
+                                         "<|assistant|>", "<|system|>",   "<|end|>",        "<start_of_turn>",
+                                         "<end_of_turn>"};
+  const int64_t n_plain = n_vocab - static_cast<int64_t>(kMarkup.size());
+  for (int64_t i = static_cast<int64_t>(tokens.size()); i < n_plain; ++i) {
     tokens.push_back(fmt::format("\xe2\x96\x81tok{}", i));  // "▁tokN"
     scores.push_back(-static_cast<float>(i));
     types.push_back(1);
+  }
+  for (const char* markup : kMarkup) {
+    tokens.emplace_back(markup);
+    scores.push_back(0.0f);
+    types.push_back(3);  // control
   }
   w.set_string("tokenizer.ggml.model", "llama");
   w.set_string_array("tokenizer.ggml.tokens", std::move(tokens));
@@ -88,6 +151,22 @@ void write_vocab(gguf::GgufWriter& w, int64_t n_vocab) {
   w.set_u32("tokenizer.ggml.bos_token_id", 1);
   w.set_u32("tokenizer.ggml.eos_token_id", 2);
   w.set_u32("tokenizer.ggml.unknown_token_id", 0);
+}
+
+// Copies tokenizer.* from a vocabulary file; returns its token count.
+Result<int64_t> copy_vocab(gguf::GgufWriter& w, const std::string& path) {
+  const gguf::GgufFile vocab = RF_TRY(gguf::GgufFile::open(path));
+  for (const gguf::MetadataEntry& e : vocab.metadata()) {
+    if (e.key.starts_with("tokenizer.")) RF_TRY(w.set(e.key, e.value));
+  }
+  const gguf::Array* tokens = RF_TRY(vocab.get_array("tokenizer.ggml.tokens"));
+  return static_cast<int64_t>(tokens->size());
+}
+
+gguf::GgmlType tensor_type(const TensorSpec& spec, gguf::GgmlType requested) {
+  if (spec.role == TensorRole::kVector) return gguf::GgmlType::kF32;
+  // Rows that are not whole blocks of the requested type stay F16.
+  return spec.ne[0] % gguf::ggml_type_info(requested).block_size == 0 ? requested : gguf::GgmlType::kF16;
 }
 
 }  // namespace
@@ -106,47 +185,42 @@ Result<SynthShape> find_synth_shape(std::string_view name) {
 Status write_synth_model(const std::string& path, const SynthOptions& options, core::ThreadPool& pool) {
   const SynthShape& s = options.shape;
   RF_TRY(quant::check_supported(options.type));
-  const int64_t block = gguf::ggml_type_info(options.type).block_size;
-  if (s.n_embd % block != 0 || s.n_ff % block != 0) {
-    return RF_ERROR(kInvalidArgument, "shape '{}' has rows that are not whole {} blocks", s.name,
-                    gguf::ggml_type_name(options.type));
-  }
+  const ArchSpec* arch = RF_TRY(find_arch(s.arch));
   gguf::GgufWriter w;
-  w.set_string("general.architecture", "llama");
-  w.set_string("general.name", fmt::format("synthetic {} {}", s.name, gguf::ggml_type_name(options.type)));
-  w.set_u32("llama.context_length", static_cast<uint32_t>(s.n_ctx));
-  w.set_u32("llama.embedding_length", static_cast<uint32_t>(s.n_embd));
-  w.set_u32("llama.block_count", static_cast<uint32_t>(s.n_layer));
-  w.set_u32("llama.feed_forward_length", static_cast<uint32_t>(s.n_ff));
-  w.set_u32("llama.attention.head_count", static_cast<uint32_t>(s.n_head));
-  w.set_u32("llama.attention.head_count_kv", static_cast<uint32_t>(s.n_head_kv));
-  w.set_u32("llama.rope.dimension_count", static_cast<uint32_t>(s.n_embd / s.n_head));
-  w.set_f32("llama.rope.freq_base", s.rope_base);
-  w.set_f32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
-  write_vocab(w, s.n_vocab);
+  int64_t n_vocab = s.n_vocab;
+  if (options.vocab_path.empty()) {
+    write_generated_vocab(w, n_vocab);
+  } else {
+    n_vocab = RF_TRY(copy_vocab(w, options.vocab_path));
+  }
+  const ModelConfig config = shape_config(s, arch, n_vocab);
+  write_hparams(w, s, config, options.type);
 
   uint64_t tensor_seed = options.seed;
-  for (const TensorSpec& spec : tensor_specs(s)) {
-    const gguf::GgmlType type = spec.norm ? gguf::GgmlType::kF32 : options.type;
+  for (const TensorSpec& spec : tensor_plan(config)) {
+    const gguf::GgmlType type = tensor_type(spec, options.type);
     const uint64_t seed = tensor_seed++;
-    const float scale = 1.0f / std::sqrt(static_cast<float>(spec.cols));
-    auto fill = [spec, type, seed, scale, &pool](std::span<std::byte> out) -> Status {
-      const size_t row_bytes = gguf::ggml_row_size(type, spec.cols);
-      pool.parallel_for(spec.rows, 8, [&](int64_t begin, int64_t end) {
-        std::vector<float> row(static_cast<size_t>(spec.cols));
+    const int64_t cols = spec.ne[0];
+    int64_t rows = 1;
+    for (size_t d = 1; d < spec.ne.size(); ++d) rows *= spec.ne[d];
+    // Norm weights near 1, biases and factors small, matrices 1/sqrt(fan-in).
+    const bool norm = spec.name.ends_with("norm.weight");
+    const float scale = norm ? 0.5f : spec.role == TensorRole::kVector ? 0.1f : 1.0f / std::sqrt(static_cast<float>(cols));
+    auto fill = [cols, rows, type, seed, scale, norm, &pool](std::span<std::byte> out) -> Status {
+      const size_t row_bytes = gguf::ggml_row_size(type, cols);
+      pool.parallel_for(rows, 8, [&](int64_t begin, int64_t end) {
+        std::vector<float> row(static_cast<size_t>(cols));
         for (int64_t r = begin; r < end; ++r) {
-          if (spec.norm) {
-            std::fill(row.begin(), row.end(), 1.0f);
-          } else {
-            fill_row(seed * 0x100000001B3ull + static_cast<uint64_t>(r), scale, row.data(), spec.cols);
+          fill_row(seed * 0x100000001B3ull + static_cast<uint64_t>(r), scale, row.data(), cols);
+          if (norm) {
+            for (float& v : row) v += 1.0f;
           }
-          quant::quantize_row(type, row.data(), out.data() + static_cast<size_t>(r) * row_bytes, spec.cols);
+          quant::quantize_row(type, row.data(), out.data() + static_cast<size_t>(r) * row_bytes, cols);
         }
       });
       return ok();
     };
-    const std::vector<int64_t> ne = spec.norm ? std::vector<int64_t>{spec.cols} : std::vector<int64_t>{spec.cols, spec.rows};
-    RF_TRY(w.add_tensor(spec.name, type, ne, fill));
+    RF_TRY(w.add_tensor(spec.name, type, spec.ne, fill));
   }
   return w.write(path);
 }

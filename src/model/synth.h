@@ -1,5 +1,6 @@
-// Synthetic models: llama-shaped GGUF files with random weights and a
-// SentencePiece-style vocabulary, for tests and benchmarks at real shapes.
+// Synthetic models: GGUF files of any supported architecture with random
+// weights, at tiny shapes for tests and at real shapes for benchmarks. The
+// tensors come from the same plan that validates real files.
 #pragma once
 
 #include <cstdint>
@@ -15,15 +16,25 @@ namespace rocmforge::model {
 
 struct SynthShape {
   std::string_view name;
+  std::string_view arch;  // general.architecture
   int64_t n_vocab;
   int64_t n_embd;
   int64_t n_layer;
   int64_t n_head;
   int64_t n_head_kv;
   int64_t n_ff;
-  int64_t n_ctx;
-  float rope_base;
-  bool tied_output;
+  int64_t n_ctx = 4096;
+  float rope_base = 10000.0f;
+  bool tied_output = false;
+  int64_t head_dim = 0;  // 0: n_embd / n_head
+  int64_t n_rot = 0;     // 0: the head size
+  int64_t n_expert = 0;
+  int64_t n_expert_used = 0;
+  int64_t n_ff_exp = 0;
+  int64_t n_ff_shexp = 0;
+  int64_t swa_window = 0;
+  bool fused_qkv = false;
+  bool qkv_bias = false;
 };
 
 std::span<const SynthShape> synth_shapes();
@@ -31,8 +42,11 @@ Result<SynthShape> find_synth_shape(std::string_view name);
 
 struct SynthOptions {
   SynthShape shape;
-  gguf::GgmlType type = gguf::GgmlType::kF16;  // every matrix; norms stay f32
+  gguf::GgmlType type = gguf::GgmlType::kF16;  // every matrix; norms and biases stay f32
   uint64_t seed = 42;
+  // A GGUF whose tokenizer.* metadata is copied (a real vocabulary); its token
+  // count replaces the shape's. Empty: a generated SentencePiece vocabulary.
+  std::string vocab_path;
 };
 
 // Writes the model to `path`, quantising on `pool`.

@@ -1,61 +1,91 @@
 #include "model/weights.h"
 
 #include <string>
+#include <unordered_map>
+
+#include "model/tensor_plan.h"
 
 namespace rocmforge::model {
 namespace {
 
-class Binder {
+// Loads every tensor of the plan once, then hands them out by name.
+class Bound {
  public:
-  Binder(const gguf::GgufFile& file, backend::Backend& backend) : file_(file), backend_(backend) {}
-
-  Result<backend::Tensor> matrix(const std::string& name) {
-    const gguf::TensorInfo* info = file_.find_tensor(name);
-    if (info == nullptr) return RF_ERROR(kNotFound, "tensor '{}' is missing", name);
-    auto tensor = backend_.load_weight(*info);
-    if (!tensor) return std::move(tensor).error().with_context("tensor '" + name + "'");
-    return *tensor;
-  }
-
-  // Norm weights and frequency factors are read as F32 vectors by the ops.
-  Result<backend::Tensor> vector(const std::string& name) {
-    const gguf::TensorInfo* info = file_.find_tensor(name);
-    if (info == nullptr) return RF_ERROR(kNotFound, "tensor '{}' is missing", name);
-    if (info->type != gguf::GgmlType::kF32) {
-      return RF_ERROR(kUnsupported, "tensor '{}' is {}; norm weights must be f32", name,
-                      gguf::ggml_type_name(info->type));
+  Status load(const gguf::GgufFile& file, const ModelConfig& config, backend::Backend& backend) {
+    for (const TensorSpec& spec : tensor_plan(config)) {
+      const gguf::TensorInfo* info = file.find_tensor(spec.name);
+      if (info == nullptr) continue;  // optional and absent (required ones were checked)
+      auto tensor = backend.load_weight(*info);
+      if (!tensor) return std::move(tensor).error().with_context("tensor '" + spec.name + "'");
+      tensors_.emplace(spec.name, *tensor);
     }
-    return matrix(name);
+    return ok();
   }
+
+  OptTensor find(const std::string& name) const {
+    const auto it = tensors_.find(name);
+    return it == tensors_.end() ? std::nullopt : OptTensor(it->second);
+  }
+  // Only called for tensors the plan requires, which check_tensor_plan saw.
+  backend::Tensor get(const std::string& name) const { return tensors_.at(name); }
 
  private:
-  const gguf::GgufFile& file_;
-  backend::Backend& backend_;
+  std::unordered_map<std::string, backend::Tensor> tensors_;
 };
+
+LayerWeights bind_layer(const Bound& b, const ModelConfig& c, const std::string& p) {
+  LayerWeights l;
+  l.attn_norm = b.get(p + "attn_norm.weight");
+  l.wqkv = b.find(p + "attn_qkv.weight");
+  l.bqkv = b.find(p + "attn_qkv.bias");
+  l.wq = b.find(p + "attn_q.weight");
+  l.wk = b.find(p + "attn_k.weight");
+  l.wv = b.find(p + "attn_v.weight");
+  l.bq = b.find(p + "attn_q.bias");
+  l.bk = b.find(p + "attn_k.bias");
+  l.bv = b.find(p + "attn_v.bias");
+  l.q_norm = b.find(p + "attn_q_norm.weight");
+  l.k_norm = b.find(p + "attn_k_norm.weight");
+  l.wo = b.get(p + "attn_output.weight");
+  l.bo = b.find(p + "attn_output.bias");
+  l.attn_post_norm = b.find(p + "post_attention_norm.weight");
+  l.ffn_norm = b.get(p + "ffn_norm.weight");
+  l.ffn_gate = b.find(p + "ffn_gate.weight");
+  l.ffn_up = b.find(p + "ffn_up.weight");
+  l.ffn_down = b.find(p + "ffn_down.weight");
+  if (c.n_expert > 0) {
+    ExpertWeights e;
+    e.router = b.get(p + "ffn_gate_inp.weight");
+    e.gate = b.get(p + "ffn_gate_exps.weight");
+    e.up = b.get(p + "ffn_up_exps.weight");
+    e.down = b.get(p + "ffn_down_exps.weight");
+    e.shared_gate_inp = b.find(p + "ffn_gate_inp_shexp.weight");
+    e.shared_gate = b.find(p + "ffn_gate_shexp.weight");
+    e.shared_up = b.find(p + "ffn_up_shexp.weight");
+    e.shared_down = b.find(p + "ffn_down_shexp.weight");
+    l.experts = e;
+  }
+  l.ffn_post_norm = b.find(p + "post_ffw_norm.weight");
+  return l;
+}
 
 }  // namespace
 
 Result<ModelWeights> bind_weights(const gguf::GgufFile& file, const ModelConfig& config, backend::Backend& backend) {
-  Binder bind(file, backend);
+  RF_TRY(check_tensor_plan(file, config));
+  Bound b;
+  RF_TRY(b.load(file, config, backend));
   ModelWeights w;
-  w.tok_embd = RF_TRY(bind.matrix("token_embd.weight"));
-  w.output_norm = RF_TRY(bind.vector("output_norm.weight"));
-  w.output = config.tied_output ? w.tok_embd : RF_TRY(bind.matrix("output.weight"));
-  if (config.rope.has_freq_factors) w.rope_freqs = RF_TRY(bind.vector("rope_freqs.weight"));
+  w.tok_embd = b.get("token_embd.weight");
+  w.output_norm = b.get("output_norm.weight");
+  w.output = config.layout.tied_output ? w.tok_embd : b.get("output.weight");
+  w.output_bias = b.find("output.bias");
+  w.rope_freqs = b.find("rope_freqs.weight");
+  w.rope_long = b.find("rope_factors_long.weight");
+  w.rope_short = b.find("rope_factors_short.weight");
   w.layers.reserve(static_cast<size_t>(config.n_layer));
   for (int64_t i = 0; i < config.n_layer; ++i) {
-    const std::string p = "blk." + std::to_string(i) + ".";
-    LayerWeights l;
-    l.attn_norm = RF_TRY(bind.vector(p + "attn_norm.weight"));
-    l.wq = RF_TRY(bind.matrix(p + "attn_q.weight"));
-    l.wk = RF_TRY(bind.matrix(p + "attn_k.weight"));
-    l.wv = RF_TRY(bind.matrix(p + "attn_v.weight"));
-    l.wo = RF_TRY(bind.matrix(p + "attn_output.weight"));
-    l.ffn_norm = RF_TRY(bind.vector(p + "ffn_norm.weight"));
-    l.ffn_gate = RF_TRY(bind.matrix(p + "ffn_gate.weight"));
-    l.ffn_up = RF_TRY(bind.matrix(p + "ffn_up.weight"));
-    l.ffn_down = RF_TRY(bind.matrix(p + "ffn_down.weight"));
-    w.layers.push_back(l);
+    w.layers.push_back(bind_layer(b, config, "blk." + std::to_string(i) + "."));
   }
   return w;
 }

@@ -40,7 +40,7 @@ TEST(ModelConfig, Stories260K) {
   EXPECT_EQ(c.rope.n_rot, 8);
   EXPECT_FLOAT_EQ(c.rope.freq_base, 10000.0f);
   EXPECT_FLOAT_EQ(c.rms_eps, 1e-5f);
-  EXPECT_FALSE(c.tied_output);
+  EXPECT_FALSE(c.layout.tied_output);
   EXPECT_EQ(c.n_params, 292800u);
 }
 
@@ -59,7 +59,7 @@ TEST(ModelConfig, Llama2TinyRandomAndQuantFixtures) {
 
 TEST(ModelConfig, TiedOutputHeadWhenOutputWeightIsAbsent) {
   const model::ModelConfig c = load(write_small_model("tied", gguf::GgmlType::kF32, true));
-  EXPECT_TRUE(c.tied_output);
+  EXPECT_TRUE(c.layout.tied_output);
 }
 
 TEST(ModelConfig, UnsupportedArchitectureListsSupportedOnes) {
@@ -85,7 +85,7 @@ TEST(ModelConfig, HeadCountContradictingTensorShapes) {
                                              {[](gguf::GgufWriter& w) { w.set_u32("llama.attention.head_count", 2); }});
   const Error e = load_error(path);
   EXPECT_EQ(e.code(), ErrorCode::kParse);
-  EXPECT_NE(e.message().find("attn_k.weight"), std::string::npos) << e.message();
+  EXPECT_NE(e.message().find("attn_q.weight"), std::string::npos) << e.message();
 }
 
 TEST(ModelConfig, HeadCountNotMultipleOfKvHeads) {

@@ -17,7 +17,8 @@ std::string temp_path(const std::string& name) {
 
 std::string write_small_model(const std::string& name, gguf::GgmlType type, bool tied_output) {
   model::SynthOptions o;
-  o.shape = {"small", 128, 64, 2, 4, 2, 128, 256, 10000.0f, tied_output};
+  o.shape = {.name = "small", .arch = "llama", .n_vocab = 128, .n_embd = 64, .n_layer = 2, .n_head = 4, .n_head_kv = 2,
+             .n_ff = 128, .n_ctx = 256, .tied_output = tied_output};
   o.type = type;
   core::ThreadPool pool(1);
   const std::string path = temp_path(name);

@@ -77,9 +77,10 @@ void attention(core::ThreadPool& pool, const Tensor& q, const KvLayerView& kv, c
   assert(q.cols == p.n_head * p.head_dim && out.cols == p.n_head * p.head_dim_v);
   const KvGeometry g(layout);
   const bool f16 = layout.type == GgmlType::kF16;
-  const quant::DotTileFn dot = quant::dot_tile(layout.type);
   const VecOps& ops = vec_ops();
   const int64_t gqa = p.n_head / p.n_head_kv;
+  // With soft-capping ggml folds 1/softcap into the scale before the tanh.
+  const float scale = p.softcap != 0.0f ? p.scale / p.softcap : p.scale;
   const int64_t n_tasks = static_cast<int64_t>(batch.n_tokens) * p.n_head;
   const size_t k_head_bytes = static_cast<size_t>(p.head_dim) * elem_size(layout.type);
   const size_t v_head_bytes = static_cast<size_t>(p.head_dim_v) * elem_size(layout.type);
@@ -97,10 +98,8 @@ void attention(core::ThreadPool& pool, const Tensor& q, const KvLayerView& kv, c
       const int64_t kvh = h / gqa;
       const int32_t* blocks = batch.block_tables + static_cast<int64_t>(batch.token_seq[t]) * batch.max_blocks;
       const float* qf = q.row<const float>(t) + h * p.head_dim;
-      const void* qv = qf;
       if (f16) {
         quant::convert_f32_to_f16(qf, q16.data(), p.head_dim);
-        qv = q16.data();
         std::fill(acc16.begin(), acc16.end(), uint16_t{0});
       } else {
         std::fill(acc32.begin(), acc32.end(), 0.0f);
@@ -108,14 +107,17 @@ void attention(core::ThreadPool& pool, const Tensor& q, const KvLayerView& kv, c
       float m = -std::numeric_limits<float>::infinity();
       float s_sum = 0.0f;
       const int64_t n_keys = static_cast<int64_t>(batch.positions[t]) + 1;
-      for (int64_t j = 0; j < n_keys; ++j) {
+      // Keys outside the window are masked, i.e. skipped, as ggml skips -inf mask entries.
+      const int64_t first_key = p.window > 0 ? std::max<int64_t>(0, n_keys - p.window) : 0;
+      for (int64_t j = first_key; j < n_keys; ++j) {
         const int64_t slot = static_cast<int64_t>(blocks[j / layout.block_size]) * layout.block_size +
                              j % layout.block_size;
         const std::byte* kp = static_cast<const std::byte*>(kv.k) + slot * g.k_row + kvh * k_head_bytes;
         const std::byte* vp = static_cast<const std::byte*>(kv.v) + slot * g.v_row + kvh * v_head_bytes;
-        float score = 0.0f;
-        dot(p.head_dim, kp, 0, 1, qv, 0, 1, &score, 1);
-        score *= p.scale;
+        float score = f16 ? ops.dot_f16(reinterpret_cast<const uint16_t*>(kp), q16.data(), p.head_dim)
+                          : ops.dot_f32(reinterpret_cast<const float*>(kp), qf, p.head_dim);
+        score *= scale;
+        if (p.softcap != 0.0f) score = p.softcap * std::tanh(score);
         float ms = 1.0f;
         float vs = 1.0f;
         if (score > m) {

@@ -41,12 +41,9 @@ Result<std::unique_ptr<Buffer>> CpuBackend::allocate(size_t bytes) {
 
 Result<Tensor> CpuBackend::load_weight(const gguf::TensorInfo& info) {
   RF_TRY(quant::check_supported(info.type));
-  if (info.n_dims > 2) {
-    return RF_ERROR(kUnsupported, "tensor '{}' has {} dimensions; 2 at most are supported here", info.name,
-                    info.n_dims);
-  }
+  // Stacked expert matrices ([cols, rows, n_expert]) become one tall matrix.
   const size_t row_bytes = gguf::ggml_row_size(info.type, info.ne[0]);
-  return Tensor{const_cast<std::byte*>(info.data), info.type, info.ne[1], info.ne[0], row_bytes};
+  return Tensor{const_cast<std::byte*>(info.data), info.type, info.n_rows(), info.ne[0], row_bytes};
 }
 
 void CpuBackend::upload(void* dst, const void* src, size_t bytes) { std::memcpy(dst, src, bytes); }
@@ -66,9 +63,12 @@ void CpuBackend::matmul(const Tensor& w, const Tensor& x, const Tensor& out) {
   cpu::matmul(pool_, act_scratch_, w, x, out);
 }
 void CpuBackend::add(const Tensor& a, const Tensor& b, const Tensor& out) { cpu::add(pool_, a, b, out); }
-void CpuBackend::swiglu(const Tensor& gate, const Tensor& up, const Tensor& out) {
-  cpu::swiglu(pool_, gate, up, out);
+void CpuBackend::scale(const Tensor& x, float s) { cpu::scale(pool_, x, s); }
+void CpuBackend::softcap(const Tensor& x, float cap) { cpu::softcap(pool_, x, cap); }
+void CpuBackend::glu(GluKind kind, const Tensor& gate, const Tensor& up, const Tensor& out) {
+  cpu::glu(pool_, kind, gate, up, out);
 }
+void CpuBackend::mul_sigmoid(const Tensor& x, const Tensor& g) { cpu::mul_sigmoid(x, g); }
 void CpuBackend::rope(const Tensor& x, const int32_t* positions, const RopeParams& params) {
   cpu::rope(pool_, x, positions, params);
 }
@@ -85,6 +85,16 @@ void CpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayou
 }
 void CpuBackend::gather_rows(const Tensor& x, const int32_t* rows, int64_t n, const Tensor& out) {
   cpu::gather_rows(x, rows, n, out);
+}
+void CpuBackend::moe_route(const Tensor& logits, const MoeRouting& routing, int32_t* ids, const Tensor& weights) {
+  cpu::moe_route(logits, routing, ids, weights);
+}
+void CpuBackend::matmul_experts(const Tensor& w, int64_t n_expert, const Tensor& x, bool x_per_slot,
+                                const int32_t* ids, int64_t n_used, const Tensor& out) {
+  cpu::matmul_experts(pool_, expert_scratch_, w, n_expert, x, x_per_slot, ids, n_used, out);
+}
+void CpuBackend::moe_combine(const Tensor& expert_out, const Tensor& weights, int64_t n_used, const Tensor& out) {
+  cpu::moe_combine(expert_out, weights, n_used, out);
 }
 
 }  // namespace rocmforge::backend

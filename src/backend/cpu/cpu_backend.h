@@ -29,7 +29,10 @@ class CpuBackend final : public Backend {
   void rms_norm(const Tensor& x, const Tensor& weight, float eps, const Tensor& out) override;
   void matmul(const Tensor& w, const Tensor& x, const Tensor& out) override;
   void add(const Tensor& a, const Tensor& b, const Tensor& out) override;
-  void swiglu(const Tensor& gate, const Tensor& up, const Tensor& out) override;
+  void scale(const Tensor& x, float s) override;
+  void softcap(const Tensor& x, float cap) override;
+  void glu(GluKind kind, const Tensor& gate, const Tensor& up, const Tensor& out) override;
+  void mul_sigmoid(const Tensor& x, const Tensor& g) override;
   void rope(const Tensor& x, const int32_t* positions, const RopeParams& params) override;
   void store_kv(const KvLayerView& kv, const KvLayout& layout, const Tensor& k, const Tensor& v,
                 const BatchView& batch) override;
@@ -37,10 +40,15 @@ class CpuBackend final : public Backend {
   void attention(const Tensor& q, const KvLayerView& kv, const KvLayout& layout, const BatchView& batch,
                  const AttentionParams& params, const Tensor& out) override;
   void gather_rows(const Tensor& x, const int32_t* rows, int64_t n, const Tensor& out) override;
+  void moe_route(const Tensor& logits, const MoeRouting& routing, int32_t* ids, const Tensor& weights) override;
+  void matmul_experts(const Tensor& w, int64_t n_expert, const Tensor& x, bool x_per_slot, const int32_t* ids,
+                      int64_t n_used, const Tensor& out) override;
+  void moe_combine(const Tensor& expert_out, const Tensor& weights, int64_t n_used, const Tensor& out) override;
 
  private:
   core::ThreadPool pool_;
-  std::vector<std::byte> act_scratch_;  // activations converted for the dot kernels
+  std::vector<std::byte> act_scratch_;     // activations converted for the dot kernels
+  std::vector<std::byte> expert_scratch_;  // per-expert gathered activations and results
 };
 
 }  // namespace rocmforge::backend

@@ -49,10 +49,22 @@ void rope_rotate(float* x, const float* cos_sin, int64_t n_rot, int64_t half) {
   }
 }
 
+float dot_f16(const uint16_t* x, const uint16_t* y, int64_t n) {
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(quant::fp16_to_fp32(x[i]) * quant::fp16_to_fp32(y[i]));
+  return static_cast<float>(sum);
+}
+
+float dot_f32(const float* x, const float* y, int64_t n) {
+  double sum = 0.0;
+  for (int64_t i = 0; i < n; ++i) sum += static_cast<double>(x[i] * y[i]);
+  return static_cast<float>(sum);
+}
+
 }  // namespace
 
 const VecOps& vec_ops_scalar() {
-  static constexpr VecOps ops{mad_f32, scale_f32, mad_f16, scale_f16, swiglu, exp_sum, rope_rotate};
+  static constexpr VecOps ops{mad_f32, scale_f32, mad_f16, scale_f16, swiglu, exp_sum, rope_rotate, dot_f16, dot_f32};
   return ops;
 }
 

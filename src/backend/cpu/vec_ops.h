@@ -24,6 +24,10 @@ struct VecOps {
   // is (x[2i], x[2i+1]) when `half` is 0 (NORM), (x[i], x[i+half]) otherwise
   // (NEOX). x0' = fma(x0, c, -(x1 s)), x1' = fma(x0, s, x1 c), as ggml computes it.
   void (*rope_rotate)(float* x, const float* cos_sin, int64_t n_rot, int64_t half);
+  // Dot products as ggml_vec_dot_f16 / _f32 (attention's q.k): four vector
+  // accumulators over full steps, a tree reduction, then the tail.
+  float (*dot_f16)(const uint16_t* x, const uint16_t* y, int64_t n);
+  float (*dot_f32)(const float* x, const float* y, int64_t n);
 };
 
 // The fastest implementation the running CPU supports.

@@ -24,6 +24,13 @@ struct Avx2 {
     return _mm_cvtss_f32(s);
   }
 
+  // ggml's AVX2 dot-product reduction: halves added, then two horizontal adds.
+  static float reduce_dot(V v) {
+    const __m128 t0 = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    const __m128 t1 = _mm_hadd_ps(t0, t0);
+    return _mm_cvtss_f32(_mm_hadd_ps(t1, t1));
+  }
+
   // exp(x) as ggml's AVX2 expf computes it (the ARM optimized-routines
   // polynomial): 2^n is built in the exponent bits, exp(b) = 1 + j, and the
   // result k + k*j; |n| > 126 takes the careful path, |n| > 192 saturates.

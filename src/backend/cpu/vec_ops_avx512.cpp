@@ -20,6 +20,7 @@ struct Avx512 {
   static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
   static V div(V a, V b) { return _mm512_div_ps(a, b); }
   static float reduce_add(V v) { return _mm512_reduce_add_ps(v); }
+  static float reduce_dot(V v) { return _mm512_reduce_add_ps(v); }
 
   // exp(x) by the published ARM optimized-routines polynomial that ggml's
   // AVX-512 expf uses: x = n*ln2 + b, exp(b) by a degree-5 polynomial, scaled

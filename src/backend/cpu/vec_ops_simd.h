@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <utility>
 
 #include "backend/cpu/vec_ops.h"
 
@@ -87,7 +88,40 @@ struct SimdVecOps {
     }
   }
 
-  static constexpr VecOps kOps{mad_f32, scale_f32, mad_f16, scale_f16, swiglu, exp_sum, rope_rotate};
+  static constexpr int64_t kAccumulators = 4;
+
+  template <class Load, class Element>
+  static auto dot_steps(const Element* x, const Element* y, int64_t n, Load load) {
+    constexpr int64_t kStep = kAccumulators * Isa::kLanes;
+    typename Isa::V sum[kAccumulators] = {Isa::set1(0.0f), Isa::set1(0.0f), Isa::set1(0.0f), Isa::set1(0.0f)};
+    const int64_t np = n - n % kStep;
+    for (int64_t i = 0; i < np; i += kStep) {
+      for (int64_t j = 0; j < kAccumulators; ++j) {
+        sum[j] = Isa::fma(load(x + i + j * Isa::kLanes), load(y + i + j * Isa::kLanes), sum[j]);
+      }
+    }
+    sum[0] = Isa::add(sum[0], sum[2]);
+    sum[1] = Isa::add(sum[1], sum[3]);
+    sum[0] = Isa::add(sum[0], sum[1]);
+    return std::pair{Isa::reduce_dot(sum[0]), np};
+  }
+
+  static float dot_f16(const uint16_t* x, const uint16_t* y, int64_t n) {
+    const auto [vec_sum, np] = dot_steps(x, y, n, [](const uint16_t* p) { return Isa::load_f16(p); });
+    double sum = vec_sum;  // ggml sums the tail in double
+    for (int64_t i = np; i < n; ++i) sum += static_cast<double>(Isa::to_f32(x[i]) * Isa::to_f32(y[i]));
+    return static_cast<float>(sum);
+  }
+
+  static float dot_f32(const float* x, const float* y, int64_t n) {
+    const auto [vec_sum, np] = dot_steps(x, y, n, [](const float* p) { return Isa::load(p); });
+    float sum = vec_sum;
+    for (int64_t i = np; i < n; ++i) sum = std::fma(x[i], y[i], sum);
+    return sum;
+  }
+
+  static constexpr VecOps kOps{mad_f32, scale_f32, mad_f16, scale_f16, swiglu,
+                               exp_sum, rope_rotate, dot_f16, dot_f32};
 };
 
 }  // namespace rocmforge::backend::cpu

@@ -1,0 +1,139 @@
+// The two blocks of a transformer layer, as ForwardPass members. Each
+// optional step (biases, Q/K norms, Q pre-scaling, post-norms, experts) is
+// there because the architecture table or the file's variant says so.
+#include "model/forward.h"
+
+namespace rocmforge::model {
+namespace {
+
+using backend::Tensor;
+
+// The heads of a contiguous [n, n_heads * head_dim] tensor as [n * n_heads, head_dim] rows.
+Tensor as_heads(const Tensor& t, int64_t head_dim) {
+  return backend::f32_tensor(static_cast<float*>(t.data), t.rows * (t.cols / head_dim), head_dim);
+}
+
+backend::GluKind glu_kind(Activation a) { return a == Activation::kGelu ? backend::GluKind::kGelu : backend::GluKind::kSilu; }
+
+}  // namespace
+
+void ForwardPass::attention_block(int64_t il, const LayerWeights& w, const backend::BatchView& bv, int64_t n) {
+  const ModelConfig& c = config_;
+  backend::Backend& be = backend_;
+  const Tensor x = act_.x.slice_rows(0, n);
+  const Tensor xn = act_.xn.slice_rows(0, n);
+  const Tensor attn = act_.attn.slice_rows(0, n);
+
+  be.rms_norm(x, w.attn_norm, c.rms_eps, xn);
+  Tensor q, k, v;
+  if (w.wqkv) {
+    const Tensor qkv = act_.qkv.slice_rows(0, n);
+    be.matmul(*w.wqkv, xn, qkv);
+    if (w.bqkv) be.add(qkv, *w.bqkv, qkv);
+    q = qkv.slice_cols(0, c.q_width());
+    k = qkv.slice_cols(c.q_width(), c.k_width());
+    v = qkv.slice_cols(c.q_width() + c.k_width(), c.v_width());
+  } else {
+    q = act_.q.slice_rows(0, n);
+    k = act_.k.slice_rows(0, n);
+    v = act_.v.slice_rows(0, n);
+    be.matmul(*w.wq, xn, q);
+    if (w.bq) be.add(q, *w.bq, q);
+    be.matmul(*w.wk, xn, k);
+    if (w.bk) be.add(k, *w.bk, k);
+    be.matmul(*w.wv, xn, v);
+    if (w.bv) be.add(v, *w.bv, v);
+  }
+  if (w.q_norm) {
+    be.rms_norm(as_heads(q, c.head_dim), *w.q_norm, c.rms_eps, as_heads(q, c.head_dim));
+    be.rms_norm(as_heads(k, c.head_dim), *w.k_norm, c.rms_eps, as_heads(k, c.head_dim));
+  }
+  be.rope(q, bv.positions, rope_params(il, c.n_head));
+  be.rope(k, bv.positions, rope_params(il, c.n_head_kv));
+  if (c.q_scale != 0.0f) be.scale(q, c.q_scale);
+
+  const backend::KvLayerView kv = kv_layer(il);
+  be.store_kv(kv, kv_layout_, k, v, bv);
+  backend::AttentionParams ap;
+  ap.n_head = c.n_head;
+  ap.n_head_kv = c.n_head_kv;
+  ap.head_dim = c.head_dim;
+  ap.head_dim_v = c.head_dim_v;
+  ap.scale = c.q_scale != 0.0f ? 1.0f : c.attn_scale;
+  ap.softcap = c.attn_softcap;
+  ap.window = c.is_swa(il) ? c.swa_window : 0;
+  be.attention(q, kv, kv_layout_, bv, ap, attn);
+  be.matmul(w.wo, attn, xn);
+  if (w.bo) be.add(xn, *w.bo, xn);
+  if (w.attn_post_norm) be.rms_norm(xn, *w.attn_post_norm, c.rms_eps, xn);
+  be.add(xn, x, x);
+}
+
+void ForwardPass::ffn_block(const LayerWeights& w, int64_t n) {
+  const ModelConfig& c = config_;
+  const Tensor x = act_.x.slice_rows(0, n);
+  const Tensor xn = act_.xn.slice_rows(0, n);
+  backend_.rms_norm(x, w.ffn_norm, c.rms_eps, xn);
+  // The FFN reads xn and writes its result back into xn.
+  if (w.experts) {
+    moe_ffn(*w.experts, xn, xn, n);
+  } else if (w.ffn_gate) {
+    dense_ffn(*w.ffn_gate, &*w.ffn_up, *w.ffn_down, xn, xn, n);
+  } else {
+    dense_ffn(*w.ffn_up, nullptr, *w.ffn_down, xn, xn, n);  // ffn_up holds gate then up
+  }
+  if (w.ffn_post_norm) backend_.rms_norm(xn, *w.ffn_post_norm, c.rms_eps, xn);
+  backend_.add(xn, x, x);
+}
+
+// out = down(act(gate(in)) * up(in)); with up_w null, gate_w yields both halves.
+void ForwardPass::dense_ffn(const Tensor& gate_w, const Tensor* up_w, const Tensor& down_w, const Tensor& in,
+                            const Tensor& out, int64_t n) {
+  const int64_t ff = down_w.cols;
+  Tensor gate;
+  Tensor up;
+  if (up_w != nullptr) {
+    gate = act_.gate.slice_rows(0, n).slice_cols(0, ff);
+    up = act_.up.slice_rows(0, n).slice_cols(0, ff);
+    backend_.matmul(gate_w, in, gate);
+    backend_.matmul(*up_w, in, up);
+  } else {
+    const Tensor both = act_.up.slice_rows(0, n).slice_cols(0, 2 * ff);
+    backend_.matmul(gate_w, in, both);
+    gate = both.slice_cols(0, ff);
+    up = both.slice_cols(ff, ff);
+  }
+  backend_.glu(glu_kind(config_.arch->activation), gate, up, gate);
+  backend_.matmul(down_w, gate, out);
+}
+
+void ForwardPass::moe_ffn(const ExpertWeights& e, const Tensor& in, const Tensor& out, int64_t n) {
+  const ModelConfig& c = config_;
+  const int64_t k = c.n_expert_used;
+  const Tensor logits = act_.router.slice_rows(0, n);
+  const Tensor weights = act_.route_weights.slice_rows(0, n);
+  const Tensor eg = act_.expert_gate.slice_rows(0, n * k);
+  const Tensor eu = act_.expert_up.slice_rows(0, n * k);
+  const Tensor eo = act_.expert_out.slice_rows(0, n * k);
+  backend_.matmul(e.router, in, logits);
+  backend_.moe_route(logits, {c.n_expert, k, c.arch->moe_norm_weights, c.expert_weights_scale}, act_.route_ids,
+                     weights);
+  backend_.matmul_experts(e.gate, c.n_expert, in, false, act_.route_ids, k, eg);
+  backend_.matmul_experts(e.up, c.n_expert, in, false, act_.route_ids, k, eu);
+  backend_.glu(backend::GluKind::kSilu, eg, eu, eg);
+  backend_.matmul_experts(e.down, c.n_expert, eg, true, act_.route_ids, k, eo);
+  if (!e.shared_gate) {
+    backend_.moe_combine(eo, weights, k, out);
+    return;
+  }
+  // Qwen2-MoE: the routed sum plus a shared expert scaled by sigmoid(x . w).
+  const Tensor gate_scalar = act_.shared_gate.slice_rows(0, n);
+  const Tensor routed = act_.routed.slice_rows(0, n);
+  backend_.moe_combine(eo, weights, k, routed);
+  backend_.matmul(*e.shared_gate_inp, in, gate_scalar);
+  dense_ffn(*e.shared_gate, &*e.shared_up, *e.shared_down, in, out, n);
+  backend_.mul_sigmoid(out, gate_scalar);
+  backend_.add(routed, out, out);
+}
+
+}  // namespace rocmforge::model
