@@ -119,9 +119,11 @@ TEST_F(JinjaLimits, ValuesCannotNestWithoutBound) {
 }
 
 TEST_F(JinjaLimits, DeepJsonInputIsRejected) {
-  nlohmann::ordered_json deep = 1;
-  for (int i = 0; i < 10000; ++i) deep = nlohmann::ordered_json::array({std::move(deep)});
-  const auto r = render("{{ x|tojson }}", {}, {{"x", deep}});
+  // Deeper than kMaxValueDepth (nlohmann's own copies recurse, so not far deeper).
+  nlohmann::ordered_json variables = nlohmann::ordered_json::object();
+  nlohmann::ordered_json& deep = variables["x"] = 1;
+  for (int i = 0; i < 1000; ++i) deep = nlohmann::ordered_json::array({std::move(deep)});
+  const auto r = render("{{ x|tojson }}", {}, variables);
   EXPECT_EQ(error_code(r), ErrorCode::kInvalidArgument);
 }
 

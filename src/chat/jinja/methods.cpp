@@ -1,6 +1,7 @@
 // Methods of str, list and dict values (`content.split('</think>')`,
 // `message.get('name')`, `tool.items()`), bound to their object.
 #include <algorithm>
+#include <charconv>
 #include <span>
 
 #include <fmt/format.h>
@@ -164,8 +165,10 @@ Result<Value> str_format(Interpreter& interp, const Value& self, CallArgs args) 
         return RF_ERROR(kUnsupported, "format field '{{{}}}' is not supported", field);
       }
       const Value* v = nullptr;
-      if (field.empty() || std::all_of(field.begin(), field.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-        const size_t index = field.empty() ? next_auto++ : std::stoul(field);
+      size_t index = 0;
+      const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), index);
+      if (field.empty() || (ec == std::errc() && end == field.data() + field.size())) {
+        if (field.empty()) index = next_auto++;
         if (index < args.positional.size()) v = &args.positional[index];
       } else {
         for (const auto& [name, value] : args.keyword) {
