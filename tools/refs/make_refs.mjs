@@ -7,7 +7,9 @@
 // Prints one JSON object per prompt on stdout: the prompt ids (BOS as the
 // model's metadata says), the greedy ids (ignoring end of sequence), and at
 // each step the `top` most likely tokens with their log-probabilities.
-// Runs on the CPU with one thread (llama.cpp is deterministic that way).
+// Runs on the CPU with one thread (llama.cpp is deterministic that way) and
+// flash attention on, as llama.cpp's own tools resolve it on the CPU
+// (node-llama-cpp would leave it off for Gemma 2).
 import {getLlama, LlamaLogLevel} from "node-llama-cpp";
 
 function parseArgs(argv) {
@@ -30,7 +32,7 @@ const llama = await getLlama({gpu: false, build: "never", logLevel: LlamaLogLeve
 const model = await llama.loadModel({modelPath: args.model, gpuLayers: 0});
 
 for (const prompt of args.prompts) {
-  const context = await model.createContext({contextSize: args.ctx, threads: 1, batchSize: 512});
+  const context = await model.createContext({contextSize: args.ctx, threads: 1, batchSize: 512, flashAttention: true});
   const sequence = context.getSequence();
   const promptIds = model.tokenize(prompt, true);
   if (model.tokens.shouldPrependBosToken && model.tokens.bos != null) promptIds.unshift(model.tokens.bos);
