@@ -62,12 +62,12 @@ DotTileFn dot_tile(GgmlType weight_type, Isa isa, const MatmulShape& shape) {
     case Isa::kScalar:
       return super_blocks ? detail::scalar_k_dot_tile(weight_type, routes) : detail::scalar_dot_tile(weight_type, routes);
     case Isa::kAvx2:
-      return detail::avx2_dot_tile(weight_type, routes);
+      return super_blocks ? detail::avx2_k_dot_tile(weight_type, routes) : detail::avx2_dot_tile(weight_type, routes);
     case Isa::kAvx512:
       if (weight_type == GgmlType::kBF16 && core::cpu_features().avx512bf16) {
         return detail::avx512_bf16_dot_tile(routes);
       }
-      return detail::avx512_dot_tile(weight_type, routes);
+      return super_blocks ? detail::avx512_k_dot_tile(weight_type, routes) : detail::avx512_dot_tile(weight_type, routes);
   }
   return nullptr;
 }

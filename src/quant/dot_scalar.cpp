@@ -210,7 +210,7 @@ float block_scale(const uint8_t* w, const uint8_t* a, int64_t b) {
 // block by block, then hsum8; the Q*_1 types add summs = fma(m, s, summs).
 template <class W>
 float lanes8_dot(int64_t n, const uint8_t* w, const uint8_t* a) {
-  Lanes<8> acc{};
+  Lanes8 acc{};
   float summs = 0.0f;
   for (int64_t b = 0; b < n / kBlockElems; ++b) {
     int lane[8];
@@ -230,7 +230,7 @@ float lanes8_dot(int64_t n, const uint8_t* w, const uint8_t* a) {
 // fma(its integer dot, dw * da, sum).
 float iq4_nl_pairs_dot(int64_t n, const uint8_t* w, const uint8_t* a) {
   const int64_t nb = n / kBlockElems;
-  Lanes<8> acc[2] = {};
+  Lanes8 acc[2] = {};
   for (int64_t b = 0; b + 1 < nb; b += 2) {
     for (int u = 0; u < 2; ++u) {
       int lane[8];

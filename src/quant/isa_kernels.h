@@ -6,7 +6,7 @@
 // linker keeps): they include only this header, route.h, blocks.h, dot.h, C
 // headers, <immintrin.h> and the driver headers whose templates sit in an
 // anonymous namespace (tile_dispatch.h, quant_tile.h, float_tile.h,
-// avx512_common.h, ...), and keep their own code in an anonymous namespace.
+// avx512_common.h, kquant_tile.h, ...), and keep their own code in an anonymous namespace.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +22,9 @@ DotTileFn scalar_dot_tile(gguf::GgmlType weight_type, Routes routes);
 DotTileFn scalar_k_dot_tile(gguf::GgmlType weight_type, Routes routes);  // the 256-element types
 DotTileFn avx2_dot_tile(gguf::GgmlType weight_type, Routes routes);
 DotTileFn avx512_dot_tile(gguf::GgmlType weight_type, Routes routes);
-DotTileFn avx512_bf16_dot_tile(Routes routes);  // BF16 x BF16 with vdpbf16ps: only where the CPU has AVX512_BF16
+DotTileFn avx512_bf16_dot_tile(Routes routes);
+DotTileFn avx2_k_dot_tile(gguf::GgmlType weight_type, Routes routes);
+DotTileFn avx512_k_dot_tile(gguf::GgmlType weight_type, Routes routes);  // BF16 x BF16 with vdpbf16ps: only where the CPU has AVX512_BF16
 
 // Activation formats (see activations.h); AVX2 + F16C.
 void quantize_q8_0_avx2(const float* x, void* out, int64_t n);

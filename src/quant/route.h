@@ -16,4 +16,13 @@ struct Routes {
   Route wide;
 };
 
+// How a 256-element type's ggml_vec_dot_*_q8_K adds dmin * (mins . activation
+// sums) (see dot_scalar_k.cpp).
+enum class Min {
+  kNone,
+  kInLanes,  // Q2_K: fma(dmin, lane i of mins . bsums, acc[i]) into the same lanes, before the scales
+  kFour,     // Q4_K: 4 extra lanes of 32-element sums, reduced and added after hsum8
+  kScalar,   // Q5_K: summs = fma(whole mins . sums, dmin, summs), added after hsum8
+};
+
 }  // namespace rocmforge::quant::detail

@@ -8,6 +8,10 @@
 namespace rocmforge::quant::detail {
 namespace {
 
+struct Lanes8 {
+  float v[8];
+};
+
 // hsum_float_8: lanes i + 4, then (0 + 2) + (1 + 3).
 inline float hsum8(const float* x) {
   float t[4];

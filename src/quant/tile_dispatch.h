@@ -117,5 +117,26 @@ DotTileFn tile_for_block_type(gguf::GgmlType type, Routes routes) {
   }
 }
 
+// The same for the 256-element types: Q2_K, Q3_K, Q4_K, Q5_K, Q6_K, IQ4_XS.
+template <class Sets>
+DotTileFn tile_for_k_type(gguf::GgmlType type, Routes routes) {
+  switch (type) {
+    case gguf::GgmlType::kQ2_K:
+      return tile_for_set<typename Sets::Q2_K>(routes);
+    case gguf::GgmlType::kQ3_K:
+      return tile_for_set<typename Sets::Q3_K>(routes);
+    case gguf::GgmlType::kQ4_K:
+      return tile_for_set<typename Sets::Q4_K>(routes);
+    case gguf::GgmlType::kQ5_K:
+      return tile_for_set<typename Sets::Q5_K>(routes);
+    case gguf::GgmlType::kQ6_K:
+      return tile_for_set<typename Sets::Q6_K>(routes);
+    case gguf::GgmlType::kIQ4_XS:
+      return tile_for_set<typename Sets::IQ4_XS>(routes);
+    default:
+      return nullptr;
+  }
+}
+
 }  // namespace
 }  // namespace rocmforge::quant::detail

@@ -81,7 +81,8 @@ TEST_P(QuantTinyReference, GreedyTokensAndTopLogitsMatchLlamaCpp) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Types, QuantTinyReference,
-                         ::testing::Values("f32", "f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0"));
+                         ::testing::Values("f32", "f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q2_k", "q3_k",
+                                           "q4_k", "q5_k", "q6_k", "iq4_nl", "iq4_xs", "mix-q4_k_m"));
 
 }  // namespace
 }  // namespace rocmforge::testing

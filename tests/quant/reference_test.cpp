@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "quant/blocks.h"
+#include "quant/blocks_k.h"
 #include "quant/half.h"
 #include "quant/quant.h"
 #include "type_cases.h"
@@ -39,6 +40,22 @@ size_t block_struct_bytes(GgmlType type) {
       return sizeof(BlockQ8_0);
     case GgmlType::kQ8_1:
       return sizeof(BlockQ8_1);
+    case GgmlType::kIQ4_NL:
+      return sizeof(BlockIQ4_NL);
+    case GgmlType::kQ2_K:
+      return sizeof(BlockQ2_K);
+    case GgmlType::kQ3_K:
+      return sizeof(BlockQ3_K);
+    case GgmlType::kQ4_K:
+      return sizeof(BlockQ4_K);
+    case GgmlType::kQ5_K:
+      return sizeof(BlockQ5_K);
+    case GgmlType::kQ6_K:
+      return sizeof(BlockQ6_K);
+    case GgmlType::kQ8_K:
+      return sizeof(BlockQ8_K);
+    case GgmlType::kIQ4_XS:
+      return sizeof(BlockIQ4_XS);
     default:
       return 0;  // a type without a block struct here: the test below fails
   }
@@ -51,9 +68,10 @@ TEST(QuantTypes, EveryTypeHasATestCase) {
 }
 
 TEST(QuantTypes, SupportedTypesAreExactlyThoseInScope) {
-  const std::vector<GgmlType> expected = {GgmlType::kF32,  GgmlType::kF16,  GgmlType::kBF16,
-                                          GgmlType::kQ4_0, GgmlType::kQ4_1, GgmlType::kQ5_0,
-                                          GgmlType::kQ5_1, GgmlType::kQ8_0};
+  const std::vector<GgmlType> expected = {
+      GgmlType::kF32,  GgmlType::kF16,  GgmlType::kBF16, GgmlType::kQ4_0,   GgmlType::kQ4_1,  GgmlType::kQ5_0,
+      GgmlType::kQ5_1, GgmlType::kQ8_0, GgmlType::kQ2_K, GgmlType::kQ3_K,   GgmlType::kQ4_K,  GgmlType::kQ5_K,
+      GgmlType::kQ6_K, GgmlType::kIQ4_NL, GgmlType::kIQ4_XS};
   EXPECT_EQ(std::vector<GgmlType>(supported_types().begin(), supported_types().end()), expected);
   for (uint32_t id = 0; id < 64; ++id) {
     if (!gguf::ggml_type_info(id)) continue;
@@ -65,10 +83,10 @@ TEST(QuantTypes, SupportedTypesAreExactlyThoseInScope) {
 }
 
 TEST(QuantTypes, UnsupportedTypeErrorNamesTheType) {
-  const Status status = check_supported(GgmlType::kQ4_K);
+  const Status status = check_supported(GgmlType::kIQ2_XXS);
   ASSERT_FALSE(status);
   EXPECT_EQ(status.error().code(), ErrorCode::kUnsupported);
-  EXPECT_NE(status.error().message().find("q4_k"), std::string::npos) << status.error().message();
+  EXPECT_NE(status.error().message().find("iq2_xxs"), std::string::npos) << status.error().message();
 }
 
 TEST(QuantTypes, VecDotTypesFollowGgml) {
@@ -80,6 +98,11 @@ TEST(QuantTypes, VecDotTypesFollowGgml) {
   EXPECT_EQ(vec_dot_type(GgmlType::kQ8_0), GgmlType::kQ8_0);
   EXPECT_EQ(vec_dot_type(GgmlType::kQ4_1), GgmlType::kQ8_1);
   EXPECT_EQ(vec_dot_type(GgmlType::kQ5_1), GgmlType::kQ8_1);
+  EXPECT_EQ(vec_dot_type(GgmlType::kIQ4_NL), GgmlType::kQ8_0);
+  for (GgmlType type : {GgmlType::kQ2_K, GgmlType::kQ3_K, GgmlType::kQ4_K, GgmlType::kQ5_K, GgmlType::kQ6_K,
+                        GgmlType::kIQ4_XS}) {
+    EXPECT_EQ(vec_dot_type(type), GgmlType::kQ8_K) << gguf::ggml_type_name(type);
+  }
 }
 
 class ReferenceTest : public ::testing::TestWithParam<GgmlType> {
@@ -92,14 +115,15 @@ TEST_P(ReferenceTest, BlockStructMatchesGgmlTable) {
   EXPECT_EQ(block_struct_bytes(type()), gguf::ggml_type_info(type()).type_size);
   EXPECT_EQ(row_bytes(type(), 4096), 4096 / block_elems(type()) * gguf::ggml_type_info(type()).type_size);
   if (block_elems(type()) > 1) {
-    EXPECT_EQ(block_elems(type()), kBlockElems);
+    EXPECT_TRUE(block_elems(type()) == kBlockElems || block_elems(type()) == kSuperElems);
   }
 }
 
 TEST_P(ReferenceTest, RoundTripWithinTheTypesBound) {
   ASSERT_NE(find_case(type()), nullptr);
   std::mt19937 rng(7);
-  const int64_t n = 32 * 64;
+  const int64_t n = 256 * 8;
+  const int64_t block_size = std::max<int64_t>(block_elems(type()), kBlockElems);
   for (float scale : {1e-3f, 1.0f, 100.0f}) {
     const std::vector<float> x = testing::random_values(rng, n, scale);
     std::vector<uint8_t> q(row_bytes(type(), n));
@@ -107,8 +131,8 @@ TEST_P(ReferenceTest, RoundTripWithinTheTypesBound) {
     quantize_row(type(), x.data(), q.data(), n);
     dequantize_row(type(), q.data(), y.data(), n);
     for (int64_t i = 0; i < n; ++i) {
-      const int64_t begin = i / kBlockElems * kBlockElems;
-      const std::span<const float> block(x.data() + begin, kBlockElems);
+      const int64_t begin = i / block_size * block_size;
+      const std::span<const float> block(x.data() + begin, static_cast<size_t>(block_size));
       const double bound = type_case().error_bound(block, x[i]);
       ASSERT_LE(std::fabs(static_cast<double>(x[i]) - y[i]), bound) << "scale " << scale << " element " << i;
     }
@@ -118,7 +142,7 @@ TEST_P(ReferenceTest, RoundTripWithinTheTypesBound) {
 TEST_P(ReferenceTest, RepresentableValuesRoundTripExactly) {
   ASSERT_NE(find_case(type()), nullptr);
   std::mt19937 rng(11);
-  const int64_t n = 32 * 50;
+  const int64_t n = 256 * 7;
   const std::vector<float> x = type_case().exact_values(rng, n);
   std::vector<uint8_t> q(row_bytes(type(), n));
   std::vector<float> y(static_cast<size_t>(n));
@@ -141,7 +165,7 @@ TEST_P(ReferenceTest, KnownBlockDequantisesToKnownValues) {
 }
 
 TEST_P(ReferenceTest, ZerosQuantiseToZeros) {
-  const int64_t n = 64;
+  const int64_t n = 512;
   const std::vector<float> x(static_cast<size_t>(n), 0.0f);
   std::vector<uint8_t> q(row_bytes(type(), n));
   std::vector<float> y(static_cast<size_t>(n), 1.0f);

@@ -17,12 +17,6 @@ constexpr double kHalfUlp = 1.0 / 2048;  // relative rounding of an fp16 scale
 // The rounding error of storing `x` as fp16 (absolute 2^-25 in the subnormal range).
 double half_error(double x) { return std::max(std::fabs(x) * kHalfUlp, std::ldexp(1.0, -25)); }
 
-double absmax(std::span<const float> b) {
-  double m = 0;
-  for (float x : b) m = std::max(m, static_cast<double>(std::fabs(x)));
-  return m;
-}
-
 // Symmetric types: d = amax / levels; rounding costs d / 2, the clamp of the
 // extreme value on the short side one full d; the fp16 d up to levels times its error.
 template <int kLevels>
@@ -211,13 +205,23 @@ const TypeCase* find_case(GgmlType type) {
   for (const TypeCase& c : kCases) {
     if (c.type == type) return &c;
   }
+  for (const TypeCase& c : super_block_cases()) {
+    if (c.type == type) return &c;
+  }
   return nullptr;
 }
 
 std::vector<GgmlType> all_types() {
   std::vector<GgmlType> types(supported_types().begin(), supported_types().end());
   types.push_back(GgmlType::kQ8_1);
+  types.push_back(GgmlType::kQ8_K);
   return types;
+}
+
+double absmax(std::span<const float> block) {
+  double m = 0;
+  for (float x : block) m = std::max(m, static_cast<double>(std::fabs(x)));
+  return m;
 }
 
 std::vector<size_t> half_fields(GgmlType type) {
