@@ -139,9 +139,9 @@ TEST(StoriesReference, EveryStepLogitsMatchLlamaCpp) {
 
 // refs/stories260K.llamacpp.jsonl: tools/refs/make_refs.mjs with llama.cpp's
 // AVX-512 CPU library, top-10 log-probabilities at each of 64 steps. Our CPU
-// kernels reproduce that library's arithmetic, so every step agrees to float
-// rounding, not just the first.
-TEST(StoriesReference, EveryStepOfEveryPromptMatchesLlamaCppBitForBit) {
+// kernels reproduce that library's arithmetic; what last bits still differ
+// (F32 prompt matmuls) the F16 KV cache can round into 1e-3 by the last steps.
+TEST(StoriesReference, EveryStepOfEveryPromptMatchesLlamaCpp) {
   auto runner = GreedyRunner::open(kModel, gguf::GgmlType::kF16, 1);
   ASSERT_TRUE(runner) << runner.error().to_string();
   std::ifstream in(data_path("refs/stories260K.llamacpp.jsonl"));
