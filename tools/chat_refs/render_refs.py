@@ -7,7 +7,8 @@ against byte for byte (tests/data/templates/refs.json).
   python3 tools/chat_refs/render_refs.py --check    # fail if they are stale
 
 The environment mirrors transformers' _compile_jinja_template: an
-ImmutableSandboxedEnvironment with trim_blocks, lstrip_blocks and loopcontrols,
+ImmutableSandboxedEnvironment with trim_blocks, lstrip_blocks, loopcontrols and
+the {% generation %} tag,
 raise_exception, strftime_now and transformers' own tojson (no key sorting, no
 HTML escaping, ensure_ascii=False). strftime_now reads a fixed date so the
 references do not change from day to day. As transformers does, `tools` and
@@ -33,6 +34,22 @@ SNIPPET_REFS = os.path.join(TEMPLATES, "snippet_refs.json")
 FIXED_NOW = datetime.datetime(2024, 7, 26, 14, 5, 9)
 
 
+class GenerationTag(jinja2.ext.Extension):
+    """transformers' AssistantTracker as it renders when nobody asks for the
+    assistant mask: {% generation %}...{% endgeneration %} is its body, run as
+    a call block."""
+
+    tags = {"generation"}
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        body = parser.parse_statements(["name:endgeneration"], drop_needle=True)
+        return jinja2.nodes.CallBlock(self.call_method("_render"), [], [], body).set_lineno(lineno)
+
+    def _render(self, caller):
+        return caller()
+
+
 def make_environment():
     def raise_exception(message):
         raise jinja2.exceptions.TemplateError(message)
@@ -44,7 +61,7 @@ def make_environment():
         return FIXED_NOW.strftime(fmt)
 
     env = jinja2.sandbox.ImmutableSandboxedEnvironment(
-        trim_blocks=True, lstrip_blocks=True, extensions=[jinja2.ext.loopcontrols])
+        trim_blocks=True, lstrip_blocks=True, extensions=[GenerationTag, jinja2.ext.loopcontrols])
     env.filters["tojson"] = tojson
     env.globals["raise_exception"] = raise_exception
     env.globals["strftime_now"] = strftime_now
@@ -160,6 +177,21 @@ BOS_EOS = {
     "vicuna": ("<s>", "</s>"),
 }
 
+# More templates, from other families, for the interpreter's coverage (tool
+# calls in many styles, macros, Markup, {% generation %}): fewer cases each.
+EXTRA_TEMPLATES = {
+    "functionary-v3.1": ("<|begin_of_text|>", "<|eot_id|>"),
+    "hermes-3-tool-use": ("<|begin_of_text|>", "<|im_end|>"),
+    "command-r7b-tool-use": ("<BOS_TOKEN>", "<|END_OF_TURN_TOKEN|>"),
+    "gpt-oss": ("<|startoftext|>", "<|return|>"),
+    "qwen3-coder": ("", "<|im_end|>"),
+    "granite-4.0": ("", "<|end_of_text|>"),
+    "kimi-k2": ("", "<|im_end|>"),
+    "lfm2.5": ("<|startoftext|>", "<|im_end|>"),
+    "smollm3": ("", "<|im_end|>"),
+}
+EXTRA_CONVERSATIONS = ["system_multi_turn", "no_system", "tool_call", "reasoning"]
+
 # Extra template variables some families read (each gives one more case).
 EXTRA_VARIABLES = {
     "qwen3": [{"enable_thinking": False}],
@@ -190,12 +222,16 @@ def render_case(env, source, conversation, add_generation_prompt, bos, eos, extr
 
 def template_refs(env):
     cases = []
-    for name in sorted(BOS_EOS):
+    for name in sorted(BOS_EOS) + sorted(EXTRA_TEMPLATES):
         with open(os.path.join(TEMPLATES, name + ".jinja"), encoding="utf-8", newline="") as f:
             source = f.read()
-        bos, eos = BOS_EOS[name]
-        runs = [(conv, True, {}) for conv in CONVERSATIONS]
-        runs += [(conv, False, {}) for conv in WITHOUT_GENERATION_PROMPT]
+        if name in EXTRA_TEMPLATES:
+            bos, eos = EXTRA_TEMPLATES[name]
+            runs = [(conv, True, {}) for conv in EXTRA_CONVERSATIONS]
+        else:
+            bos, eos = BOS_EOS[name]
+            runs = [(conv, True, {}) for conv in CONVERSATIONS]
+            runs += [(conv, False, {}) for conv in WITHOUT_GENERATION_PROMPT]
         runs += [("reasoning_inline" if "thinking" in str(extra) else "tool_call" if "tools" in str(extra)
                   or "builtin" in str(extra) else "system_multi_turn", True, extra)
                  for extra in EXTRA_VARIABLES.get(name, [])]

@@ -97,7 +97,7 @@ enum class StmtKind {
   kCallBlock,    // call[(macro params)] expr: macro is the caller
   kFilterBlock,  // filter expr: body
   kWith,         // with bindings: body
-  kScope,        // body, run as it is (transformers' {% generation %})
+  kScope,        // body, in a scope of its own (transformers' {% generation %})
   kBreak,
   kContinue,
 };

@@ -171,6 +171,7 @@ Result<Value> Interpreter::eval_call(const Expr& e) {
 
 Result<Value> Interpreter::apply_filter_expr(const Expr& e, const Value& input) {
   CallArgs args = RF_TRY(eval_args(e));
+  if (e.filter == nullptr) return at_position(e.pos, RF_ERROR(kInvalidArgument, "no filter named '{}'", e.name));
   if (e.filter->function == nullptr) {
     return at_position(e.pos, RF_ERROR(kUnsupported, "filter '{}' is not supported", e.name));
   }
@@ -194,6 +195,7 @@ Result<Value> Interpreter::eval_filter(const Expr& e) {
 Result<Value> Interpreter::eval_test(const Expr& e) {
   const Value input = RF_TRY(eval(*e.children[0]));
   CallArgs args = RF_TRY(eval_args(e));
+  if (e.test == nullptr) return at_position(e.pos, RF_ERROR(kInvalidArgument, "no test named '{}'", e.name));
   if (e.test->function == nullptr) {
     return at_position(e.pos, RF_ERROR(kUnsupported, "test '{}' is not supported", e.name));
   }

@@ -180,8 +180,11 @@ Result<Interpreter::Flow> Interpreter::exec(const Stmt& s) {
     case StmtKind::kWith:
       RF_TRY(exec_with(s, flow));
       break;
-    case StmtKind::kScope:
-      return exec_body(s.body);
+    case StmtKind::kScope: {
+      Restore<std::shared_ptr<Scope>> scope(scope_, std::make_shared<Scope>(scope_));
+      RF_TRY(exec_body(s.body));
+      break;
+    }
     case StmtKind::kBreak:
       return Flow::kBreak;
     case StmtKind::kContinue:

@@ -1,5 +1,8 @@
 // Filters that make text: trim, upper, lower, title, capitalize, replace,
 // indent, center, truncate, wordcount, string, safe, escape, tojson.
+// Only safe and escape make Markup strings; the others return plain ones
+// (markupsafe's Markup keeps itself through upper(), strip(), ...: a
+// difference only for templates that `+` such a result to a plain string).
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -172,20 +175,28 @@ Result<Value> string(Interpreter& interp, const Value& input, CallArgs args) {
   return text_result(interp, to_str(input));
 }
 
+// escape/e: a Markup string is already safe and stays as it is.
 Result<Value> escape(Interpreter& interp, const Value& input, CallArgs args) {
   RF_TRY(no_args("escape", std::move(args)));
-  std::string out;
-  for (char c : to_str(input)) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&#34;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return text_result(interp, std::move(out));
+  if (input.is_markup()) return input;
+  std::string out = html_escape(to_str(input));
+  RF_TRY(interp.charge_bytes(out.size()));
+  return Value::markup(std::move(out));
+}
+
+Result<Value> forceescape(Interpreter& interp, const Value& input, CallArgs args) {
+  RF_TRY(no_args("forceescape", std::move(args)));
+  std::string out = html_escape(to_str(input));
+  RF_TRY(interp.charge_bytes(out.size()));
+  return Value::markup(std::move(out));
+}
+
+Result<Value> safe(Interpreter& interp, const Value& input, CallArgs args) {
+  RF_TRY(no_args("safe", std::move(args)));
+  if (input.is_markup()) return input;
+  std::string out = to_str(input);
+  RF_TRY(interp.charge_bytes(out.size()));
+  return Value::markup(std::move(out));
 }
 
 // transformers' tojson: json.dumps(x, ensure_ascii=False, indent=None,
@@ -219,8 +230,8 @@ Result<Value> tojson(Interpreter& interp, const Value& input, CallArgs args) {
 const FilterEntry kFilters[] = {
     {"trim", trim},         {"upper", upper},       {"lower", lower},     {"capitalize", capitalize},
     {"title", title},       {"replace", replace},   {"indent", indent},   {"center", center},
-    {"truncate", truncate}, {"wordcount", wordcount}, {"string", string}, {"safe", string},
-    {"escape", escape},     {"e", escape},          {"forceescape", escape}, {"tojson", tojson},
+    {"truncate", truncate}, {"wordcount", wordcount}, {"string", string}, {"safe", safe},
+    {"escape", escape},     {"e", escape},          {"forceescape", forceescape}, {"tojson", tojson},
 };
 
 }  // namespace

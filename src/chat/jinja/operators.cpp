@@ -52,7 +52,12 @@ Result<Value> add(const Value& a, const Value& b, size_t max_bytes) {
   }
   if (a.is_string() && b.is_string()) {
     if (a.as_string().size() + b.as_string().size() > max_bytes) return too_large(max_bytes);
-    return Value::string(a.as_string() + b.as_string());
+    if (!a.is_markup() && !b.is_markup()) return Value::string(a.as_string() + b.as_string());
+    // Markup + str escapes the plain side (markupsafe), as transformers renders it.
+    const std::string left = a.is_markup() ? a.as_string() : html_escape(a.as_string());
+    const std::string right = b.is_markup() ? b.as_string() : html_escape(b.as_string());
+    if (left.size() + right.size() > max_bytes) return too_large(max_bytes);
+    return Value::markup(left + right);
   }
   if (a.is_list() && b.is_list() && a.is_tuple() == b.is_tuple()) {
     if (a.items().size() + b.items().size() > max_items(max_bytes)) return too_large(max_bytes);
@@ -75,7 +80,7 @@ Result<Value> repeat(const Value& sequence, int64_t count, size_t max_bytes) {
     std::string out;
     out.reserve(s.size() * n);
     for (size_t i = 0; i < n; ++i) out += s;
-    return Value::string(std::move(out));
+    return sequence.is_markup() ? Value::markup(std::move(out)) : Value::string(std::move(out));
   }
   const std::vector<Value>& items = sequence.items();
   if (n > 0 && items.size() > max_items(max_bytes) / n) return too_large(max_bytes);

@@ -493,8 +493,7 @@ Result<ExprPtr> Parser::parse_filter(ExprPtr node, bool start_inline) {
     auto filter = make(ExprKind::kFilter, current().pos);
     filter->name = RF_TRY(expect_name());
     while (skip_operator(".")) filter->name.append(".").append(RF_TRY(expect_name()));
-    filter->filter = find_filter(filter->name);
-    if (filter->filter == nullptr) return fail_at(filter->pos, fmt::format("no filter named '{}'", filter->name));
+    filter->filter = find_filter(filter->name);  // null when unknown: see check_names()
     if (at_operator("(")) RF_TRY(parse_call_args(*filter));
     filter->children.push_back(std::move(node));
     node = RF_TRY(finish(std::move(filter)));
@@ -509,8 +508,7 @@ Result<ExprPtr> Parser::parse_test(ExprPtr node) {
   auto test = make(ExprKind::kTest, current().pos);
   test->name = RF_TRY(expect_name());
   while (skip_operator(".")) test->name.append(".").append(RF_TRY(expect_name()));
-  test->test = find_test(test->name);
-  if (test->test == nullptr) return fail_at(test->pos, fmt::format("no test named '{}'", test->name));
+  test->test = find_test(test->name);  // null when unknown: see check_names()
   const TokenKind kind = current().kind;
   if (at_operator("(")) {
     RF_TRY(parse_call_args(*test));

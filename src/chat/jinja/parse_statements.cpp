@@ -1,6 +1,8 @@
 // Statements: {% for %}, {% if %}, {% set %}, {% macro %}, {% call %},
 // {% filter %}, {% with %}, {% print %}, {% break %}, {% continue %} and
 // transformers' {% generation %}.
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "chat/jinja/parser.h"
@@ -48,6 +50,47 @@ void note_names(const Body& body, MacroDef& macro) {
   }
 }
 
+// jinja2 rejects an unknown filter or test when it compiles the template,
+// except inside an if statement or an inline if, where it fails only if it
+// runs (so `{% if x is string %}{{ x|from_json }}{% endif %}` renders while
+// x is not a string). Loop, macro and block bodies are not "inside" their
+// enclosing if: they are frames of their own in jinja2's compiler.
+Status check_names(const Expr* e, bool in_if) {
+  if (e == nullptr) return ok();
+  const bool soft = in_if || e->kind == ExprKind::kCondition;
+  if (!soft && e->kind == ExprKind::kFilter && e->filter == nullptr) {
+    return RF_ERROR(kParse, "{}: no filter named '{}'", describe(e->pos), e->name);
+  }
+  if (!soft && e->kind == ExprKind::kTest && e->test == nullptr) {
+    return RF_ERROR(kParse, "{}: no test named '{}'", describe(e->pos), e->name);
+  }
+  for (const auto& c : e->children) RF_TRY(check_names(c.get(), soft));
+  for (const auto& c : e->args) RF_TRY(check_names(c.get(), soft));
+  for (const auto& [name, c] : e->kwargs) RF_TRY(check_names(c.get(), soft));
+  RF_TRY(check_names(e->star_args.get(), soft));
+  return check_names(e->star_kwargs.get(), soft);
+}
+
+Status check_names(const Body& body, bool in_if) {
+  for (const Stmt& s : body) {
+    const bool if_scope = in_if || s.kind == StmtKind::kIf;
+    RF_TRY(check_names(s.expr.get(), if_scope));
+    RF_TRY(check_names(s.condition.get(), false));
+    for (const IfBranch& b : s.branches) {
+      RF_TRY(check_names(b.test.get(), true));
+      RF_TRY(check_names(b.body, true));
+    }
+    for (const auto& [name, value] : s.bindings) RF_TRY(check_names(value.get(), in_if));
+    if (s.macro) {
+      for (const auto& d : s.macro->defaults) RF_TRY(check_names(d.get(), false));
+      RF_TRY(check_names(s.macro->body, false));
+    }
+    RF_TRY(check_names(s.body, false));
+    RF_TRY(check_names(s.else_body, s.kind == StmtKind::kIf));
+  }
+  return ok();
+}
+
 }  // namespace
 
 Result<Program> parse(std::vector<Token> tokens, const ParseOptions& options) {
@@ -57,6 +100,7 @@ Result<Program> parse(std::vector<Token> tokens, const ParseOptions& options) {
 Result<Program> Parser::parse_program() {
   Program program;
   program.body = RF_TRY(subparse({}));
+  RF_TRY(check_names(program.body, false));
   return program;
 }
 
@@ -129,10 +173,11 @@ Result<Body> Parser::parse_statement() {
     advance();
     out.push_back(make_stmt(tag == "break" ? StmtKind::kBreak : StmtKind::kContinue, pos));
   } else if (tag == "generation") {
-    // transformers' AssistantTracker tag: marks the assistant's text, renders it as it is.
+    // transformers' AssistantTracker tag: marks the assistant's text; renders
+    // its body as a call block does, in a scope of its own.
     Stmt scope = make_stmt(StmtKind::kScope, pos);
     advance();
-    scope.body = RF_TRY(parse_body({"endgeneration"}, true));
+    scope.body = RF_TRY(parse_frame_body("endgeneration"));
     out.push_back(std::move(scope));
   } else if (tag == "block" || tag == "extends" || tag == "include" || tag == "import" || tag == "from" ||
              tag == "autoescape") {
@@ -229,12 +274,15 @@ Status Parser::parse_signature(MacroDef& macro) {
   return expect_operator(")");
 }
 
-Status Parser::parse_macro_body(MacroDef& macro, std::string_view end_tag) {
-  const int outer_loops = loop_depth_;
-  loop_depth_ = 0;  // the body is not inside the loop that defines it
+Result<Body> Parser::parse_frame_body(std::string_view end_tag) {
+  const int outer_loops = std::exchange(loop_depth_, 0);  // not inside the loop around it
   auto body = parse_body({end_tag}, true);
   loop_depth_ = outer_loops;
-  macro.body = RF_TRY(std::move(body));
+  return body;
+}
+
+Status Parser::parse_macro_body(MacroDef& macro, std::string_view end_tag) {
+  macro.body = RF_TRY(parse_frame_body(end_tag));
   note_names(macro.body, macro);
   return ok();
 }

@@ -80,7 +80,10 @@ class Parser {
   Result<Body> parse_print(SourcePos pos);
   Result<Target> parse_target(bool allow_attribute);
   Status parse_signature(MacroDef& macro);
-  // A macro's or call block's body, up to `end_tag`.
+  // A body that runs as a function of its own (a macro's, a call block's,
+  // {% generation %}'s), up to `end_tag`: break and continue do not reach
+  // a loop around it.
+  Result<Body> parse_frame_body(std::string_view end_tag);
   Status parse_macro_body(MacroDef& macro, std::string_view end_tag);
 
   // Expressions (parse_expressions.cpp).

@@ -34,7 +34,7 @@ bool is_callable(const Value& v) { return v.is_callable(); }
 bool is_iterable(const Value& v) { return v.is_string() || v.is_list() || v.is_dict() || v.is_undefined(); }
 // len() and [] work (Undefined has both).
 bool is_sequence(const Value& v) { return is_iterable(v); }
-bool is_escaped(const Value&) { return false; }  // no Markup strings here
+bool is_escaped(const Value& v) { return v.is_markup(); }
 bool is_lower(const Value& v) { return py_text::is_class(to_str(v), py_text::CharClass::kLower); }
 bool is_upper(const Value& v) { return py_text::is_class(to_str(v), py_text::CharClass::kUpper); }
 

@@ -38,7 +38,8 @@ Value Value::none() { return Value(Data(std::in_place_type<std::nullptr_t>, null
 Value Value::boolean(bool b) { return Value(Data(std::in_place_type<bool>, b)); }
 Value Value::integer(int64_t i) { return Value(Data(std::in_place_type<int64_t>, i)); }
 Value Value::number(double d) { return Value(Data(std::in_place_type<double>, d)); }
-Value Value::string(std::string s) { return Value(std::make_shared<const std::string>(std::move(s))); }
+Value Value::string(std::string s) { return Value(std::make_shared<const StringData>(StringData{std::move(s), false})); }
+Value Value::markup(std::string s) { return Value(std::make_shared<const StringData>(StringData{std::move(s), true})); }
 Value Value::list(std::vector<Value> items) { return Value(make_list_data(std::move(items), false)); }
 Value Value::tuple(std::vector<Value> items) { return Value(make_list_data(std::move(items), true)); }
 Value Value::dict(std::shared_ptr<const DictData> data) { return Value(std::move(data)); }

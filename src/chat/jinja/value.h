@@ -63,6 +63,9 @@ class Value {
   static Value integer(int64_t i);
   static Value number(double d);
   static Value string(std::string s);
+  // A string marked safe (jinja2's Markup, from `|safe` or `|escape`): `+`
+  // with a plain string HTML-escapes the plain one.
+  static Value markup(std::string s);
   static Value list(std::vector<Value> items);
   static Value tuple(std::vector<Value> items);
   static Value dict(std::shared_ptr<const DictData> data);
@@ -89,7 +92,8 @@ class Value {
   bool as_bool() const { return std::get<bool>(data_); }
   int64_t as_int() const;  // int or bool
   double as_float() const;  // any number
-  const std::string& as_string() const { return *std::get<std::shared_ptr<const std::string>>(data_); }
+  const std::string& as_string() const { return std::get<std::shared_ptr<const StringData>>(data_)->text; }
+  bool is_markup() const { return is_string() && std::get<std::shared_ptr<const StringData>>(data_)->markup; }
   const std::vector<Value>& items() const;
   const DictData& as_dict() const { return *std::get<std::shared_ptr<const DictData>>(data_); }
   const Callable& as_callable() const { return *std::get<std::shared_ptr<const Callable>>(data_); }
@@ -108,7 +112,11 @@ class Value {
   struct UndefinedTag {
     std::shared_ptr<const std::string> hint;  // null: no hint
   };
-  using Data = std::variant<UndefinedTag, std::nullptr_t, bool, int64_t, double, std::shared_ptr<const std::string>,
+  struct StringData {
+    std::string text;
+    bool markup = false;
+  };
+  using Data = std::variant<UndefinedTag, std::nullptr_t, bool, int64_t, double, std::shared_ptr<const StringData>,
                             std::shared_ptr<const ListData>, std::shared_ptr<const DictData>,
                             std::shared_ptr<const Callable>, Namespace*>;
   explicit Value(Data data) : data_(std::move(data)) {}

@@ -66,7 +66,9 @@ void append_repr(const Value& value, uint32_t depth, size_t max_bytes, std::stri
       out += "Undefined";
       return;
     case Value::Kind::kString:
+      if (value.is_markup()) out += "Markup(";
       out += quote_string(value.as_string());
+      if (value.is_markup()) out += ')';
       return;
     case Value::Kind::kList:
       if (value.is_tuple()) {
@@ -164,6 +166,33 @@ std::string quote_string(std::string_view text) {
     }
   }
   out += quote;
+  return out;
+}
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&#34;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
+    }
+  }
   return out;
 }
 

@@ -25,6 +25,9 @@ std::string to_repr(const Value& value, size_t max_bytes = SIZE_MAX);
 // repr() of one string: 'it\'s' is "it's", a newline is \n.
 std::string quote_string(std::string_view text);
 
+// markupsafe's escape(): & < > " ' as HTML entities.
+std::string html_escape(std::string_view text);
+
 // Python's printf-style `format % args`: %s, %r, %d, %i, %f (with an optional
 // precision, as in %.2f) and %%. kUnsupported for other conversions, flags
 // and widths; kInvalidArgument when the arguments do not match.
