@@ -1,6 +1,6 @@
 // rocmforge run: generate text from a prompt, streaming it to stdout, with
 // llama-cli's flags and defaults where they overlap.
-#include <chrono>
+#include <iostream>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -8,19 +8,18 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/backend_choice.h"
+#include "cli/chat_loop.h"
 #include "cli/command.h"
+#include "cli/generation.h"
 #include "engine/logprobs.h"
 #include "engine/sampler.h"
 #include "engine/session.h"
 #include "model/forward.h"
 #include "model/model.h"
-#include "tokenizer/incremental_detokenizer.h"
 #include "tokenizer/tokenizer.h"
 
 namespace rocmforge::cli {
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 struct RunOptions {
   std::string model;
@@ -37,23 +36,13 @@ struct RunOptions {
   bool display_prompt = true;
   int top_logprobs = 0;
   int64_t seed = -1;
+  bool chat = false;
+  std::string system;
+  std::string chat_template_file;
+  std::string chat_template;
   engine::SamplingParams sampling;
   std::string log_level = "warn";
 };
-
-struct Generation {
-  std::vector<int32_t> prompt_tokens;
-  std::vector<int32_t> tokens;
-  std::string text;
-  std::vector<std::vector<engine::TokenLogprob>> top_logprobs;
-  double prompt_seconds = 0.0;
-  double gen_seconds = 0.0;
-  std::string stop_reason = "length";
-};
-
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 Result<std::string> read_prompt(const RunOptions& o) {
   if (o.prompt_file.empty()) return o.prompt;
@@ -62,59 +51,6 @@ Result<std::string> read_prompt(const RunOptions& o) {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-Status write_stdout(std::string_view text) {
-  if (text.empty()) return ok();
-  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
-    return RF_ERROR(kIo, "cannot write to stdout");
-  }
-  return ok();
-}
-
-// The generation loop: prompt as one batch (in chunks), then one token per step.
-Result<Generation> generate(const RunOptions& o, engine::Session& session, engine::Sampler& sampler,
-                            const tokenizer::Tokenizer& tok, std::string_view prompt_text,
-                            std::vector<int32_t> prompt) {
-  Generation g;
-  g.prompt_tokens = std::move(prompt);
-  const bool stream = !o.json;
-  if (stream && o.display_prompt) {
-    RF_TRY(write_stdout(prompt_text));
-  }
-  RF_TRY(sampler.accept(g.prompt_tokens));
-  const auto prompt_start = Clock::now();
-  std::span<const float> logits = RF_TRY(session.append(g.prompt_tokens));
-  g.prompt_seconds = seconds_since(prompt_start);
-
-  tokenizer::IncrementalDetokenizer detok(tok, {.render_special = false, .continues_text = true});
-  const auto gen_start = Clock::now();
-  const int64_t budget = o.n_predict < 0 ? session.n_ctx() - session.n_past() : o.n_predict;
-  for (int64_t i = 0; i < budget; ++i) {
-    if (o.top_logprobs > 0) g.top_logprobs.push_back(engine::top_logprobs(logits, o.top_logprobs));
-    const int32_t token = sampler.sample(logits);
-    if (!o.ignore_eos && tok.is_eog(token)) {
-      g.stop_reason = "eos";
-      if (o.top_logprobs > 0) g.top_logprobs.pop_back();
-      break;
-    }
-    g.tokens.push_back(token);
-    RF_TRY(sampler.accept(token));
-    const std::string piece = detok.push(token);
-    g.text += piece;
-    if (stream) RF_TRY(write_stdout(piece));
-    if (i + 1 == budget) break;
-    if (session.n_past() >= session.n_ctx()) {
-      g.stop_reason = "context";
-      break;
-    }
-    logits = RF_TRY(session.append(std::span<const int32_t>(&token, 1)));
-  }
-  const std::string rest = detok.flush();
-  g.text += rest;
-  if (stream) RF_TRY(write_stdout(rest + "\n"));
-  g.gen_seconds = seconds_since(gen_start);
-  return g;
 }
 
 void print_json(const Generation& g) {
@@ -142,15 +78,6 @@ void print_json(const Generation& g) {
   std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
 }
 
-void print_speed(const Generation& g) {
-  auto line = [](const char* what, size_t n, double s) {
-    std::fprintf(stderr, "%-10s %6zu tokens in %8.2f ms = %9.2f tokens/s\n", what, n, s * 1e3,
-                 s > 0 ? static_cast<double>(n) / s : 0.0);
-  };
-  line("prompt:", g.prompt_tokens.size(), g.prompt_seconds);
-  line("generation:", g.tokens.size(), g.gen_seconds);
-}
-
 Result<gguf::GgmlType> parse_cache_type(const std::string& name) {
   if (name == "f16") return gguf::GgmlType::kF16;
   if (name == "f32") return gguf::GgmlType::kF32;
@@ -159,9 +86,14 @@ Result<gguf::GgmlType> parse_cache_type(const std::string& name) {
 
 Status run(RunOptions o) {
   const core::Logger log(RF_TRY(core::parse_log_level(o.log_level)));
-  if (o.prompt.empty() == o.prompt_file.empty()) {
-    return RF_ERROR(kInvalidArgument, "give a prompt with -p TEXT or -f FILE (one of them)");
+  if (!o.prompt.empty() && !o.prompt_file.empty()) {
+    return RF_ERROR(kInvalidArgument, "give the prompt with -p TEXT or -f FILE, not both");
   }
+  const bool chat_mode = o.chat || !o.system.empty() || !o.chat_template.empty() || !o.chat_template_file.empty();
+  if (!o.chat && o.prompt.empty() && o.prompt_file.empty()) {
+    return RF_ERROR(kInvalidArgument, "give a prompt with -p TEXT or -f FILE (or talk with --chat)");
+  }
+  if (chat_mode && o.json) return RF_ERROR(kInvalidArgument, "--json does not go with chat mode");
   if (o.n_batch <= 0) return RF_ERROR(kInvalidArgument, "--batch-size must be positive");
   if (o.top_logprobs < 0) return RF_ERROR(kInvalidArgument, "--top-logprobs must not be negative");
   o.sampling.seed = o.seed < 0 ? engine::kRandomSeed : static_cast<uint64_t>(o.seed);
@@ -176,11 +108,14 @@ Status run(RunOptions o) {
   if (o.n_ctx < 0) return RF_ERROR(kInvalidArgument, "--ctx-size must not be negative");
   const int64_t n_ctx = o.n_ctx == 0 ? config.n_ctx_train : o.n_ctx;
 
-  std::vector<int32_t> prompt = RF_TRY(tok->encode(prompt_text, true, true));
-  if (prompt.empty()) return RF_ERROR(kInvalidArgument, "the prompt has no tokens");
-  if (static_cast<int64_t>(prompt.size()) > n_ctx) {
-    return RF_ERROR(kInvalidArgument, "the prompt has {} tokens, more than the context size {} (--ctx-size)",
-                    prompt.size(), n_ctx);
+  std::vector<int32_t> prompt;
+  if (!chat_mode) {
+    prompt = RF_TRY(tok->encode(prompt_text, true, true));
+    if (prompt.empty()) return RF_ERROR(kInvalidArgument, "the prompt has no tokens");
+    if (static_cast<int64_t>(prompt.size()) > n_ctx) {
+      return RF_ERROR(kInvalidArgument, "the prompt has {} tokens, more than the context size {} (--ctx-size)",
+                      prompt.size(), n_ctx);
+    }
   }
   model::ForwardOptions fo;
   fo.max_batch_tokens = o.n_batch;
@@ -194,8 +129,20 @@ Status run(RunOptions o) {
   log.info("model: {} ({}), {} layers, context {}, backend {}, seed {}", config.name, config.arch->name,
            config.n_layer, n_ctx, backend->name(), sampler.seed());
 
-  const Generation g = RF_TRY(generate(o, session, sampler, *tok, prompt_text, std::move(prompt)));
-  if (o.json) print_json(g);
+  const GenerateOptions gen{o.n_predict, o.ignore_eos, o.top_logprobs, !o.json};
+  if (chat_mode) {
+    const chat::ChatTemplate tmpl = RF_TRY(choose_template(model->file(), *tok, o.chat_template_file, o.chat_template));
+    ChatOptions chat{o.system, std::nullopt, o.chat, gen};
+    if (!prompt_text.empty()) chat.first_message = prompt_text;
+    return run_chat(session, sampler, *tok, tmpl, chat, std::cin);
+  }
+  if (!o.json && o.display_prompt) RF_TRY(write_stdout(prompt_text));
+  const Generation g = RF_TRY(generate(session, sampler, *tok, std::move(prompt), gen));
+  if (o.json) {
+    print_json(g);
+  } else {
+    RF_TRY(write_stdout("\n"));
+  }
   print_speed(g);
   return ok();
 }
@@ -229,6 +176,10 @@ Subcommand add_run_command(CLI::App& root) {
   app->add_flag("--json", o.json, "Print one JSON object instead of streaming text");
   app->add_option("--top-logprobs", o.top_logprobs, "With --json: the K most likely tokens at each step");
   app->add_flag("!--no-display-prompt", o.display_prompt, "Do not echo the prompt");
+  app->add_flag("-i,--chat", o.chat, "Chat interactively with the model's chat template (one line per turn)");
+  app->add_option("--system", o.system, "System message of the conversation (chat mode; -sys as in llama-cli)");
+  app->add_option("--chat-template-file", o.chat_template_file, "Jinja chat template to use instead of the model's");
+  app->add_option("--chat-template", o.chat_template, "Built-in chat format to use instead of the model's template");
   app->add_option("--log-level", o.log_level, "debug, info, warn, error or off");
   return {app, [opts] { return run(*opts); }};
 }

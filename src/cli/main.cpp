@@ -1,7 +1,11 @@
 // rocmforge: one binary, one subcommand per job (run, serve, bench, inspect, ...).
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <exception>
 
 #include "cli/command.h"
@@ -14,6 +18,22 @@ int report_error(const Error& error) {
 }
 
 namespace {
+
+// llama.cpp's tools have multi-letter single-dash flags that CLI11 cannot
+// declare; they are spelled out here so users can keep their habits.
+std::vector<std::string> normalize_arguments(int argc, char** argv) {
+  static constexpr std::pair<std::string_view, std::string_view> kAliases[] = {{"-sys", "--system"}};
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    for (const auto& [from, to] : kAliases) {
+      if (arg == from) arg = to;
+    }
+    args.emplace_back(arg);
+  }
+  std::reverse(args.begin(), args.end());  // CLI11 parses a vector from the back
+  return args;
+}
 
 int run_main(int argc, char** argv) {
   CLI::App app{"rocmforge: LLM inference for GGUF models on AMD and NVIDIA GPUs and CPUs"};
@@ -30,7 +50,8 @@ int run_main(int argc, char** argv) {
   };
 
   try {
-    app.parse(argc, argv);
+    std::vector<std::string> args = normalize_arguments(argc, argv);
+    app.parse(args);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }

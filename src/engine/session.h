@@ -3,6 +3,7 @@
 // server's engine schedules many sequences instead.
 #pragma once
 
+#include <algorithm>
 #include <span>
 #include <vector>
 
@@ -24,6 +25,9 @@ class Session {
   int64_t n_ctx() const { return n_ctx_; }
   // Forgets the sequence (its KV entries are simply overwritten later).
   void reset() { n_past_ = 0; }
+  // Keeps only the first n positions (a conversation whose earlier tokens
+  // changed is recomputed from where it differs).
+  void truncate(int64_t n) { n_past_ = std::min(n_past_, std::max<int64_t>(0, n)); }
 
  private:
   model::ForwardPass& forward_;

@@ -122,6 +122,47 @@ TEST(RunCommand, ModelWhoseMetadataContradictsItsTensorsIsOneClearError) {
   expect_one_line_error(cli({"run", "-m", shape, "-p", "x"}), "token_embd.weight");
 }
 
+RunResult cli_with_input(std::vector<std::string> args, const std::string& input) {
+  args.insert(args.begin(), cli_path());
+  return run_command(args, input);
+}
+
+TEST(RunChat, InteractiveTurnsUseTheFallbackTemplateAndReuseTheCache) {
+  const RunResult r = cli_with_input({"run", "-m", kStories, "--chat", "-sys", "You tell stories.", "-n", "12",
+                                      "--temp", "0"},
+                                     "Tell me a story.\nAnd then?\n/exit\n");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("model has no chat template; using built-in 'chatml'"), std::string::npos);
+  // Three prompts: before each of the two turns and before /exit.
+  size_t prompts = 0;
+  for (size_t at = r.out.find("> "); at != std::string::npos; at = r.out.find("> ", at + 2)) ++prompts;
+  EXPECT_GE(prompts, 3u) << r.out;
+  // Two turns, each with its speed line; the second feeds only the new part.
+  size_t first = r.err.find("prompt:");
+  ASSERT_NE(first, std::string::npos);
+  ASSERT_NE(r.err.find("prompt:", first + 1), std::string::npos) << r.err;
+}
+
+TEST(RunChat, TemplateFileDecidesThePromptText) {
+  // A template that passes the last message through unchanged makes chat mode
+  // generate exactly what plain mode generates for the same text.
+  const std::string path = (std::filesystem::temp_directory_path() / "rocmforge_passthrough.jinja").string();
+  {
+    std::ofstream out(path);
+    out << "{{ bos_token }}{{ messages[-1]['content'] }}";
+  }
+  const RunResult chat = cli({"run", "-m", kStories, "-p", "Once upon a time", "--chat-template-file", path, "-n",
+                              "16", "--temp", "0"});
+  ASSERT_EQ(chat.exit_code, 0) << chat.err;
+  const RunResult plain = cli({"run", "-m", kStories, "-p", "Once upon a time", "-n", "16", "--temp", "0",
+                               "--no-display-prompt"});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(chat.out, plain.out);
+  expect_one_line_error(cli({"run", "-m", kStories, "-p", "x", "--chat-template", "nonexistent-format"}),
+                        "nonexistent-format");
+  expect_one_line_error(cli({"run", "-m", kStories, "-p", "x", "--chat", "--json"}), "--json");
+}
+
 TEST(SynthCommand, WritesAModelThatRunsAndInspects) {
   const std::string path = (std::filesystem::temp_directory_path() / "rocmforge_cli_synth_q4_0.gguf").string();
   const RunResult s = cli({"synth", path, "--shape", "tiny", "--type", "q4_0"});
