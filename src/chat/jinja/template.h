@@ -1,14 +1,18 @@
 // A Jinja template, parsed once and rendered many times, with the semantics
 // Hugging Face transformers gives chat templates: jinja2's
-// ImmutableSandboxedEnvironment with trim_blocks, lstrip_blocks and the
-// loopcontrols extension, plus raise_exception(), strftime_now() and
-// transformers' tojson.
+// ImmutableSandboxedEnvironment with trim_blocks, lstrip_blocks, the
+// loopcontrols extension and the {% generation %} tag, plus
+// raise_exception(), strftime_now() and transformers' tojson.
 //
 // Not supported (kUnsupported, or kParse where jinja2 would reject it too):
 // template inheritance and inclusion ({% extends/block/include/import %}),
-// {% autoescape %}, recursive for loops, cycler(), the
-// filters groupby, pprint, random, striptags, urlencode, urlize, wordwrap,
-// xmlattr, filesizeformat; integers beyond 64 bits; case mapping beyond ASCII.
+// {% autoescape %}, recursive for loops, cycler(), lipsum(), the filters
+// groupby, pprint, random, striptags, urlencode, urlize, wordwrap, xmlattr,
+// filesizeformat, format with keyword arguments, str.format() with format
+// specs. Deliberate differences: integers are 64-bit (overflow is an error);
+// case mapping covers ASCII only; range(), dict.items()/keys()/values() and
+// filters that give generators in jinja2 give lists; Markup strings come
+// only from |safe and |escape and stay Markup only through `+` and `*`.
 //
 // Rendering is const and thread-safe: a server can render one Template from
 // many threads.
