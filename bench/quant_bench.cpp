@@ -143,7 +143,7 @@ void register_quant_benchmarks() {
           ->Arg(4096)
           ->Unit(benchmark::kMicrosecond);
     }
-    for (GgmlType type : {GgmlType::kQ8_0, GgmlType::kQ8_1, GgmlType::kF16, GgmlType::kBF16}) {
+    for (GgmlType type : {GgmlType::kQ8_0, GgmlType::kQ8_1, GgmlType::kQ8_K, GgmlType::kF16, GgmlType::kBF16}) {
       benchmark::RegisterBenchmark(name("quantize", type, isa).c_str(), quantize, type, isa)->Arg(4096);
     }
   }

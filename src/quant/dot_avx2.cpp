@@ -23,12 +23,6 @@ using gguf::GgmlType;
 
 constexpr int kMaxAcc = 8;  // 16 registers
 
-// Nibbles in activation order: low nibbles (elements 0..15), then high ones.
-__m256i nibbles(const uint8_t* qs) {
-  const __m128i v = load128(qs);
-  return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), _mm256_set1_epi8(0x0F));
-}
-
 // Bit j of the 32-bit qh as 0x10 in byte j.
 __m256i high_bits(const uint8_t* qh) {
   uint32_t bits;

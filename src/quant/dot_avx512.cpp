@@ -101,10 +101,7 @@ struct Q8_0W : Vnni {  // signed quants, biased to unsigned by flipping the sign
 struct Q4_0PlainW : Vnni {
   static constexpr int kBytes = sizeof(BlockQ4_0), kScale = 0, kMin = -1;
   static constexpr bool kNibbleTrick = false;
-  static __m256i quants(const uint8_t* b) {
-    const __m128i v = load128(b + 2);
-    return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), _mm256_set1_epi8(0x0F));
-  }
+  static __m256i quants(const uint8_t* b) { return nibbles(b + 2); }
   static __m256i column(__m256i aq) { return start_sums(_mm256_set1_epi8(8), aq); }
 };
 
@@ -116,7 +113,7 @@ struct IQ4_NLW : Vnni {
     const __m256i levels = _mm256_xor_si256(
         _mm256_broadcastsi128_si256(load128(reinterpret_cast<const uint8_t*>(kIQ4Values))),
         _mm256_set1_epi8(static_cast<char>(0x80)));
-    return _mm256_shuffle_epi8(levels, Q4_0PlainW::quants(b));
+    return _mm256_shuffle_epi8(levels, nibbles(b + 2));
   }
   static __m256i column(__m256i aq) { return start_sums(_mm256_set1_epi8(static_cast<char>(128)), aq); }
 };

@@ -40,7 +40,18 @@ struct KBlock {
   __m128i mins;      // the 16 sub-blocks' mins (Q2_K, Q4_K, Q5_K; 32-element mins twice)
   float d;
   float dmin;
+  __m256i by_chunk = _mm256_setzero_si256();  // filled by load_block(): the scales as int16, even
+                                              // sub-blocks in the low half, odd ones in the high half
 };
+
+// A row's super-block, decoded once for all columns.
+template <class F>
+[[gnu::always_inline]] inline KBlock load_block(const uint8_t* p) {
+  KBlock b = F::load(p);
+  const __m128i even_odd = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+  b.by_chunk = _mm256_cvtepi8_epi16(_mm_shuffle_epi8(b.scales, even_odd));
+  return b;
+}
 
 // Q8_K activations: d, then 256 quants, then 16 bsums.
 constexpr int kQ8KQuants = 4;
@@ -53,9 +64,8 @@ inline float q8k_d(const uint8_t* a) {
 }
 
 // The scales of chunk k as 16-bit lanes: sub-block 2k for lanes 0..7, 2k + 1 for 8..15.
-[[gnu::always_inline]] inline __m256i chunk_scales(__m128i scales, int k) {
-  const __m128i pick = _mm_set_epi64x(0x0101010101010101LL * (2 * k + 1), 0x0101010101010101LL * (2 * k));
-  return _mm256_cvtepi8_epi16(_mm_shuffle_epi8(scales, pick));
+[[gnu::always_inline]] inline __m256i chunk_scales(__m256i by_chunk, int k) {
+  return _mm256_shuffle_epi8(by_chunk, _mm256_set1_epi16(static_cast<int16_t>((2 * k) | ((2 * k + 1) << 8))));
 }
 
 // Per-column data of one activation chunk: the quants, and for kPlus4 the
@@ -84,18 +94,18 @@ template <class F>
 }
 
 // sumi[r][c] += the scaled lanes of chunk k.
-template <class F, int R, int C>
+template <class L, class F, int R, int C>
 [[gnu::always_inline]] inline void k_chunk(const KBlock (&wb)[R], const uint8_t* a, size_t as, int k,
                                            __m256i (&sumi)[R][C]) {
   __m256i wq[R];
   __m256i sc[R];
   for (int r = 0; r < R; ++r) {
     wq[r] = F::quants(wb[r], k);
-    sc[r] = chunk_scales(wb[r].scales, k);
+    sc[r] = chunk_scales(wb[r].by_chunk, k);
   }
   for (int c = 0; c < C; ++c) {
     const KColumn col = k_column<F>(a + c * as, k);
-    for (int r = 0; r < R; ++r) sumi[r][c] = _mm256_add_epi32(sumi[r][c], _mm256_madd_epi16(pair_dots<F>(wq[r], col), sc[r]));
+    for (int r = 0; r < R; ++r) sumi[r][c] = L::scaled_sum(sumi[r][c], pair_dots<F>(wq[r], col), sc[r]);
   }
 }
 
@@ -104,15 +114,17 @@ inline __m256i min_lanes(__m128i mins, const uint8_t* a) {
   return _mm256_madd_epi16(_mm256_cvtepi8_epi16(mins), load256(a + kQ8KSums));
 }
 
-template <int kMaxAcc, class F, int R, int C>
+template <class L, class F, int R, int C>
 struct KVecDotTile {
+  static constexpr int kMaxAcc = L::kMaxAcc;
+
   static void run(int64_t n, const uint8_t* w, size_t ws, const uint8_t* a, size_t as, float* out, size_t os) {
     if constexpr (R * C > kMaxAcc && R > 1) {
-      KVecDotTile<kMaxAcc, F, R / 2, C>::run(n, w, ws, a, as, out, os);
-      KVecDotTile<kMaxAcc, F, R - R / 2, C>::run(n, w + (R / 2) * ws, ws, a, as, out + (R / 2) * os, os);
+      KVecDotTile<L, F, R / 2, C>::run(n, w, ws, a, as, out, os);
+      KVecDotTile<L, F, R - R / 2, C>::run(n, w + (R / 2) * ws, ws, a, as, out + (R / 2) * os, os);
     } else if constexpr (R * C > kMaxAcc) {
-      KVecDotTile<kMaxAcc, F, R, C / 2>::run(n, w, ws, a, as, out, os);
-      KVecDotTile<kMaxAcc, F, R, C - C / 2>::run(n, w, ws, a + (C / 2) * as, as, out + C / 2, os);
+      KVecDotTile<L, F, R, C / 2>::run(n, w, ws, a, as, out, os);
+      KVecDotTile<L, F, R, C - C / 2>::run(n, w, ws, a + (C / 2) * as, as, out + C / 2, os);
     } else {
       tile(n, w, ws, a, as, out, os);
     }
@@ -127,14 +139,14 @@ struct KVecDotTile {
     }
     for (int64_t b = 0; b < n / kSuperElems; ++b) {
       KBlock wb[R];
-      for (int r = 0; r < R; ++r) wb[r] = F::load(w + r * ws + b * F::kBytes);
+      for (int r = 0; r < R; ++r) wb[r] = load_block<F>(w + r * ws + b * F::kBytes);
       const uint8_t* ab = a + b * static_cast<int64_t>(sizeof(BlockQ8_K));
       __m256i sumi[R][C];
       for (int r = 0; r < R; ++r) {
         for (int c = 0; c < C; ++c) sumi[r][c] = _mm256_setzero_si256();
       }
 #pragma GCC unroll 8
-      for (int k = 0; k < 8; ++k) k_chunk<F, R, C>(wb, ab, as, k, sumi);
+      for (int k = 0; k < 8; ++k) k_chunk<L, F, R, C>(wb, ab, as, k, sumi);
       for (int c = 0; c < C; ++c) {
         const uint8_t* ac = ab + c * as;
         for (int r = 0; r < R; ++r) finish_block(wb[r], ac, sumi[r][c], acc[r][c], accm[r][c], summs[r][c]);
@@ -185,21 +197,24 @@ struct KVecDotTile {
 };
 
 // kGroup elements per float step: 256 (gemv, panel), 64 or 128 (gemm).
-template <int kMaxAcc, class F, int kGroup, int R, int C>
+template <class L, class F, int kGroup, int R, int C>
 struct KSerialTile {
   static constexpr int kChunks = kGroup / 32;
+  static constexpr int kMaxAcc = L::kMaxAcc;
 
   static void run(int64_t n, const uint8_t* w, size_t ws, const uint8_t* a, size_t as, float* out, size_t os) {
     if constexpr (R * C > kMaxAcc && R > 1) {
-      KSerialTile<kMaxAcc, F, kGroup, R / 2, C>::run(n, w, ws, a, as, out, os);
-      KSerialTile<kMaxAcc, F, kGroup, R - R / 2, C>::run(n, w + (R / 2) * ws, ws, a, as, out + (R / 2) * os, os);
+      KSerialTile<L, F, kGroup, R / 2, C>::run(n, w, ws, a, as, out, os);
+      KSerialTile<L, F, kGroup, R - R / 2, C>::run(n, w + (R / 2) * ws, ws, a, as, out + (R / 2) * os, os);
     } else if constexpr (R * C > kMaxAcc) {
-      KSerialTile<kMaxAcc, F, kGroup, R, C / 2>::run(n, w, ws, a, as, out, os);
-      KSerialTile<kMaxAcc, F, kGroup, R, C - C / 2>::run(n, w, ws, a + (C / 2) * as, as, out + C / 2, os);
+      KSerialTile<L, F, kGroup, R, C / 2>::run(n, w, ws, a, as, out, os);
+      KSerialTile<L, F, kGroup, R, C - C / 2>::run(n, w, ws, a + (C / 2) * as, as, out + C / 2, os);
     } else {
       tile(n, w, ws, a, as, out, os);
     }
   }
+
+  static constexpr int kGroups = kSuperElems / kGroup;
 
   static void tile(int64_t n, const uint8_t* w, size_t ws, const uint8_t* a, size_t as, float* out, size_t os) {
     __m128 acc[C];   // rows in lanes
@@ -207,35 +222,25 @@ struct KSerialTile {
     for (int c = 0; c < C; ++c) acc[c] = accm[c] = _mm_setzero_ps();
     for (int64_t b = 0; b < n / kSuperElems; ++b) {
       KBlock wb[R];
-      alignas(16) float d[4] = {};
-      alignas(16) float dmin[4] = {};
-      for (int r = 0; r < R; ++r) {
-        wb[r] = F::load(w + r * ws + b * F::kBytes);
-        d[r] = wb[r].d;
-        dmin[r] = wb[r].dmin;
-      }
+      for (int r = 0; r < R; ++r) wb[r] = load_block<F>(w + r * ws + b * F::kBytes);
       const uint8_t* ab = a + b * static_cast<int64_t>(sizeof(BlockQ8_K));
-      for (int g = 0; g < kSuperElems / kGroup; ++g) {
+      __m128 scale[C];                // dw * da, rows in lanes
+      __m128 min_scale[C];            // dmin * da
+      __m128i group_mins[C][kGroups];  // the integer min term of each group
+      for (int c = 0; c < C; ++c) column_setup(wb, ab + c * as, scale[c], min_scale[c], group_mins[c]);
+      for (int g = 0; g < kGroups; ++g) {
         __m256i sumi[R][C];
         for (int r = 0; r < R; ++r) {
           for (int c = 0; c < C; ++c) sumi[r][c] = _mm256_setzero_si256();
         }
 #pragma GCC unroll 8
-        for (int k = 0; k < kChunks; ++k) k_chunk<F, R, C>(wb, ab, as, g * kChunks + k, sumi);
+        for (int k = 0; k < kChunks; ++k) k_chunk<L, F, R, C>(wb, ab, as, g * kChunks + k, sumi);
         for (int c = 0; c < C; ++c) {
-          const uint8_t* ac = ab + c * as;
-          const __m128 da = _mm_set1_ps(q8k_d(ac));
           __m256i dots[4];
           for (int r = 0; r < 4; ++r) dots[r] = r < R ? sumi[r][c] : _mm256_setzero_si256();
-          acc[c] = _mm_fmadd_ps(_mm_cvtepi32_ps(reduce4(dots)), _mm_mul_ps(_mm_load_ps(d), da), acc[c]);
+          acc[c] = _mm_fmadd_ps(_mm_cvtepi32_ps(reduce4(dots)), scale[c], acc[c]);
           if constexpr (F::kMin != Min::kNone) {
-            // Lanes 2 * (the group's first sub-block) .. of mins . bsums.
-            const __m256i lanes = _mm256_set_epi32(7, 6, 5, 4, 3, 2, 1, 0);
-            const __m256i first = _mm256_set1_epi32(g * kGroup / 32);
-            const __m256i in_group = _mm256_and_si256(_mm256_cmpgt_epi32(_mm256_add_epi32(first, _mm256_set1_epi32(kGroup / 32)), lanes),
-                                                      _mm256_cmpgt_epi32(_mm256_add_epi32(lanes, _mm256_set1_epi32(1)), first));
-            for (int r = 0; r < 4; ++r) dots[r] = r < R ? _mm256_and_si256(min_lanes(wb[r].mins, ac), in_group) : _mm256_setzero_si256();
-            accm[c] = _mm_fmadd_ps(_mm_cvtepi32_ps(reduce4(dots)), _mm_mul_ps(_mm_load_ps(dmin), da), accm[c]);
+            accm[c] = _mm_fmadd_ps(_mm_cvtepi32_ps(group_mins[c][g]), min_scale[c], accm[c]);
           }
         }
       }
@@ -244,6 +249,42 @@ struct KSerialTile {
       alignas(16) float v[4];
       _mm_store_ps(v, _mm_sub_ps(acc[c], accm[c]));
       for (int r = 0; r < R; ++r) out[r * os + c] = v[r];
+    }
+  }
+
+  // One column's float scales and the min term of every group, rows in lanes.
+  [[gnu::always_inline]] static void column_setup(const KBlock (&wb)[R], const uint8_t* a, __m128& scale,
+                                                  __m128& min_scale, __m128i (&group_mins)[kGroups]) {
+    alignas(16) float d[4] = {};
+    alignas(16) float dmin[4] = {};
+    __m256i mins[4];  // lane l: sub-blocks 2l and 2l + 1
+    for (int r = 0; r < 4; ++r) mins[r] = _mm256_setzero_si256();
+    for (int r = 0; r < R; ++r) {
+      d[r] = wb[r].d;
+      dmin[r] = wb[r].dmin;
+      if constexpr (F::kMin != Min::kNone) mins[r] = min_lanes(wb[r].mins, a);
+    }
+    const __m128 da = _mm_set1_ps(q8k_d(a));
+    scale = _mm_mul_ps(_mm_load_ps(d), da);
+    min_scale = _mm_mul_ps(_mm_load_ps(dmin), da);
+    if constexpr (F::kMin == Min::kNone) return;
+    if constexpr (kGroups == 1) {
+      group_mins[0] = reduce4(mins);
+    } else if constexpr (kGroups == 2) {  // lanes 0..3 and 4..7
+      const __m256i x = _mm256_add_epi32(_mm256_unpacklo_epi32(mins[0], mins[1]), _mm256_unpackhi_epi32(mins[0], mins[1]));
+      const __m256i y = _mm256_add_epi32(_mm256_unpacklo_epi32(mins[2], mins[3]), _mm256_unpackhi_epi32(mins[2], mins[3]));
+      const __m256i z = _mm256_add_epi32(_mm256_unpacklo_epi64(x, y), _mm256_unpackhi_epi64(x, y));
+      group_mins[0] = _mm256_castsi256_si128(z);
+      group_mins[1] = _mm256_extracti128_si256(z, 1);
+    } else {  // 4 groups: pairs of lanes
+      const __m256 x = _mm256_castsi256_ps(_mm256_hadd_epi32(mins[0], mins[1]));
+      const __m256 y = _mm256_castsi256_ps(_mm256_hadd_epi32(mins[2], mins[3]));
+      const __m256i even = _mm256_castps_si256(_mm256_shuffle_ps(x, y, 0x88));  // groups 0 | 2
+      const __m256i odd = _mm256_castps_si256(_mm256_shuffle_ps(x, y, 0xDD));   // groups 1 | 3
+      group_mins[0] = _mm256_castsi256_si128(even);
+      group_mins[1] = _mm256_castsi256_si128(odd);
+      group_mins[2] = _mm256_extracti128_si256(even, 1);
+      group_mins[3] = _mm256_extracti128_si256(odd, 1);
     }
   }
 };
@@ -365,18 +406,16 @@ struct IQ4_XSS {
     return {p, _mm_load_si128(reinterpret_cast<const __m128i*>(scales)), _mm_setzero_si128(), half_at(p), 0.0f};
   }
   static __m256i quants(const KBlock& b, int k) {
-    const __m128i v = load128(b.p + 8 + 16 * k);
-    const __m256i nib = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(v, 4), v), _mm256_set1_epi8(0x0F));
     const __m256i levels = _mm256_broadcastsi128_si256(load128(reinterpret_cast<const uint8_t*>(kIQ4Values)));
-    return _mm256_shuffle_epi8(levels, nib);
+    return _mm256_shuffle_epi8(levels, nibbles(b.p + 8 + 16 * k));
   }
 };
 
 // Kernel sets (see tile_dispatch.h): vec_dot for every route but the repacked one.
-template <int kMaxAcc, class F>
+template <class L, class F>
 struct KVecDotSet {
   template <int R, int C>
-  using VecDot = KVecDotTile<kMaxAcc, F, R, C>;
+  using VecDot = KVecDotTile<L, F, R, C>;
   template <int R, int C>
   using Batched = VecDot<R, C>;
   template <int R, int C>
@@ -384,20 +423,22 @@ struct KVecDotSet {
 };
 
 // The repacked gemm (4-column tiles: full token groups) and gemv.
-template <int kMaxAcc, class F, int kGemmGroup>
-struct KRepackedSet : KVecDotSet<kMaxAcc, F> {
+template <class L, class F, int kGemmGroup>
+struct KRepackedSet : KVecDotSet<L, F> {
   template <int R, int C>
-  using Repacked = KSerialTile<kMaxAcc, F, C == kMaxTile ? kGemmGroup : kSuperElems, R, C>;
+  using Repacked = KSerialTile<L, F, C == kMaxTile ? kGemmGroup : kSuperElems, R, C>;
 };
 
-template <int kMaxAcc>
+// L (level): kMaxAcc (integer accumulators a tile may keep), scaled_sum(acc,
+// pairs, scales) -> acc + the 16-bit pairs times the scales, pairwise summed.
+template <class L>
 struct KSets {
-  using Q2_K = KRepackedSet<kMaxAcc, Q2_KS, 128>;
-  using Q3_K = KVecDotSet<kMaxAcc, Q3_KS>;
-  using Q4_K = KRepackedSet<kMaxAcc, Q4_KS, 64>;
-  using Q5_K = KVecDotSet<kMaxAcc, Q5_KS>;
-  using Q6_K = KVecDotSet<kMaxAcc, Q6_KS>;
-  using IQ4_XS = KRepackedSet<kMaxAcc, IQ4_XSS, kSuperElems>;
+  using Q2_K = KRepackedSet<L, Q2_KS, 128>;
+  using Q3_K = KVecDotSet<L, Q3_KS>;
+  using Q4_K = KRepackedSet<L, Q4_KS, 64>;
+  using Q5_K = KVecDotSet<L, Q5_KS>;
+  using Q6_K = KVecDotSet<L, Q6_KS>;
+  using IQ4_XS = KRepackedSet<L, IQ4_XSS, kSuperElems>;
 };
 
 }  // namespace

@@ -36,6 +36,13 @@ inline constexpr int kGroup = 8;  // blocks whose scales are converted together
 inline __m128i load128(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
 inline __m256i load256(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 
+// The 32 nibbles of 16 bytes in element order: low nibbles (elements 0..15),
+// then high ones. A broadcast load and a per-lane shift: no cross-lane insert.
+inline __m256i nibbles(const uint8_t* qs) {
+  const __m256i v = _mm256_broadcastsi128_si256(load128(qs));
+  return _mm256_and_si256(_mm256_srlv_epi32(v, _mm256_setr_epi32(0, 0, 0, 0, 4, 4, 4, 4)), _mm256_set1_epi8(0x0F));
+}
+
 inline uint16_t half_bits(const uint8_t* p) {
   uint16_t h;
   __builtin_memcpy(&h, p, sizeof(h));
