@@ -1,0 +1,203 @@
+// rocmforge serve: an OpenAI-compatible HTTP server over the serving engine,
+// with llama-server's and vLLM's flags where they overlap.
+//
+// Exit status: 0 after a graceful shutdown (SIGINT or SIGTERM: drained);
+// 1 when the server cannot start (bad flags, model, port); 128 + signal
+// number when a second signal cut the drain short (130 for SIGINT, 143 for
+// SIGTERM).
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <memory>
+
+#include "cli/backend_choice.h"
+#include "cli/chat_loop.h"
+#include "cli/command.h"
+#include "engine/engine.h"
+#include "kv/pool_size.h"
+#include "model/model.h"
+#include "server/http_server.h"
+#include "server/signals.h"
+
+namespace rocmforge::cli {
+namespace {
+
+struct ServeOptions {
+  std::string model;
+  std::string alias;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string api_key;
+  std::string api_key_file;
+  int64_t n_ctx = 0;
+  int64_t parallel = 16;
+  int64_t max_queue = 128;
+  int64_t batch_size = 512;
+  std::string kv_memory = "0";
+  std::string cache_type = "f16";
+  bool no_prefix_cache = false;
+  std::string device = "auto";
+  int n_threads = default_threads();
+  int http_threads = 0;
+  std::string chat_template;
+  std::string chat_template_file;
+  std::string max_body_size = "16M";
+  int64_t shutdown_timeout_s = 30;
+  std::string log_level = "info";
+};
+
+constexpr int64_t kDefaultContext = 4096;
+constexpr double kKvShareOfRam = 0.25;  // the automatic KV budget's ceiling on the CPU
+
+// "4096", "512K", "2M", "1.5G", "2GiB": bytes, binary multiples.
+Result<size_t> parse_size(const std::string& text, std::string_view flag) {
+  double value = 0.0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc()) return RF_ERROR(kInvalidArgument, "{} must be a size such as 512M or 2G, got '{}'", flag, text);
+  std::string unit(end, text.data() + text.size());
+  std::transform(unit.begin(), unit.end(), unit.begin(), [](unsigned char c) { return std::toupper(c); });
+  double scale = 1.0;
+  if (unit == "K" || unit == "KB" || unit == "KIB") {
+    scale = 1024.0;
+  } else if (unit == "M" || unit == "MB" || unit == "MIB") {
+    scale = 1024.0 * 1024.0;
+  } else if (unit == "G" || unit == "GB" || unit == "GIB") {
+    scale = 1024.0 * 1024.0 * 1024.0;
+  } else if (!unit.empty() && unit != "B") {
+    return RF_ERROR(kInvalidArgument, "{}: unknown unit '{}' (K, M or G)", flag, unit);
+  }
+  if (!(value >= 0.0) || value * scale > 1e18) return RF_ERROR(kInvalidArgument, "{} is out of range: '{}'", flag, text);
+  return static_cast<size_t>(value * scale);
+}
+
+Result<gguf::GgmlType> parse_cache_type(const std::string& name) {
+  if (name == "f16") return gguf::GgmlType::kF16;
+  if (name == "f32") return gguf::GgmlType::kF32;
+  return RF_ERROR(kInvalidArgument, "--cache-type must be f16 or f32, got '{}'", name);
+}
+
+// KV blocks for the pool: --kv-memory bytes, or by default room for
+// --parallel full contexts, capped at a quarter of the machine's RAM; at
+// least one full context either way. (A GPU backend will size the pool from
+// its free memory instead: this is the seam for it.)
+Result<int64_t> kv_pool_blocks(const ServeOptions& o, const model::ModelConfig& c, const engine::EngineOptions& eo,
+                               const core::Logger& log) {
+  const backend::KvLayout layout{c.n_layer, c.n_head_kv, c.head_dim, c.head_dim_v, eo.block_size, 0, eo.kv_type};
+  const size_t per_block = kv::block_bytes(layout);
+  const int64_t context_blocks = (eo.n_ctx + eo.block_size - 1) / eo.block_size;
+  size_t budget = RF_TRY(parse_size(o.kv_memory, "--kv-memory"));
+  if (budget == 0) {
+    const auto ram = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
+    const double wanted = static_cast<double>(per_block) * static_cast<double>(context_blocks * eo.max_seqs);
+    budget = static_cast<size_t>(std::max(std::min(wanted, ram * kKvShareOfRam),
+                                          static_cast<double>(per_block) * static_cast<double>(context_blocks)));
+  }
+  auto blocks = kv::blocks_for_budget(per_block, budget, context_blocks);
+  if (!blocks) return std::move(blocks).error().with_context("--kv-memory must hold one full context (--ctx-size)");
+  log.info("KV cache: {} blocks of {} tokens ({} MiB), {} full contexts of {}", *blocks, eo.block_size,
+           static_cast<size_t>(*blocks) * per_block >> 20, *blocks / context_blocks, eo.n_ctx);
+  return blocks;
+}
+
+Result<server::ApiKey> api_key(const ServeOptions& o) {
+  if (!o.api_key_file.empty()) return server::ApiKey::from_file(o.api_key_file);
+  if (!o.api_key.empty()) return server::ApiKey::from_value(o.api_key);
+  return server::ApiKey();
+}
+
+Status check(const ServeOptions& o) {
+  if (o.port < 0 || o.port > 65535) return RF_ERROR(kInvalidArgument, "--port must be in [0, 65535], got {}", o.port);
+  if (o.n_ctx < 0) return RF_ERROR(kInvalidArgument, "--ctx-size must not be negative");
+  if (o.parallel <= 0 || o.max_queue <= 0 || o.batch_size <= 0) {
+    return RF_ERROR(kInvalidArgument, "--parallel, --max-queue and --batch-size must be positive");
+  }
+  if (o.http_threads < 0) return RF_ERROR(kInvalidArgument, "--http-threads must not be negative");
+  if (o.shutdown_timeout_s < 0) return RF_ERROR(kInvalidArgument, "--shutdown-timeout must not be negative");
+  return ok();
+}
+
+Status serve(const ServeOptions& o) {
+  RF_TRY(check(o));
+  // Before any thread exists, so that every thread inherits the mask.
+  RF_TRY(server::block_shutdown_signals());
+  const core::Logger log(RF_TRY(core::parse_log_level(o.log_level)));
+  server::HttpOptions http;
+  http.host = o.host;
+  http.port = o.port;
+  http.routes.api_key = RF_TRY(api_key(o));
+  http.routes.max_body_bytes = RF_TRY(parse_size(o.max_body_size, "--max-body-size"));
+  http.shutdown_timeout = std::chrono::seconds(o.shutdown_timeout_s);
+  http.n_threads = o.http_threads > 0 ? o.http_threads : static_cast<int>(o.parallel + o.max_queue + 8);
+
+  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log));
+  auto model = RF_TRY(model::Model::load(o.model, *backend));
+  auto tok = RF_TRY(tokenizer::Tokenizer::from_gguf(model->file()));
+  const chat::ChatTemplate tmpl = RF_TRY(choose_template(model->file(), *tok, o.chat_template_file, o.chat_template));
+  const model::ModelConfig& config = model->config();
+
+  engine::EngineOptions eo;
+  eo.n_ctx = o.n_ctx > 0 ? o.n_ctx : std::min(config.n_ctx_train, kDefaultContext);
+  eo.max_seqs = o.parallel;
+  eo.max_queue = o.max_queue;
+  eo.max_batch_tokens = o.batch_size;
+  eo.kv_type = RF_TRY(parse_cache_type(o.cache_type));
+  eo.prefix_caching = !o.no_prefix_cache;
+  eo.n_kv_blocks = RF_TRY(kv_pool_blocks(o, config, eo, log));
+  eo.logger = &log;
+  server::Metrics metrics;
+  eo.on_timing = [&metrics](const engine::TimingSample& sample) { metrics.observe(sample); };
+  auto engine = RF_TRY(engine::Engine::create(*model, *tok, *backend, eo));
+
+  server::ServedModel served;
+  served.id = o.alias.empty() ? std::filesystem::path(o.model).stem().string() : o.alias;
+  served.path = o.model;
+  served.n_ctx = eo.n_ctx;
+  served.n_vocab = tok->n_tokens();
+  served.n_ctx_train = config.n_ctx_train;
+  served.created = static_cast<int64_t>(std::time(nullptr));
+  server::ServerContext ctx(*engine, *tok, tmpl, std::move(served), metrics, log);
+  auto server = RF_TRY(server::HttpServer::bind(ctx, http));
+  log.info("serving '{}' ({}, {} layers) on {}: context {}, {} sequences at once, queue {}, API key {}", ctx.model.id,
+           config.arch->name, config.n_layer, backend->name(), eo.n_ctx, eo.max_seqs, eo.max_queue,
+           http.routes.api_key.required() ? "required" : "off");
+  return server->run();
+}
+
+}  // namespace
+
+Subcommand add_serve_command(CLI::App& root) {
+  auto opts = std::make_shared<ServeOptions>();
+  ServeOptions& o = *opts;
+  CLI::App* app = root.add_subcommand("serve", "Serve a model over an OpenAI-compatible HTTP API");
+  app->add_option("-m,--model", o.model, "GGUF model file")->required();
+  app->add_option("--alias,--served-model-name", o.alias, "Model name clients use (default: the file name)");
+  app->add_option("--host", o.host, "Address to listen on (0.0.0.0: every interface)");
+  app->add_option("--port", o.port, "Port to listen on (0: any free port, printed at start)");
+  CLI::Option* key = app->add_option("--api-key", o.api_key, "Require 'Authorization: Bearer KEY' (not on /health)");
+  app->add_option("--api-key-file", o.api_key_file, "Read the API key from a file (keeps it out of ps)")->excludes(key);
+  app->add_option("-c,--ctx-size", o.n_ctx, "Context per sequence (0: the model's, at most 4096)");
+  app->add_option("--parallel", o.parallel, "Sequences generating at once");
+  app->add_option("--max-queue", o.max_queue, "Requests waiting to start; past it requests get 429");
+  app->add_option("-b,--batch-size", o.batch_size, "Tokens per engine step (decodes plus prompt chunks)");
+  app->add_option("--kv-memory", o.kv_memory,
+                  "KV cache size (512M, 4G; 0: room for --parallel full contexts, at most a quarter of RAM)");
+  app->add_option("--cache-type", o.cache_type, "KV cache type: f16 or f32");
+  app->add_flag("--no-prefix-cache", o.no_prefix_cache, "Do not reuse the KV of repeated prompt prefixes");
+  app->add_option("--device", o.device, "cpu, gpu or auto");
+  app->add_option("-t,--threads", o.n_threads, "CPU threads for the model");
+  app->add_option("--http-threads", o.http_threads, "HTTP worker threads (0: --parallel + --max-queue + 8)");
+  app->add_option("--chat-template", o.chat_template, "A built-in chat template instead of the model's");
+  app->add_option("--chat-template-file", o.chat_template_file, "A Jinja chat template file instead of the model's");
+  app->add_option("--max-body-size", o.max_body_size, "Largest request body (413 past it)");
+  app->add_option("--shutdown-timeout", o.shutdown_timeout_s,
+                  "Seconds running requests get to finish after SIGINT/SIGTERM");
+  app->add_option("--log-level", o.log_level, "debug, info, warn, error or off");
+  return {app, [opts] { return serve(*opts); }};
+}
+
+}  // namespace rocmforge::cli
