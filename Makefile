@@ -28,6 +28,17 @@ test: deps build
 test-unit: build
 	scripts/run-tests.sh $(BUILD_DIR) -j $(JOBS) -L unit
 
+# The GPU backend, compiled for NVIDIA (sm_80, sm_90) or AMD (gfx90a, gfx1030)
+# in its own build directory; the whole project is built (CPU objects come
+# from ccache when `make build` ran first).
+build-cuda:
+	cmake -S . -B build-cuda -G Ninja -DCMAKE_BUILD_TYPE=Release -DROCMFORGE_CUDA=ON $(CMAKE_FLAGS)
+	cmake --build build-cuda -j $(JOBS)
+
+build-hip:
+	cmake -S . -B build-hip -G Ninja -DCMAKE_BUILD_TYPE=Release -DROCMFORGE_HIP=ON $(CMAKE_FLAGS)
+	cmake --build build-hip -j $(JOBS)
+
 fuzz:
 	tests/fuzz/run_bounded.sh $(CURDIR) $(CURDIR)/build-fuzz 600
 

@@ -8,7 +8,9 @@
 // against its validated config); ops assert them.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -77,6 +79,26 @@ class Backend {
   virtual void upload(void* dst, const void* src, size_t bytes) = 0;
   virtual Status download(void* dst, const void* src, size_t bytes) = 0;  // waits for queued ops
   virtual Status synchronize() = 0;
+  // Checks, before any weight is loaded, that these tensors fit (kOutOfMemory
+  // naming the bytes needed and available if not). Host memory: always.
+  virtual Status reserve_weights(std::span<const gguf::TensorInfo> tensors) {
+    static_cast<void>(tensors);
+    return ok();
+  }
+  // Bytes this backend may still allocate (to size a KV pool); nullopt: host memory, not budgeted here.
+  virtual std::optional<uint64_t> memory_available() const { return std::nullopt; }
+
+  // Queues one forward step: `queue_ops` queues its ops. A backend may record
+  // the ops of a step shape (`shape` != 0) and replay the recording for later
+  // steps of that shape (CUDA graphs), so for one shape every host value the
+  // ops take (sizes, pointers) must be the same and everything that varies
+  // must be read from backend memory (the BatchView arrays). The CPU backend
+  // just runs them.
+  virtual Status run_step(uint64_t shape, const std::function<void()>& queue_ops) {
+    static_cast<void>(shape);
+    queue_ops();
+    return ok();
+  }
 
   // Ops. Activations are F32 [n_tokens, width] unless stated.
   // out[i] = table[ids[i]] dequantised to F32.

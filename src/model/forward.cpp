@@ -1,7 +1,9 @@
 #include "model/forward.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 
 namespace rocmforge::model {
 namespace {
@@ -167,7 +169,13 @@ Result<std::span<const float>> ForwardPass::run(const Batch& batch) {
   auto* meta = static_cast<int32_t*>(meta_->data());
   const size_t t = static_cast<size_t>(options_.max_batch_tokens);
   const size_t bytes = static_cast<size_t>(n) * sizeof(int32_t);
-  const std::vector<int32_t> tables = batch.block_tables();
+  // Block table rows padded to the longest a sequence may have, so that every
+  // decode step of one batch size hands the ops the same sizes (run_step).
+  const std::vector<int32_t> rows = batch.block_tables();
+  std::vector<int32_t> tables(static_cast<size_t>(batch.n_seqs() * blocks_per_seq), -1);
+  for (int32_t s = 0; s < batch.n_seqs(); ++s) {
+    std::copy_n(rows.begin() + s * batch.max_blocks(), batch.max_blocks(), tables.begin() + s * blocks_per_seq);
+  }
   backend_.upload(meta, batch.tokens().data(), bytes);
   backend_.upload(meta + t, batch.positions().data(), bytes);
   backend_.upload(meta + 2 * t, batch.slots().data(), bytes);
@@ -175,29 +183,36 @@ Result<std::span<const float>> ForwardPass::run(const Batch& batch) {
   backend_.upload(meta + 4 * t, batch.logit_rows().data(), batch.logit_rows().size() * sizeof(int32_t));
   backend_.upload(meta + 5 * t, tables.data(), tables.size() * sizeof(int32_t));
   const backend::BatchView bv{meta, meta + t, meta + 2 * t, meta + 3 * t, meta + 5 * t, batch.n_tokens(),
-                              batch.n_seqs(), batch.max_blocks()};
+                              batch.n_seqs(), static_cast<int32_t>(blocks_per_seq)};
 
   const Tensor x = act_.x.slice_rows(0, n);
-  backend_.embed(weights_.tok_embd, bv.tokens, n, x);
-  if (config_.embed_scale != 0.0f) backend_.scale(x, config_.embed_scale);
-  for (int64_t il = 0; il < config_.n_layer; ++il) {
-    const LayerWeights& w = weights_.layers[static_cast<size_t>(il)];
-    attention_block(il, w, bv, n);
-    ffn_block(w, n);
-  }
-
   const int64_t n_out = static_cast<int64_t>(batch.logit_rows().size());
+  const Tensor logits = act_.logits.slice_rows(0, n_out);
+  // A decode step (one token per sequence) is a shape a backend may record once
+  // and replay; this pass's buffers are part of what it records.
+  const uint64_t shape = n == batch.n_seqs() ? std::hash<const void*>{}(meta) * 31 + static_cast<uint64_t>(n) * 65537 +
+                                                   static_cast<uint64_t>(n_out) + 1
+                                             : 0;
+  RF_TRY(backend_.run_step(shape, [&] {
+    backend_.embed(weights_.tok_embd, bv.tokens, n, x);
+    if (config_.embed_scale != 0.0f) backend_.scale(x, config_.embed_scale);
+    for (int64_t il = 0; il < config_.n_layer; ++il) {
+      const LayerWeights& w = weights_.layers[static_cast<size_t>(il)];
+      attention_block(il, w, bv, n);
+      ffn_block(w, n);
+    }
+    if (n_out == 0) return;
+    const Tensor out_rows = act_.xn.slice_rows(0, n_out);
+    backend_.gather_rows(x, meta + 4 * t, n_out, out_rows);
+    backend_.rms_norm(out_rows, weights_.output_norm, config_.rms_eps, out_rows);
+    backend_.matmul(weights_.output, out_rows, logits);
+    if (weights_.output_bias) backend_.add(logits, *weights_.output_bias, logits);
+    if (config_.final_softcap != 0.0f) backend_.softcap(logits, config_.final_softcap);
+  }));
   if (n_out == 0) {
     RF_TRY(backend_.synchronize());
     return std::span<const float>{};
   }
-  const Tensor rows = act_.xn.slice_rows(0, n_out);
-  backend_.gather_rows(x, meta + 4 * t, n_out, rows);
-  backend_.rms_norm(rows, weights_.output_norm, config_.rms_eps, rows);
-  const Tensor logits = act_.logits.slice_rows(0, n_out);
-  backend_.matmul(weights_.output, rows, logits);
-  if (weights_.output_bias) backend_.add(logits, *weights_.output_bias, logits);
-  if (config_.final_softcap != 0.0f) backend_.softcap(logits, config_.final_softcap);
 
   host_logits_.resize(static_cast<size_t>(n_out * config_.n_vocab));
   RF_TRY(backend_.download(host_logits_.data(), logits.data, host_logits_.size() * sizeof(float)));

@@ -1,0 +1,47 @@
+# The GPU build: the same src/backend/gpu sources compiled as CUDA (nvcc) or
+# as HIP (clang). ROCMFORGE_GPU_LANGUAGE names the language, empty for a
+# CPU-only build.
+
+option(ROCMFORGE_CUDA "Build the GPU backend for NVIDIA GPUs with CUDA" OFF)
+option(ROCMFORGE_HIP "Build the GPU backend for AMD GPUs with HIP" OFF)
+set(ROCMFORGE_GPU_LANGUAGE "")
+
+if(ROCMFORGE_CUDA AND ROCMFORGE_HIP)
+  message(FATAL_ERROR "ROCMFORGE_CUDA and ROCMFORGE_HIP are exclusive: configure one build directory for each")
+endif()
+
+if(ROCMFORGE_CUDA)
+  if(NOT DEFINED CMAKE_CUDA_COMPILER AND NOT DEFINED ENV{CUDACXX} AND EXISTS /usr/local/cuda/bin/nvcc)
+    set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
+  endif()
+  # Ampere and Hopper machine code; no PTX, so nothing is compiled at start-up.
+  if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+    set(CMAKE_CUDA_ARCHITECTURES 80-real 90-real)
+  endif()
+  enable_language(CUDA)
+  # CMake 3.25 predates nvcc 13 and does not know its C++20 flag.
+  if(NOT CMAKE_CUDA20_STANDARD_COMPILE_OPTION)
+    set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+    set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+    list(APPEND CMAKE_CUDA_COMPILE_FEATURES cuda_std_20)
+  endif()
+  set(CMAKE_CUDA_STANDARD 20)
+  set(CMAKE_CUDA_STANDARD_REQUIRED ON)
+  find_package(CUDAToolkit REQUIRED)
+  if(CCACHE_PROGRAM)
+    set(CMAKE_CUDA_COMPILER_LAUNCHER ${CCACHE_PROGRAM})
+  endif()
+  set(ROCMFORGE_GPU_LANGUAGE CUDA)
+elseif(ROCMFORGE_HIP)
+  include(${CMAKE_CURRENT_LIST_DIR}/hip_debian.cmake)
+  if(NOT DEFINED CMAKE_HIP_ARCHITECTURES)
+    set(CMAKE_HIP_ARCHITECTURES gfx90a gfx1030)  # CDNA2 (wave64) and RDNA2 (wave32)
+  endif()
+  enable_language(HIP)
+  set(CMAKE_HIP_STANDARD 20)
+  set(CMAKE_HIP_STANDARD_REQUIRED ON)
+  if(CCACHE_PROGRAM)
+    set(CMAKE_HIP_COMPILER_LAUNCHER ${CCACHE_PROGRAM})
+  endif()
+  set(ROCMFORGE_GPU_LANGUAGE HIP)
+endif()

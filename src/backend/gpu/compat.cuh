@@ -1,0 +1,267 @@
+// The one place where CUDA and HIP differ. Every other GPU file is written
+// once against the names below and compiled by nvcc (CUDA) or clang (HIP).
+//
+// Host side: the runtime calls the backend makes (rt::), returning the
+// vendor's error code, which check.cuh turns into a kDevice Error.
+// Device side: the warp (wavefront) size, shuffles, the int8 dot product,
+// half/bfloat16 bit conversions, and the NVIDIA-only tensor-core and async
+// copy instructions that the mma GEMM path uses (kHasMma says whether the
+// build has them; the HIP build takes the portable GEMM path instead).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+
+#if defined(__HIP_PLATFORM_AMD__)
+#include <hip/hip_fp16.h>
+#include <hip/hip_runtime.h>
+#else
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+#endif
+
+namespace rocmforge::backend::gpu {
+
+// ---------------------------------------------------------------- host runtime
+namespace rt {
+
+#if defined(__HIP_PLATFORM_AMD__)
+inline constexpr const char* kPlatform = "hip";
+using Error = hipError_t;
+using Stream = hipStream_t;
+using Graph = hipGraph_t;
+using GraphExec = hipGraphExec_t;
+inline constexpr Error kSuccess = hipSuccess;
+inline const char* error_name(Error e) { return hipGetErrorName(e); }
+inline const char* error_string(Error e) { return hipGetErrorString(e); }
+inline Error get_last_error() { return hipGetLastError(); }
+inline Error device_count(int* n) { return hipGetDeviceCount(n); }
+inline Error set_device(int d) { return hipSetDevice(d); }
+inline Error device_name(int d, char* out, size_t n) {
+  hipDeviceProp_t p;
+  const Error e = hipGetDeviceProperties(&p, d);
+  if (e == hipSuccess) snprintf(out, n, "%s (%s)", p.name, p.gcnArchName);
+  return e;
+}
+inline Error sm_count(int d, int* v) { return hipDeviceGetAttribute(v, hipDeviceAttributeMultiprocessorCount, d); }
+inline Error warp_size(int d, int* v) { return hipDeviceGetAttribute(v, hipDeviceAttributeWarpSize, d); }
+inline Error mem_get_info(size_t* free_bytes, size_t* total_bytes) { return hipMemGetInfo(free_bytes, total_bytes); }
+inline Error malloc_device(void** p, size_t n) { return hipMalloc(p, n); }
+inline Error free_device(void* p) { return hipFree(p); }
+inline Error malloc_pinned(void** p, size_t n) { return hipHostMalloc(p, n, hipHostMallocDefault); }
+inline Error free_pinned(void* p) { return hipHostFree(p); }
+inline Error copy_to_device(void* dst, const void* src, size_t n, Stream s) {
+  return hipMemcpyAsync(dst, src, n, hipMemcpyHostToDevice, s);
+}
+inline Error copy_to_host(void* dst, const void* src, size_t n, Stream s) {
+  return hipMemcpyAsync(dst, src, n, hipMemcpyDeviceToHost, s);
+}
+inline Error copy_on_device(void* dst, const void* src, size_t n, Stream s) {
+  return hipMemcpyAsync(dst, src, n, hipMemcpyDeviceToDevice, s);
+}
+inline Error memset_device(void* dst, int value, size_t n, Stream s) { return hipMemsetAsync(dst, value, n, s); }
+inline Error stream_create(Stream* s) { return hipStreamCreateWithFlags(s, hipStreamNonBlocking); }
+inline Error stream_destroy(Stream s) { return hipStreamDestroy(s); }
+inline Error stream_sync(Stream s) { return hipStreamSynchronize(s); }
+inline Error begin_capture(Stream s) { return hipStreamBeginCapture(s, hipStreamCaptureModeRelaxed); }
+inline Error end_capture(Stream s, Graph* g) { return hipStreamEndCapture(s, g); }
+inline Error graph_instantiate(GraphExec* exec, Graph g) { return hipGraphInstantiate(exec, g, nullptr, nullptr, 0); }
+inline Error graph_launch(GraphExec exec, Stream s) { return hipGraphLaunch(exec, s); }
+inline Error graph_destroy(Graph g) { return hipGraphDestroy(g); }
+inline Error graph_exec_destroy(GraphExec e) { return hipGraphExecDestroy(e); }
+using Event = hipEvent_t;
+inline Error event_create(Event* e) { return hipEventCreateWithFlags(e, hipEventDisableTiming); }
+inline Error event_destroy(Event e) { return hipEventDestroy(e); }
+inline Error event_record(Event e, Stream s) { return hipEventRecord(e, s); }
+inline Error event_sync(Event e) { return hipEventSynchronize(e); }
+template <class Kernel>
+Error allow_dynamic_smem(Kernel kernel, int bytes) {
+  return hipFuncSetAttribute(reinterpret_cast<const void*>(kernel), hipFuncAttributeMaxDynamicSharedMemorySize, bytes);
+}
+#else
+inline constexpr const char* kPlatform = "cuda";
+using Error = cudaError_t;
+using Stream = cudaStream_t;
+using Graph = cudaGraph_t;
+using GraphExec = cudaGraphExec_t;
+inline constexpr Error kSuccess = cudaSuccess;
+inline const char* error_name(Error e) { return cudaGetErrorName(e); }
+inline const char* error_string(Error e) { return cudaGetErrorString(e); }
+inline Error get_last_error() { return cudaGetLastError(); }
+inline Error device_count(int* n) { return cudaGetDeviceCount(n); }
+inline Error set_device(int d) { return cudaSetDevice(d); }
+inline Error device_name(int d, char* out, size_t n) {
+  cudaDeviceProp p;
+  const Error e = cudaGetDeviceProperties(&p, d);
+  if (e == cudaSuccess) snprintf(out, n, "%s (sm_%d%d)", p.name, p.major, p.minor);
+  return e;
+}
+inline Error sm_count(int d, int* v) { return cudaDeviceGetAttribute(v, cudaDevAttrMultiProcessorCount, d); }
+inline Error warp_size(int d, int* v) { return cudaDeviceGetAttribute(v, cudaDevAttrWarpSize, d); }
+inline Error mem_get_info(size_t* free_bytes, size_t* total_bytes) { return cudaMemGetInfo(free_bytes, total_bytes); }
+inline Error malloc_device(void** p, size_t n) { return cudaMalloc(p, n); }
+inline Error free_device(void* p) { return cudaFree(p); }
+inline Error malloc_pinned(void** p, size_t n) { return cudaMallocHost(p, n); }
+inline Error free_pinned(void* p) { return cudaFreeHost(p); }
+inline Error copy_to_device(void* dst, const void* src, size_t n, Stream s) {
+  return cudaMemcpyAsync(dst, src, n, cudaMemcpyHostToDevice, s);
+}
+inline Error copy_to_host(void* dst, const void* src, size_t n, Stream s) {
+  return cudaMemcpyAsync(dst, src, n, cudaMemcpyDeviceToHost, s);
+}
+inline Error copy_on_device(void* dst, const void* src, size_t n, Stream s) {
+  return cudaMemcpyAsync(dst, src, n, cudaMemcpyDeviceToDevice, s);
+}
+inline Error memset_device(void* dst, int value, size_t n, Stream s) { return cudaMemsetAsync(dst, value, n, s); }
+inline Error stream_create(Stream* s) { return cudaStreamCreateWithFlags(s, cudaStreamNonBlocking); }
+inline Error stream_destroy(Stream s) { return cudaStreamDestroy(s); }
+inline Error stream_sync(Stream s) { return cudaStreamSynchronize(s); }
+inline Error begin_capture(Stream s) { return cudaStreamBeginCapture(s, cudaStreamCaptureModeRelaxed); }
+inline Error end_capture(Stream s, Graph* g) { return cudaStreamEndCapture(s, g); }
+inline Error graph_instantiate(GraphExec* exec, Graph g) { return cudaGraphInstantiate(exec, g, 0); }
+inline Error graph_launch(GraphExec exec, Stream s) { return cudaGraphLaunch(exec, s); }
+inline Error graph_destroy(Graph g) { return cudaGraphDestroy(g); }
+inline Error graph_exec_destroy(GraphExec e) { return cudaGraphExecDestroy(e); }
+using Event = cudaEvent_t;
+inline Error event_create(Event* e) { return cudaEventCreateWithFlags(e, cudaEventDisableTiming); }
+inline Error event_destroy(Event e) { return cudaEventDestroy(e); }
+inline Error event_record(Event e, Stream s) { return cudaEventRecord(e, s); }
+inline Error event_sync(Event e) { return cudaEventSynchronize(e); }
+template <class Kernel>
+Error allow_dynamic_smem(Kernel kernel, int bytes) {
+  return cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
+}
+#endif
+
+}  // namespace rt
+
+// -------------------------------------------------------------------- device
+
+#if defined(__HIP_PLATFORM_AMD__)
+// Only device code may use it: one HIP binary holds wave64 (gfx90a) and wave32
+// (gfx1030) code, so the host asks the device (rt::warp_size) instead.
+#if defined(__AMDGCN_WAVEFRONT_SIZE)
+inline constexpr int kWarpSize = __AMDGCN_WAVEFRONT_SIZE;
+#else
+inline constexpr int kWarpSize = 64;  // the host pass: launch code never reads it
+#endif
+inline constexpr bool kHasMma = false;
+
+__device__ __forceinline__ float shfl_xor(float v, int lane_mask) { return __shfl_xor(v, lane_mask, kWarpSize); }
+__device__ __forceinline__ int shfl_xor(int v, int lane_mask) { return __shfl_xor(v, lane_mask, kWarpSize); }
+
+// sum of the four int8 products of a and b, plus c.
+__device__ __forceinline__ int dp4a(int a, int b, int c) {
+#if defined(__gfx90a__) || defined(__gfx1030__)
+  return __builtin_amdgcn_sdot4(a, b, c, false);
+#else
+  const int8_t* x = reinterpret_cast<const int8_t*>(&a);
+  const int8_t* y = reinterpret_cast<const int8_t*>(&b);
+  return c + x[0] * y[0] + x[1] * y[1] + x[2] * y[2] + x[3] * y[3];
+#endif
+}
+#else
+inline constexpr int kWarpSize = 32;
+inline constexpr bool kHasMma = true;  // sm_80 and sm_90, the targets of the CUDA build
+
+__device__ __forceinline__ float shfl_xor(float v, int lane_mask) {
+  return __shfl_xor_sync(0xffffffffu, v, lane_mask, kWarpSize);
+}
+__device__ __forceinline__ int shfl_xor(int v, int lane_mask) {
+  return __shfl_xor_sync(0xffffffffu, v, lane_mask, kWarpSize);
+}
+
+__device__ __forceinline__ int dp4a(int a, int b, int c) { return __dp4a(a, b, c); }
+#endif
+
+__device__ __forceinline__ float f16_to_f32(uint16_t bits) { return __half2float(__ushort_as_half(bits)); }
+__device__ __forceinline__ uint16_t f32_to_f16(float v) { return __half_as_ushort(__float2half_rn(v)); }
+__device__ __forceinline__ float bf16_to_f32(uint16_t bits) { return __uint_as_float(static_cast<uint32_t>(bits) << 16); }
+// Round to nearest even, NaNs made quiet: the CPU backend's fp32_to_bf16.
+__device__ __forceinline__ uint16_t f32_to_bf16(float v) {
+  const uint32_t x = __float_as_uint(v);
+  if ((x & 0x7FFFFFFFu) > 0x7F800000u) return static_cast<uint16_t>((x >> 16) | 64u);
+  return static_cast<uint16_t>((x + 0x7FFFu + ((x >> 16) & 1u)) >> 16);
+}
+
+// Two values packed as f16x2 (lo in the low half), the layout the tensor cores read.
+__device__ __forceinline__ uint32_t pack_f16x2(float lo, float hi) {
+  return static_cast<uint32_t>(f32_to_f16(lo)) | (static_cast<uint32_t>(f32_to_f16(hi)) << 16);
+}
+
+template <class T>
+__device__ __forceinline__ T warp_sum(T v) {
+  for (int mask = kWarpSize / 2; mask > 0; mask >>= 1) v += shfl_xor(v, mask);
+  return v;
+}
+
+__device__ __forceinline__ float warp_max(float v) {
+  for (int mask = kWarpSize / 2; mask > 0; mask >>= 1) v = fmaxf(v, shfl_xor(v, mask));
+  return v;
+}
+
+// ------------------------------------------- NVIDIA tensor cores (kHasMma only)
+// Declared for both builds so that code behind `if constexpr (kHasMma)` names
+// them; the HIP build never instantiates a caller.
+
+// D[16x8] += A[16x16] * B[16x8], f16 inputs, f32 accumulators, in the
+// registers of one 32-lane warp (PTX mma.m16n8k16 fragment layouts).
+__device__ __forceinline__ void mma_f16_16x8x16(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]);
+// The same with bfloat16 inputs.
+__device__ __forceinline__ void mma_bf16_16x8x16(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]);
+// D[16x8] += A[16x32] * B[32x8] on signed int8 inputs, int32 accumulators.
+__device__ __forceinline__ void mma_s8_16x8x32(int (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]);
+// Loads four 8x8 b16 matrices from shared memory (ldmatrix.x4): lane l gives
+// the row address for matrix l / 8, row l % 8.
+__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const void* smem_row);
+// 16-byte global -> shared copy that does not pass through registers.
+__device__ __forceinline__ void cp_async_16(void* smem, const void* global);
+__device__ __forceinline__ void cp_async_commit();
+template <int kPending>
+__device__ __forceinline__ void cp_async_wait();
+
+#if !defined(__HIP_PLATFORM_AMD__)
+__device__ __forceinline__ void mma_f16_16x8x16(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+      "{%0,%1,%2,%3};\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+
+__device__ __forceinline__ void mma_bf16_16x8x16(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+      "{%0,%1,%2,%3};\n"
+      : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+
+__device__ __forceinline__ void mma_s8_16x8x32(int (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
+      "{%0,%1,%2,%3};\n"
+      : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3])
+      : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+
+__device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const void* smem_row) {
+  const uint32_t addr = static_cast<uint32_t>(__cvta_generic_to_shared(smem_row));
+  asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+               : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+               : "r"(addr));
+}
+
+__device__ __forceinline__ void cp_async_16(void* smem, const void* global) {
+  const uint32_t addr = static_cast<uint32_t>(__cvta_generic_to_shared(smem));
+  asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(addr), "l"(global));
+}
+__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::); }
+template <int kPending>
+__device__ __forceinline__ void cp_async_wait() {
+  asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
+}
+#endif
+
+}  // namespace rocmforge::backend::gpu

@@ -1,0 +1,276 @@
+// The GPU backend's memory, weights, copies and waiting (the ops are in gpu_ops.cu).
+#include <algorithm>
+#include <cstring>
+
+#include "backend/gpu/check.cuh"
+#include "backend/gpu/device_error.cuh"
+#include "backend/gpu/gpu_backend_impl.cuh"
+#include "backend/gpu/weight_repack.h"
+#include "core/checked_math.h"
+
+namespace rocmforge::backend::gpu {
+namespace {
+
+constexpr size_t kStagingBytes = size_t{64} << 20;  // pinned memory for uploads, two halves for weights
+constexpr size_t kScratchGranule = size_t{1} << 20;
+
+// Destroys an event on every path out of the weight upload.
+class EventPair {
+ public:
+  Status create() {
+    for (rt::Event& e : events_) RF_TRY(RF_GPU_CHECK(rt::event_create(&e)));
+    return ok();
+  }
+  ~EventPair() {
+    for (rt::Event e : events_) {
+      if (e != nullptr) static_cast<void>(rt::event_destroy(e));
+    }
+  }
+  rt::Event& operator[](size_t i) { return events_[i]; }
+
+ private:
+  rt::Event events_[2] = {nullptr, nullptr};
+};
+
+}  // namespace
+
+bool built_with_gpu() { return true; }
+
+int device_count() {
+  int n = 0;
+  // No driver or no device both mean: no GPU to use.
+  return rt::device_count(&n) == rt::kSuccess ? n : 0;
+}
+
+Result<std::unique_ptr<Backend>> create_backend(const GpuOptions& options) {
+  return std::unique_ptr<Backend>(RF_TRY(GpuBackend::create(options)));
+}
+
+Result<std::unique_ptr<GpuBackend>> GpuBackend::create(const GpuOptions& o) {
+  if (!(o.mem_fraction > 0.0 && o.mem_fraction <= 1.0)) {
+    return RF_ERROR(kInvalidArgument, "--gpu-mem-fraction must be in (0, 1], got {}", o.mem_fraction);
+  }
+  int n = 0;
+  RF_TRY(RF_GPU_CHECK(rt::device_count(&n)));
+  if (o.device < 0 || o.device >= n) return RF_ERROR(kNotFound, "GPU {} was asked for; {} found", o.device, n);
+  RF_TRY(RF_GPU_CHECK(rt::set_device(o.device)));
+  int sm_count = 0;
+  int warp_size = 0;
+  RF_TRY(RF_GPU_CHECK(rt::sm_count(o.device, &sm_count)));
+  RF_TRY(RF_GPU_CHECK(rt::warp_size(o.device, &warp_size)));
+  size_t free_bytes = 0;
+  size_t total_bytes = 0;
+  RF_TRY(RF_GPU_CHECK(rt::mem_get_info(&free_bytes, &total_bytes)));
+  auto budget = std::make_shared<MemoryBudget>(static_cast<size_t>(static_cast<double>(free_bytes) * o.mem_fraction));
+  rt::Stream stream = nullptr;
+  RF_TRY(RF_GPU_CHECK(rt::stream_create(&stream)));
+  std::unique_ptr<GpuBackend> b(new GpuBackend(o.device, stream, sm_count, warp_size, std::move(budget)));
+  b->error_flag_ = RF_TRY(DeviceBuffer::create(b->budget_, sizeof(uint32_t), "the device error flag"));
+  RF_TRY(RF_GPU_CHECK(rt::memset_device(b->error_flag_->data(), 0, sizeof(uint32_t), stream)));
+  b->host_flag_ = RF_TRY(PinnedBuffer::create(sizeof(uint32_t)));
+  b->staging_ = RF_TRY(PinnedBuffer::create(kStagingBytes));
+  RF_TRY(b->wait());
+  return std::move(b);  // nvcc does not apply the implicit move into Result
+}
+
+GpuBackend::GpuBackend(int device, rt::Stream stream, int sm_count, int warp_size,
+                       std::shared_ptr<MemoryBudget> budget)
+    : device_(device), stream_(stream), sm_count_(sm_count), warp_size_(warp_size), budget_(std::move(budget)) {}
+
+GpuBackend::~GpuBackend() {
+  // Queued work must finish before its buffers go; a failure here has no caller left to tell.
+  static_cast<void>(rt::stream_sync(stream_));
+  static_cast<void>(rt::stream_destroy(stream_));
+}
+
+void GpuBackend::record(Status status) {
+  if (!status && !error_) error_ = std::move(status).error();
+}
+
+void GpuBackend::written(const void* data, size_t bytes) {
+  if (cached_.src == nullptr) return;
+  const auto* lo = static_cast<const std::byte*>(data);
+  const auto* c_lo = static_cast<const std::byte*>(cached_.src);
+  const std::byte* c_hi = c_lo + static_cast<size_t>(cached_.rows) * cached_.stride;
+  if (lo < c_hi && c_lo < lo + bytes) cached_ = {};
+}
+
+void GpuBackend::written(const Tensor& t) { written(t.data, static_cast<size_t>(t.rows) * t.row_stride); }
+
+Status GpuBackend::reserve_scratch(std::unique_ptr<DeviceBuffer>& buffer, size_t bytes, const char* what) {
+  if (buffer && buffer->size() >= bytes) return ok();
+  if (capturing_) return RF_ERROR(kInternal, "{} would grow to {} bytes during a graph capture", what, bytes);
+  RF_TRY(RF_GPU_CHECK(rt::stream_sync(stream_)));  // queued kernels may still read the old buffer
+  if (buffer.get() == act_scratch_.get()) cached_ = {};
+  buffer.reset();
+  const size_t want = (std::max(bytes, size_t{1}) + kScratchGranule - 1) / kScratchGranule * kScratchGranule;
+  buffer = RF_TRY(DeviceBuffer::create(budget_, want, what));
+  return ok();
+}
+
+Result<ActView> GpuBackend::activations(const Tensor& x, ActFormat format) {
+  const bool aligned = x.row_stride % kRowAlign == 0 && reinterpret_cast<uintptr_t>(x.data) % kRowAlign == 0;
+  if (format == ActFormat::kF32 && aligned) {
+    return ActView{ActFormat::kF32, static_cast<const uint8_t*>(x.data), nullptr, x.row_stride};
+  }
+  if (cached_.src == x.data && cached_.rows == x.rows && cached_.cols == x.cols && cached_.stride == x.row_stride &&
+      cached_.format == format && cached_.frees == budget_->frees()) {
+    return cached_.view;
+  }
+  const bool q8 = format == ActFormat::kQ8 || format == ActFormat::kQ8S;
+  const size_t row_bytes = act_row_bytes(format, x.cols);
+  const size_t q_bytes = align_row(static_cast<size_t>(x.rows) * row_bytes);
+  const size_t ds_bytes = q8 ? static_cast<size_t>(x.rows * (x.cols / kQuantBlock)) * sizeof(float2) : 0;
+  RF_TRY(reserve_scratch(act_scratch_, q_bytes + ds_bytes, "converted activations"));
+  auto* q = static_cast<uint8_t*>(act_scratch_->data());
+  auto* ds = q8 ? reinterpret_cast<float2*>(q + q_bytes) : nullptr;
+  RF_TRY(launch_act_quant(format, static_cast<const float*>(x.data), static_cast<int64_t>(x.row_stride / sizeof(float)),
+                          x.rows, x.cols, q, ds, stream_));
+  cached_ = {x.data, x.rows, x.cols, x.row_stride, format, ActView{format, q, ds, row_bytes}, budget_->frees()};
+  return cached_.view;
+}
+
+Result<std::unique_ptr<Buffer>> GpuBackend::allocate(size_t bytes) {
+  RF_TRY(RF_GPU_CHECK(rt::set_device(device_)));
+  return std::unique_ptr<Buffer>(RF_TRY(DeviceBuffer::create(budget_, bytes, "an activation or cache buffer")));
+}
+
+Result<Tensor> GpuBackend::load_weight(const gguf::TensorInfo& info) {
+  if (!weight_type_supported(info.type)) {
+    return RF_ERROR(kUnsupported, "tensor '{}': the GPU backend has no kernels for {} weights", info.name,
+                    gguf::ggml_type_name(info.type));
+  }
+  RF_TRY(RF_GPU_CHECK(rt::set_device(device_)));
+  const int64_t cols = info.ne[0];
+  const int64_t rows = info.n_rows();
+  const size_t stride = device_row_bytes(info.type, cols);
+  const auto bytes = core::checked_mul(static_cast<uint64_t>(stride), static_cast<uint64_t>(rows));
+  if (!bytes) return RF_ERROR(kInvalidArgument, "tensor '{}' is too large", info.name);
+  auto buffer = RF_TRY(DeviceBuffer::create(budget_, *bytes, "the weights"));
+  RF_TRY(upload_weight_rows(info, static_cast<std::byte*>(buffer->data()), stride));
+  const Tensor t{buffer->data(), info.type, rows, cols, stride};
+  weights_.push_back(std::move(buffer));
+  return t;
+}
+
+// Rows go through the two halves of the staging buffer in turn: while one
+// half's copy runs, the next rows are repacked into the other.
+Status GpuBackend::upload_weight_rows(const gguf::TensorInfo& info, std::byte* dst, size_t dst_stride) {
+  RF_TRY(wait());
+  const int64_t cols = info.ne[0];
+  const int64_t rows = info.n_rows();
+  const size_t src_stride = gguf::ggml_row_size(info.type, cols);
+  if (staging_.size() < 2 * dst_stride) staging_ = RF_TRY(PinnedBuffer::create(2 * dst_stride));
+  const size_t half = staging_.size() / 2;
+  const int64_t chunk = static_cast<int64_t>(half / dst_stride);
+  EventPair done;
+  RF_TRY(done.create());
+  for (int64_t r = 0, i = 0; r < rows; r += chunk, ++i) {
+    const int64_t n = std::min(chunk, rows - r);
+    std::byte* stage = staging_.data() + static_cast<size_t>(i % 2) * half;
+    if (i >= 2) RF_TRY(RF_GPU_CHECK(rt::event_sync(done[static_cast<size_t>(i % 2)])));
+    repack_rows(info.type, info.data + static_cast<size_t>(r) * src_stride, src_stride, stage, dst_stride, n, cols);
+    RF_TRY(RF_GPU_CHECK(
+        rt::copy_to_device(dst + static_cast<size_t>(r) * dst_stride, stage, static_cast<size_t>(n) * dst_stride, stream_)));
+    RF_TRY(RF_GPU_CHECK(rt::event_record(done[static_cast<size_t>(i % 2)], stream_)));
+  }
+  return wait();
+}
+
+void GpuBackend::upload(void* dst, const void* src, size_t bytes) {
+  begin_op();  // held-back ops read memory this may overwrite
+  if (bytes == 0) return;
+  if (!budget_->contains(dst, bytes)) {
+    return record(RF_ERROR(kInternal, "an upload of {} bytes does not fit in any device allocation", bytes));
+  }
+  if (capturing_) return record(RF_ERROR(kInternal, "an upload was queued during a graph capture"));
+  written(dst, bytes);
+  const auto* from = static_cast<const std::byte*>(src);
+  auto* to = static_cast<std::byte*>(dst);
+  while (bytes > 0) {
+    if (staging_used_ == staging_.size()) {
+      record(RF_GPU_CHECK(rt::stream_sync(stream_)));  // every staged copy has landed
+      staging_used_ = 0;
+    }
+    const size_t n = std::min(bytes, staging_.size() - staging_used_);
+    std::memcpy(staging_.data() + staging_used_, from, n);
+    record(RF_GPU_CHECK(rt::copy_to_device(to, staging_.data() + staging_used_, n, stream_)));
+    staging_used_ = std::min(staging_.size(), align_row(staging_used_ + n));
+    from += n;
+    to += n;
+    bytes -= n;
+  }
+}
+
+Status GpuBackend::download(void* dst, const void* src, size_t bytes) {
+  begin_op();
+  if (!budget_->contains(src, bytes)) {
+    return RF_ERROR(kInternal, "a download of {} bytes does not fit in any device allocation", bytes);
+  }
+  if (!failed()) record(RF_GPU_CHECK(rt::copy_to_host(dst, src, bytes, stream_)));
+  return wait();
+}
+
+Status GpuBackend::synchronize() { return wait(); }
+
+Status GpuBackend::reserve_weights(std::span<const gguf::TensorInfo> tensors) {
+  uint64_t total = 0;
+  for (const gguf::TensorInfo& t : tensors) {
+    const auto bytes = core::checked_mul(static_cast<uint64_t>(device_row_bytes(t.type, t.ne[0])),
+                                         static_cast<uint64_t>(t.n_rows()));
+    const auto sum = bytes ? core::checked_add(total, *bytes) : std::nullopt;
+    if (!sum) return RF_ERROR(kInvalidArgument, "the model's tensors are too large");
+    total = *sum;
+  }
+  return budget_->reserve(total, "the model's weights");
+}
+
+// Converted activations are dropped before and after a step: a recorded step
+// must convert everything itself, since a replay cannot know what the cache held.
+Status GpuBackend::run_step(uint64_t shape, const std::function<void()>& queue_ops) {
+  cached_ = {};
+  if (budget_->frees() != graphs_frees_) {  // a recorded step may point into freed memory
+    graphs_.clear();
+    graphs_frees_ = budget_->frees();
+  }
+  auto take_error = [this]() -> Status {
+    if (!error_) return ok();
+    Error e = std::move(*error_);
+    error_.reset();
+    return e;
+  };
+  auto queue_all = [&] {
+    queue_ops();
+    begin_op();  // held-back ops go out inside the recording
+  };
+  if (shape == 0 || failed()) {
+    queue_all();
+    cached_ = {};
+    return ok();
+  }
+  Status s = graphs_.run(shape, stream_, queue_all, capturing_, take_error);
+  cached_ = {};
+  return s;
+}
+
+Status GpuBackend::wait() {
+  begin_op();
+  if (capturing_) return RF_ERROR(kInternal, "a wait for the device during a graph capture");
+  record(RF_GPU_CHECK(rt::set_device(device_)));
+  record(RF_GPU_CHECK(rt::copy_to_host(host_flag_.data(), error_flag_->data(), sizeof(uint32_t), stream_)));
+  record(RF_GPU_CHECK(rt::stream_sync(stream_)));
+  staging_used_ = 0;
+  if (error_) {
+    Error e = std::move(*error_);
+    error_.reset();
+    return e;
+  }
+  uint32_t flag = 0;
+  std::memcpy(&flag, host_flag_.data(), sizeof(flag));
+  if (flag == 0) return ok();
+  RF_TRY(RF_GPU_CHECK(rt::memset_device(error_flag_->data(), 0, sizeof(uint32_t), stream_)));
+  RF_TRY(RF_GPU_CHECK(rt::stream_sync(stream_)));
+  return RF_ERROR(kInvalidArgument, "a GPU kernel found bad input: {}", device_error_text(static_cast<DeviceError>(flag)));
+}
+
+}  // namespace rocmforge::backend::gpu

@@ -1,0 +1,30 @@
+// The GPU backend's entry points, for callers that know nothing of CUDA or
+// HIP. A build without GPU support links no_gpu.cpp instead, which answers
+// that there is no GPU, so callers need no conditional compilation.
+#pragma once
+
+#include <memory>
+
+#include "backend/backend.h"
+#include "rocmforge/error.h"
+
+namespace rocmforge::backend::gpu {
+
+struct GpuOptions {
+  int device = 0;
+  // The share of the device memory free at start that this backend may use
+  // (weights, KV cache, activations, scratch).
+  double mem_fraction = 0.9;
+};
+
+// Whether this build has GPU kernels.
+bool built_with_gpu();
+
+// GPUs this build can use: 0 without GPU support or without a device.
+int device_count();
+
+// A backend on options.device: kUnsupported in a build without GPU support,
+// kDevice when the device cannot be opened.
+Result<std::unique_ptr<Backend>> create_backend(const GpuOptions& options);
+
+}  // namespace rocmforge::backend::gpu

@@ -1,0 +1,146 @@
+// The GPU backend: device memory under a budget, weights uploaded once in
+// the device layout, and every op queued on one stream as kernel launches.
+//
+// Failures are never dropped: a failed launch is recorded (the first one
+// wins) and returned by the next download() or synchronize(), together with
+// any bad input a kernel found (device_error.cuh).
+//
+// Activations a matmul converts (to Q8, F16 or BF16) are kept with the
+// pointer and shape they came from, so matmuls over the same input convert
+// it once; any op that writes overlapping memory drops the entry. Decode
+// matmuls over the same input (Q, K and V; gate and up) are held back and
+// launched together as one kernel when the next other op comes; residual
+// adds, RMS norms and gated activations are held back to fuse (gpu_fusion.cu).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "backend/backend.h"
+#include "backend/gpu/act_quant.cuh"
+#include "backend/gpu/device_memory.cuh"
+#include "backend/gpu/matmul.cuh"
+#include "backend/gpu/gpu_backend.h"
+#include "backend/gpu/step_graphs.cuh"
+
+namespace rocmforge::backend::gpu {
+
+class GpuBackend final : public Backend {
+ public:
+  static Result<std::unique_ptr<GpuBackend>> create(const GpuOptions& options);
+  ~GpuBackend() override;
+  GpuBackend(const GpuBackend&) = delete;
+  GpuBackend& operator=(const GpuBackend&) = delete;
+
+  std::string name() const override { return rt::kPlatform; }
+
+  Result<std::unique_ptr<Buffer>> allocate(size_t bytes) override;
+  Result<Tensor> load_weight(const gguf::TensorInfo& info) override;
+  void upload(void* dst, const void* src, size_t bytes) override;
+  Status download(void* dst, const void* src, size_t bytes) override;
+  Status synchronize() override;
+  Status reserve_weights(std::span<const gguf::TensorInfo> tensors) override;
+  std::optional<uint64_t> memory_available() const override { return budget_->available(); }
+  Status run_step(uint64_t shape, const std::function<void()>& queue_ops) override;
+
+  void embed(const Tensor& table, const int32_t* ids, int64_t n, const Tensor& out) override;
+  void rms_norm(const Tensor& x, const Tensor& weight, float eps, const Tensor& out) override;
+  void matmul(const Tensor& w, const Tensor& x, const Tensor& out) override;
+  void add(const Tensor& a, const Tensor& b, const Tensor& out) override;
+  void scale(const Tensor& x, float s) override;
+  void softcap(const Tensor& x, float cap) override;
+  void glu(GluKind kind, const Tensor& gate, const Tensor& up, const Tensor& out) override;
+  void mul_sigmoid(const Tensor& x, const Tensor& g) override;
+  void rope(const Tensor& x, const int32_t* positions, const RopeParams& params) override;
+  void store_kv(const KvLayerView& kv, const KvLayout& layout, const Tensor& k, const Tensor& v,
+                const BatchView& batch) override;
+  void copy_blocks(const KvLayerView& kv, const KvLayout& layout, std::span<const BlockCopy> copies) override;
+  void attention(const Tensor& q, const KvLayerView& kv, const KvLayout& layout, const BatchView& batch,
+                 const AttentionParams& params, const Tensor& out) override;
+  void gather_rows(const Tensor& x, const int32_t* rows, int64_t n, const Tensor& out) override;
+  void moe_route(const Tensor& logits, const MoeRouting& routing, int32_t* ids, const Tensor& weights) override;
+  void matmul_experts(const Tensor& w, int64_t n_expert, const Tensor& x, bool x_per_slot, const int32_t* ids,
+                      int64_t n_used, const Tensor& out) override;
+  void moe_combine(const Tensor& expert_out, const Tensor& weights, int64_t n_used, const Tensor& out) override;
+
+ private:
+  struct CachedActivations {
+    const void* src = nullptr;
+    int64_t rows = 0;
+    int64_t cols = 0;
+    size_t stride = 0;
+    ActFormat format = ActFormat::kF32;
+    ActView view;
+    uint64_t frees = 0;  // the budget's count when converted: a later free may reuse src
+  };
+
+  GpuBackend(int device, rt::Stream stream, int sm_count, int warp_size, std::shared_ptr<MemoryBudget> budget);
+
+  // Keeps the first failure for the next synchronize().
+  void record(Status status);
+  bool failed() const { return error_.has_value(); }
+  // Every op but matmul and rms_norm starts here: what is held back goes out first.
+  bool begin_op() {
+    flush_matvecs();
+    flush_producer();
+    return !failed();
+  }
+  void flush_matvecs();
+  // Launches a held-back add, norm or gated activation; when `consumer` is
+  // its output, it also writes that in `format` for the consumer's matmul.
+  void flush_producer(const Tensor* consumer = nullptr, ActFormat format = ActFormat::kF32);
+  // Drops converted activations that overlap [data, data + bytes).
+  void written(const void* data, size_t bytes);
+  void written(const Tensor& t);
+  // `x` in `format`, converted on the device unless it is already (or is F32 with aligned rows).
+  Result<ActView> activations(const Tensor& x, ActFormat format);
+  // Grows `buffer` to at least `bytes` (never while a graph is being captured).
+  Status reserve_scratch(std::unique_ptr<DeviceBuffer>& buffer, size_t bytes, const char* what);
+  // Waits for the stream, then reports recorded failures and kernel-raised errors.
+  Status wait();
+  Status upload_weight_rows(const gguf::TensorInfo& info, std::byte* dst, size_t dst_stride);
+
+  int device_;
+  rt::Stream stream_;
+  int sm_count_;
+  int warp_size_;
+  std::shared_ptr<MemoryBudget> budget_;
+  std::vector<std::unique_ptr<DeviceBuffer>> weights_;
+  std::unique_ptr<DeviceBuffer> error_flag_;  // one uint32 (device_error.cuh)
+  PinnedBuffer host_flag_;
+  PinnedBuffer staging_;  // uploads go through here so copies stay asynchronous
+  size_t staging_used_ = 0;
+  std::unique_ptr<DeviceBuffer> act_scratch_;
+  std::unique_ptr<DeviceBuffer> attn_scratch_;
+  CachedActivations cached_;
+  struct PendingAdd {
+    Tensor a, b, out;
+  };
+  struct PendingNorm {
+    Tensor x;
+    Tensor residual;  // data null: no add before the norm
+    Tensor sum;       // where x + residual goes
+    Tensor weight;
+    float eps;
+    Tensor out;
+  };
+  struct PendingGlu {
+    GluKind kind;
+    Tensor gate, up, out;
+  };
+  std::optional<PendingAdd> pending_add_;
+  std::optional<PendingNorm> pending_norm_;
+  std::optional<PendingGlu> pending_glu_;
+  MatvecPart pending_[kMaxMatvecParts];
+  Tensor pending_out_[kMaxMatvecParts];
+  Tensor pending_x_;
+  int n_pending_ = 0;
+  std::optional<Error> error_;
+  StepGraphs graphs_;
+  uint64_t graphs_frees_ = 0;
+  bool capturing_ = false;
+};
+
+}  // namespace rocmforge::backend::gpu

@@ -1,0 +1,90 @@
+// Ops the GPU backend holds back for one op so that pairs fuse: a residual
+// add followed by the RMS norm of its result is one kernel, and an RMS norm
+// or a gated activation followed by a matmul over its output also writes the
+// matmul's converted input (8-bit quants, F16 or BF16), so decode layers skip
+// one pass over memory and one launch for each pair.
+#include "backend/gpu/add.cuh"
+#include "backend/gpu/glu.cuh"
+#include "backend/gpu/gpu_backend_impl.cuh"
+#include "backend/gpu/rms_norm.cuh"
+#include "backend/gpu/tensor_views.cuh"
+
+namespace rocmforge::backend::gpu {
+
+void GpuBackend::add(const Tensor& a, const Tensor& b, const Tensor& out) {
+  if (!begin_op()) return;
+  if (b.rows == a.rows) {
+    pending_add_ = PendingAdd{a, b, out};
+    return;
+  }
+  record(launch_add(cf32(a), floats(a), cf32(b), 0, f32(out), floats(out), a.rows, a.cols, stream_));  // a bias row
+  written(out);
+}
+
+void GpuBackend::rms_norm(const Tensor& x, const Tensor& weight, float eps, const Tensor& out) {
+  flush_matvecs();
+  if (failed()) return;
+  PendingNorm n{x, Tensor{}, Tensor{}, weight, eps, out};
+  if (pending_add_ && same_view(pending_add_->out, x)) {
+    n = {pending_add_->a, pending_add_->b, pending_add_->out, weight, eps, out};
+    pending_add_.reset();
+  } else {
+    flush_producer();
+  }
+  pending_norm_ = n;
+}
+
+void GpuBackend::glu(GluKind kind, const Tensor& gate, const Tensor& up, const Tensor& out) {
+  if (!begin_op()) return;
+  pending_glu_ = PendingGlu{kind, gate, up, out};
+}
+
+void GpuBackend::flush_producer(const Tensor* consumer, ActFormat format) {
+  if (!pending_add_ && !pending_norm_ && !pending_glu_) return;
+  const Tensor out = pending_norm_ ? pending_norm_->out : pending_glu_ ? pending_glu_->out : pending_add_->out;
+  ActOut act;
+  if (consumer != nullptr && same_view(*consumer, out) && format != ActFormat::kF32 && !pending_add_) {
+    // The consumer's converted input, written by the producer into the scratch activations() reads.
+    const size_t row_bytes = act_row_bytes(format, out.cols);
+    const size_t q_bytes = align_row(static_cast<size_t>(out.rows) * row_bytes);
+    const bool q8 = format == ActFormat::kQ8 || format == ActFormat::kQ8S;
+    const size_t ds_bytes = q8 ? static_cast<size_t>(out.rows * (out.cols / kQuantBlock)) * sizeof(float2) : 0;
+    const Status reserved = reserve_scratch(act_scratch_, q_bytes + ds_bytes, "converted activations");
+    if (!reserved) return record(reserved);
+    auto* q = static_cast<uint8_t*>(act_scratch_->data());
+    act = {format, q, q8 ? reinterpret_cast<float2*>(q + q_bytes) : nullptr, row_bytes};
+  }
+  if (pending_add_) {
+    const PendingAdd& p = *pending_add_;
+    record(launch_add(cf32(p.a), floats(p.a), cf32(p.b), floats(p.b), f32(p.out), floats(p.out), p.a.rows, p.a.cols,
+                      stream_));
+    written(p.out);
+    pending_add_.reset();
+  }
+  if (pending_norm_) {
+    const PendingNorm& p = *pending_norm_;
+    const bool residual = p.residual.data != nullptr;
+    const NormArgs args{cf32(p.x),        floats(p.x),   residual ? cf32(p.residual) : nullptr,
+                        residual ? floats(p.residual) : 0, residual ? f32(p.sum) : nullptr,
+                        residual ? floats(p.sum) : 0,       cf32(p.weight), p.eps,
+                        p.x.rows,          p.x.cols,      f32(p.out),
+                        floats(p.out),     act};
+    record(launch_rms_norm(args, stream_));
+    if (residual) written(p.sum);
+    written(p.out);
+    pending_norm_.reset();
+  }
+  if (pending_glu_) {
+    const PendingGlu& p = *pending_glu_;
+    record(launch_glu(p.kind, cf32(p.gate), floats(p.gate), cf32(p.up), floats(p.up), f32(p.out), floats(p.out),
+                      p.gate.rows, p.gate.cols, act, stream_));
+    written(p.out);
+    pending_glu_.reset();
+  }
+  if (act.format != ActFormat::kF32) {
+    cached_ = {out.data, out.rows, out.cols, out.row_stride, act.format,
+               ActView{act.format, act.q, act.ds, act.q_stride}, budget_->frees()};
+  }
+}
+
+}  // namespace rocmforge::backend::gpu

@@ -1,0 +1,191 @@
+// The GPU backend's ops: each checks nothing it does not need to, queues its
+// kernels on the stream and records a failure for the next wait().
+#include <algorithm>
+
+#include "backend/gpu/attention.cuh"
+#include "backend/gpu/check.cuh"
+#include "backend/gpu/embed.cuh"
+#include "backend/gpu/gather_rows.cuh"
+#include "backend/gpu/gpu_backend_impl.cuh"
+#include "backend/gpu/matmul.cuh"
+#include "backend/gpu/moe_combine.cuh"
+#include "backend/gpu/moe_route.cuh"
+#include "backend/gpu/mul_sigmoid.cuh"
+#include "backend/gpu/rope.cuh"
+#include "backend/gpu/scale.cuh"
+#include "backend/gpu/store_kv.cuh"
+#include "backend/gpu/tensor_views.cuh"
+
+namespace rocmforge::backend::gpu {
+
+void GpuBackend::embed(const Tensor& table, const int32_t* ids, int64_t n, const Tensor& out) {
+  if (!begin_op()) return;
+  record(launch_embed(static_cast<const uint8_t*>(table.data), table.type, table.row_stride, table.rows, table.cols,
+                      ids, n, f32(out), floats(out), static_cast<uint32_t*>(error_flag_->data()), stream_));
+  written(out);
+}
+
+// Matrix-vector products wait in pending_ so that those over the same input
+// (Q, K and V; gate and up) go out as one launch; the next other op flushes them.
+void GpuBackend::matmul(const Tensor& w, const Tensor& x, const Tensor& out) {
+  if (x.rows == 0 || failed()) return;
+  flush_producer(&x, act_format(w.type));
+  if (x.rows > kMatvecMaxTokens) {
+    if (!begin_op()) return;
+    const WeightView wv = weight_view(w, w.rows);
+    auto act = activations(x, act_format(w.type));
+    if (!act) return record(std::move(act).error());
+    record(launch_gemm(wv, *act, x.rows, f32(out), floats(out), stream_));
+    written(out);
+    return;
+  }
+  if (failed()) return;
+  bool joins = n_pending_ > 0 && n_pending_ < kMaxMatvecParts && same_view(pending_x_, x) &&
+               pending_[0].w.type == w.type && pending_[0].w.cols == w.cols && !overlap(out, x);
+  for (int i = 0; joins && i < n_pending_; ++i) joins = !overlap(out, pending_out_[i]);
+  if (!joins) flush_matvecs();
+  if (n_pending_ == 0) pending_x_ = x;
+  pending_[n_pending_] = {weight_view(w, w.rows), f32(out), floats(out)};
+  pending_out_[n_pending_++] = out;
+}
+
+void GpuBackend::flush_matvecs() {
+  if (n_pending_ == 0) return;
+  const int n = n_pending_;
+  n_pending_ = 0;
+  if (failed()) return;
+  auto act = activations(pending_x_, act_format(pending_[0].w.type));
+  if (!act) return record(std::move(act).error());
+  record(launch_matvec(std::span<const MatvecPart>(pending_, static_cast<size_t>(n)), *act, pending_x_.rows, stream_));
+  for (int i = 0; i < n; ++i) written(pending_out_[i]);
+}
+
+void GpuBackend::scale(const Tensor& x, float s) {
+  if (!begin_op()) return;
+  record(launch_scale(f32(x), floats(x), x.rows, x.cols, s, stream_));
+  written(x);
+}
+
+void GpuBackend::softcap(const Tensor& x, float cap) {
+  if (!begin_op()) return;
+  record(launch_softcap(f32(x), floats(x), x.rows, x.cols, cap, stream_));
+  written(x);
+}
+
+void GpuBackend::mul_sigmoid(const Tensor& x, const Tensor& g) {
+  if (!begin_op()) return;
+  record(launch_mul_sigmoid(f32(x), floats(x), cf32(g), floats(g), x.rows, x.cols, stream_));
+  written(x);
+}
+
+void GpuBackend::rope(const Tensor& x, const int32_t* positions, const RopeParams& params) {
+  if (!begin_op()) return;
+  record(launch_rope(f32(x), floats(x), x.rows, positions, params, stream_));
+  written(x);
+}
+
+void GpuBackend::store_kv(const KvLayerView& kv, const KvLayout& layout, const Tensor& k, const Tensor& v,
+                          const BatchView& batch) {
+  if (!begin_op()) return;
+  record(launch_store_kv(cf32(k), floats(k), cf32(v), floats(v), batch.n_tokens, batch.slots, kv, layout,
+                         static_cast<uint32_t*>(error_flag_->data()), stream_));
+}
+
+void GpuBackend::copy_blocks(const KvLayerView& kv, const KvLayout& layout, std::span<const BlockCopy> copies) {
+  if (!begin_op()) return;
+  const size_t elem = layout.type == gguf::GgmlType::kF16 ? 2 : 4;
+  const size_t k_block = static_cast<size_t>(layout.block_size * layout.n_head_kv * layout.head_dim) * elem;
+  const size_t v_block = static_cast<size_t>(layout.block_size * layout.n_head_kv * layout.head_dim_v) * elem;
+  for (const BlockCopy& c : copies) {
+    if (c.src < 0 || c.dst < 0 || c.src >= layout.n_blocks || c.dst >= layout.n_blocks) {
+      return record(RF_ERROR(kInternal, "block copy {} -> {} outside the pool of {}", c.src, c.dst, layout.n_blocks));
+    }
+    auto* k = static_cast<std::byte*>(kv.k);
+    auto* v = static_cast<std::byte*>(kv.v);
+    record(RF_GPU_CHECK(rt::copy_on_device(k + static_cast<size_t>(c.dst) * k_block,
+                                           k + static_cast<size_t>(c.src) * k_block, k_block, stream_)));
+    record(RF_GPU_CHECK(rt::copy_on_device(v + static_cast<size_t>(c.dst) * v_block,
+                                           v + static_cast<size_t>(c.src) * v_block, v_block, stream_)));
+  }
+}
+
+void GpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayout& layout, const BatchView& batch,
+                           const AttentionParams& p, const Tensor& out) {
+  if (!begin_op() || batch.n_tokens == 0) return;
+  AttentionArgs a;
+  a.q = cf32(q);
+  a.q_stride = floats(q);
+  a.k_cache = kv.k;
+  a.v_cache = kv.v;
+  a.positions = batch.positions;
+  a.token_seq = batch.token_seq;
+  a.block_tables = batch.block_tables;
+  a.max_blocks = batch.max_blocks;
+  a.block_size = static_cast<int32_t>(layout.block_size);
+  a.n_blocks = layout.n_blocks;
+  a.n_tokens = batch.n_tokens;
+  a.n_head = static_cast<int32_t>(p.n_head);
+  a.n_head_kv = static_cast<int32_t>(p.n_head_kv);
+  a.head_dim = static_cast<int32_t>(p.head_dim);
+  a.head_dim_v = static_cast<int32_t>(p.head_dim_v);
+  const int64_t gqa = p.n_head / p.n_head_kv;
+  a.head_groups = static_cast<int32_t>((gqa + kAttnHeads - 1) / kAttnHeads);
+  // With soft-capping the scores are tanh(q.k * scale / cap) * cap, as the CPU computes them.
+  a.scale = p.softcap != 0.0f ? p.scale / p.softcap : p.scale;
+  a.softcap = p.softcap;
+  a.window = p.window;
+  const int64_t max_keys = static_cast<int64_t>(batch.max_blocks) * layout.block_size;
+  a.n_splits = attention_splits(batch.n_tokens, p.n_head_kv, a.head_groups, max_keys, sm_count_);
+  a.keys_per_split = a.n_splits == 1 ? INT32_MAX : static_cast<int32_t>((max_keys + a.n_splits - 1) / a.n_splits);
+  a.out = f32(out);
+  a.out_stride = floats(out);
+  a.error_flag = static_cast<uint32_t*>(error_flag_->data());
+  const int64_t partial = attention_partial_floats(batch.n_tokens, p.n_head, a.n_splits, p.head_dim_v);
+  if (partial > 0) {
+    const Status reserved = reserve_scratch(attn_scratch_, static_cast<size_t>(partial) * sizeof(float),
+                                            "attention partial sums");
+    if (!reserved) return record(reserved);
+    const int64_t parts = static_cast<int64_t>(batch.n_tokens) * p.n_head * a.n_splits;
+    a.part_ms = static_cast<float2*>(attn_scratch_->data());
+    a.part_acc = reinterpret_cast<float*>(a.part_ms + parts);
+  }
+  record(launch_attention(a, layout.type, warp_size_, stream_));
+  written(out);
+}
+
+void GpuBackend::gather_rows(const Tensor& x, const int32_t* rows, int64_t n, const Tensor& out) {
+  if (!begin_op()) return;
+  record(launch_gather_rows(cf32(x), floats(x), x.rows, rows, n, x.cols, f32(out), floats(out),
+                            static_cast<uint32_t*>(error_flag_->data()), stream_));
+  written(out);
+}
+
+void GpuBackend::moe_route(const Tensor& logits, const MoeRouting& routing, int32_t* ids, const Tensor& weights) {
+  if (!begin_op()) return;
+  record(launch_moe_route(cf32(logits), floats(logits), logits.rows, routing, ids, f32(weights), floats(weights),
+                          stream_));
+  written(ids, static_cast<size_t>(logits.rows * routing.n_used) * sizeof(int32_t));
+  written(weights);
+}
+
+void GpuBackend::matmul_experts(const Tensor& w, int64_t n_expert, const Tensor& x, bool x_per_slot,
+                                const int32_t* ids, int64_t n_used, const Tensor& out) {
+  if (!begin_op() || out.rows == 0) return;
+  const WeightView wv = weight_view(w, w.rows / n_expert);
+  auto act = activations(x, act_format(w.type));
+  if (!act) return record(std::move(act).error());
+  const ExpertSelect experts{ids, n_expert, out.rows, x_per_slot ? 1 : n_used,
+                             static_cast<uint32_t*>(error_flag_->data())};
+  const MatvecPart part{wv, f32(out), floats(out)};
+  record(launch_matvec(std::span<const MatvecPart>(&part, 1), *act, 1, stream_, experts));
+  written(out);
+}
+
+void GpuBackend::moe_combine(const Tensor& expert_out, const Tensor& weights, int64_t n_used, const Tensor& out) {
+  if (!begin_op()) return;
+  record(launch_moe_combine(cf32(expert_out), floats(expert_out), cf32(weights), floats(weights), n_used, f32(out),
+                            floats(out), out.rows, out.cols, stream_));
+  written(out);
+}
+
+}  // namespace rocmforge::backend::gpu

@@ -1,0 +1,95 @@
+// out[t, o] = sum_k x[t, k] * w[o, k] for a weight of any supported type.
+//
+// Two paths: a matrix-vector kernel for up to kMatvecMaxTokens rows of
+// activations (decode: each weight byte is read once per step, with int8
+// dot products on quantised weights, as llama.cpp's MMVQ), and a tiled GEMM
+// for more (prefill: tensor cores on CUDA). Both read the activations the
+// CPU backend would: 8-bit quants for quantised weights, F16/BF16 for
+// F16/BF16 weights, F32 for F32 weights.
+#pragma once
+
+#include <cstdint>
+#include <span>
+
+#include "backend/gpu/act_quant.cuh"
+#include "backend/gpu/compat.cuh"
+#include "gguf/ggml_type.h"
+#include "rocmforge/error.h"
+
+namespace rocmforge::backend::gpu {
+
+inline constexpr int64_t kMatvecMaxTokens = 8;
+
+struct WeightView {
+  const uint8_t* data = nullptr;  // [rows, stride] in the device layout (weight_layout.h)
+  gguf::GgmlType type = gguf::GgmlType::kF32;
+  int64_t rows = 0;
+  int64_t cols = 0;
+  size_t stride = 0;
+};
+
+// Per-slot expert selection for the matrix-vector path (mixture of experts):
+// slot s multiplies expert ids[s] (a matrix of w.rows rows, the experts
+// stacked from w.data) by activation row s / x_div into output row s.
+struct ExpertSelect {
+  const int32_t* ids = nullptr;  // [n_slots] device
+  int64_t n_expert = 0;
+  int64_t n_slots = 0;
+  int64_t x_div = 1;
+  uint32_t* error_flag = nullptr;  // raises kExpertOutOfRange
+};
+
+inline constexpr int kMaxMatvecParts = 3;
+
+// One weight of a matrix-vector launch and where its outputs go.
+struct MatvecPart {
+  WeightView w;
+  float* out = nullptr;  // [n_tokens, out_stride], columns 0..w.rows written
+  int64_t out_stride = 0;
+};
+
+// Everything one matrix-vector launch reads: up to kMaxMatvecParts weights
+// of one type and width over the same activations (Q, K and V; gate and up)
+// share the grid, block ranges one after another.
+struct MatvecArgs {
+  struct Part {
+    const uint8_t* w = nullptr;  // [rows, w_stride]
+    size_t w_stride = 0;
+    int64_t rows = 0;
+    float* out = nullptr;  // [n_tok, out_stride]
+    int64_t out_stride = 0;
+    int64_t first_block = 0;  // grid.x index of its first row block
+  } parts[kMaxMatvecParts];
+  int n_parts = 1;
+  int64_t cols = 0;
+  const uint8_t* xq = nullptr;  // [n_tok, x_stride] converted activations
+  const float2* xds = nullptr;  // [n_tok, cols / 32] (Q8 formats)
+  size_t x_stride = 0;
+  int64_t n_tok = 0;
+  ExpertSelect experts;  // ids null: a plain matmul
+};
+
+// The activation format both paths read for a weight type: the CPU backend's.
+ActFormat act_format(gguf::GgmlType type);
+// Whether launch_gemm uses the tensor-core kernels (CUDA, not F32, whole 32-element blocks).
+bool gemm_on_tensor_cores(const WeightView& w);
+
+// All parts must share the weight type and width.
+Status launch_matvec(std::span<const MatvecPart> parts,
+                     const ActView& x,  // [n_tokens, cols] converted to act_format
+                     int64_t n_tokens, rt::Stream stream, const ExpertSelect& experts = {});
+
+Status launch_gemm(const WeightView& w,
+                   const ActView& x,  // [n_tokens, w.cols] converted to act_format
+                   int64_t n_tokens,
+                   float* out,  // [n_tokens, out_stride]
+                   int64_t out_stride, rt::Stream stream);
+
+// Per-type entry points, defined in the instance files mm_<type>.cu.
+template <gguf::GgmlType T>
+Status launch_matvec_t(const MatvecArgs& args, rt::Stream stream);
+template <gguf::GgmlType T>
+Status launch_gemm_t(const WeightView& w, const ActView& x, int64_t n_tokens, float* out, int64_t out_stride,
+                     rt::Stream stream);
+
+}  // namespace rocmforge::backend::gpu

@@ -1,0 +1,205 @@
+// The matrix-vector kernels behind launch_matvec_t (included by the mm_<type>.cu
+// instance files only).
+//
+// A block of kMatvecThreads threads owns kRowsPerBlock consecutive rows of
+// one weight, split among its warps (kRows each). The lanes of a warp stride
+// over a row's 32-element blocks (16-byte chunks for float weights): each
+// lane loads one block of activations per token, then that block of each of
+// the warp's rows, so a warp reads a run of consecutive blocks per row with
+// wide coalesced loads, and keeps several rows' loads in flight. Each warp
+// sums its own rows (no shared memory, no block barrier).
+#pragma once
+
+#include "backend/gpu/check.cuh"
+#include "backend/gpu/device_error.cuh"
+#include "backend/gpu/matmul.cuh"
+#include "backend/gpu/quant_types.cuh"
+
+namespace rocmforge::backend::gpu {
+
+inline constexpr int kMatvecThreads = 128;
+
+// Rows per block for kTok tokens: more rows per warp when few tokens leave registers free.
+template <int kTok>
+inline constexpr int kMatvecRowsPerBlock = kTok == 1 ? 16 : (kTok <= 4 ? 8 : 4);
+
+namespace detail {
+
+// This block's weight rows, activation row and outputs: those of the part
+// its grid.x index falls in, and in expert mode (grid.y = slots) of slot
+// blockIdx.y's expert. False when that expert id is out of range (raised;
+// the block then does nothing).
+struct MatvecOperands {
+  const uint8_t* w;  // the part's row 0
+  size_t w_stride;
+  int64_t rows;
+  int64_t row0;  // first row of this block
+  const uint8_t* xq;
+  const float2* xds;
+  float* out;
+  int64_t out_stride;
+};
+
+template <int kRowsPerBlock>
+__device__ __forceinline__ bool matvec_operands(const MatvecArgs& a, MatvecOperands& o) {
+  int p = 0;
+#pragma unroll
+  for (int i = 1; i < kMaxMatvecParts; ++i) {
+    if (i < a.n_parts && blockIdx.x >= a.parts[i].first_block) p = i;
+  }
+  const MatvecArgs::Part& part = a.parts[p];
+  o = {part.w, part.w_stride, part.rows, (blockIdx.x - part.first_block) * kRowsPerBlock, a.xq, a.xds, part.out,
+       part.out_stride};
+  if (a.experts.ids == nullptr) return true;
+  const int64_t slot = blockIdx.y;
+  const int32_t e = a.experts.ids[slot];
+  if (e < 0 || e >= a.experts.n_expert) {
+    if (threadIdx.x == 0) raise_device_error(a.experts.error_flag, DeviceError::kExpertOutOfRange);
+    return false;
+  }
+  const int64_t src = slot / a.experts.x_div;
+  o.w += static_cast<int64_t>(e) * part.rows * static_cast<int64_t>(part.w_stride);
+  o.xq += src * static_cast<int64_t>(a.x_stride);
+  if (o.xds != nullptr) o.xds += src * (a.cols / kQuantBlock);
+  o.out += slot * part.out_stride;
+  return true;
+}
+
+
+// Sums each lane's partial sums over the warp; lane 0 writes out[t, row0 + r].
+template <int kRows, int kTok>
+__device__ __forceinline__ void matvec_store(float (&acc)[kRows][kTok], int64_t row0, int64_t n_rows, int64_t n_tok,
+                                             float* __restrict__ out, int64_t out_stride) {
+  const int lane = threadIdx.x % kWarpSize;
+#pragma unroll
+  for (int r = 0; r < kRows; ++r) {
+#pragma unroll
+    for (int t = 0; t < kTok; ++t) {
+      const float v = warp_sum(acc[r][t]);
+      if (lane == 0 && row0 + r < n_rows && t < n_tok) out[t * out_stride + row0 + r] = v;
+    }
+  }
+}
+
+}  // namespace detail
+
+// Quantised weights against Q8 activations.
+template <gguf::GgmlType T, int kTok>
+__global__ void __launch_bounds__(kMatvecThreads) matvec_quant_kernel(MatvecArgs a) {
+  using W = WeightType<T>;
+  constexpr int kRowsPerBlock = kMatvecRowsPerBlock<kTok>;
+  constexpr int kRows = kRowsPerBlock / (kMatvecThreads / kWarpSize);
+  detail::MatvecOperands o;
+  if (!detail::matvec_operands<kRowsPerBlock>(a, o)) return;
+  const int lane = threadIdx.x % kWarpSize;
+  const int64_t row0 = o.row0 + static_cast<int64_t>(threadIdx.x / kWarpSize) * kRows;
+  const int64_t nb = a.cols / kQuantBlock;
+  float acc[kRows][kTok] = {};
+#pragma unroll 2
+  for (int64_t b = lane; b < nb; b += kWarpSize) {
+    int x8[kTok][8];
+    float2 ads[kTok];
+#pragma unroll
+    for (int t = 0; t < kTok; ++t) {
+      if (t >= a.n_tok) continue;
+      const uint4* p = reinterpret_cast<const uint4*>(o.xq + t * a.x_stride + b * kQuantBlock);
+      const uint4 lo = p[0];
+      const uint4 hi = p[1];
+      x8[t][0] = static_cast<int>(lo.x);
+      x8[t][1] = static_cast<int>(lo.y);
+      x8[t][2] = static_cast<int>(lo.z);
+      x8[t][3] = static_cast<int>(lo.w);
+      x8[t][4] = static_cast<int>(hi.x);
+      x8[t][5] = static_cast<int>(hi.y);
+      x8[t][6] = static_cast<int>(hi.z);
+      x8[t][7] = static_cast<int>(hi.w);
+      ads[t] = o.xds[t * nb + b];
+    }
+    QBlock blk[kRows];
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) {
+      if (row0 + r < o.rows) blk[r] = W::load(o.w + (row0 + r) * o.w_stride, nb, b);
+    }
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) {
+      if (row0 + r >= o.rows) continue;
+#pragma unroll
+      for (int t = 0; t < kTok; ++t) {
+        if (t >= a.n_tok) continue;
+        acc[r][t] += W::dot_q8(blk[r], x8[t], ads[t]);
+      }
+    }
+  }
+  detail::matvec_store<kRows, kTok>(acc, row0, o.rows, a.n_tok, o.out, o.out_stride);
+}
+
+// F32/F16/BF16 weights against activations of the same type, 16 bytes per
+// step; the last cols % kChunkElems elements one by one.
+template <gguf::GgmlType T, int kTok>
+__global__ void __launch_bounds__(kMatvecThreads) matvec_float_kernel(MatvecArgs a) {
+  using W = WeightType<T>;
+  constexpr int64_t kChunkBytes = 16;
+  constexpr int kRowsPerBlock = kMatvecRowsPerBlock<kTok>;
+  constexpr int kRows = kRowsPerBlock / (kMatvecThreads / kWarpSize);
+  detail::MatvecOperands o;
+  if (!detail::matvec_operands<kRowsPerBlock>(a, o)) return;
+  const int lane = threadIdx.x % kWarpSize;
+  const int64_t row0 = o.row0 + static_cast<int64_t>(threadIdx.x / kWarpSize) * kRows;
+  const uint8_t* x = o.xq;
+  const int64_t n_chunks = a.cols / W::kChunkElems;
+  float acc[kRows][kTok] = {};
+#pragma unroll 2
+  for (int64_t c = lane; c < n_chunks; c += kWarpSize) {
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) {
+      if (row0 + r >= o.rows) continue;
+      const uint8_t* wp = o.w + (row0 + r) * o.w_stride + c * kChunkBytes;
+#pragma unroll
+      for (int t = 0; t < kTok; ++t) {
+        if (t >= a.n_tok) continue;
+        acc[r][t] += W::dot_chunk(wp, x + t * a.x_stride + c * kChunkBytes);
+      }
+    }
+  }
+  for (int64_t k = n_chunks * W::kChunkElems + lane; k < a.cols; k += kWarpSize) {
+#pragma unroll
+    for (int r = 0; r < kRows; ++r) {
+      if (row0 + r >= o.rows) continue;
+      const float wv = W::elem(o.w + (row0 + r) * o.w_stride, k);
+#pragma unroll
+      for (int t = 0; t < kTok; ++t) {
+        if (t >= a.n_tok) continue;
+        acc[r][t] += wv * W::elem(x + t * a.x_stride, k);
+      }
+    }
+  }
+  detail::matvec_store<kRows, kTok>(acc, row0, o.rows, a.n_tok, o.out, o.out_stride);
+}
+
+template <gguf::GgmlType T, int kTok>
+Status launch_matvec_tok(MatvecArgs args, rt::Stream stream) {
+  constexpr int kRowsPerBlock = kMatvecRowsPerBlock<kTok>;
+  int64_t blocks = 0;
+  for (int i = 0; i < args.n_parts; ++i) {
+    args.parts[i].first_block = blocks;
+    blocks += (args.parts[i].rows + kRowsPerBlock - 1) / kRowsPerBlock;
+  }
+  const dim3 grid(static_cast<unsigned>(blocks),
+                  static_cast<unsigned>(args.experts.ids != nullptr ? args.experts.n_slots : 1));
+  if constexpr (block_regions(T).qs != 0) {
+    matvec_quant_kernel<T, kTok><<<grid, kMatvecThreads, 0, stream>>>(args);
+  } else {
+    matvec_float_kernel<T, kTok><<<grid, kMatvecThreads, 0, stream>>>(args);
+  }
+  return check_launch("matvec kernel");
+}
+
+template <gguf::GgmlType T>
+Status launch_matvec_t(const MatvecArgs& args, rt::Stream stream) {
+  if (args.n_tok == 1) return launch_matvec_tok<T, 1>(args, stream);
+  if (args.n_tok == 2) return launch_matvec_tok<T, 2>(args, stream);
+  if (args.n_tok <= 4) return launch_matvec_tok<T, 4>(args, stream);
+  return launch_matvec_tok<T, 8>(args, stream);
+}
+
+}  // namespace rocmforge::backend::gpu

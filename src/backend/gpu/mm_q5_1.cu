@@ -1,0 +1,11 @@
+// The matrix kernels instantiated for q5_1 weights.
+#include "backend/gpu/gemm_kernel.cuh"
+#include "backend/gpu/matvec_kernel.cuh"
+
+namespace rocmforge::backend::gpu {
+
+template Status launch_matvec_t<gguf::GgmlType::kQ5_1>(const MatvecArgs&, rt::Stream);
+template Status launch_gemm_t<gguf::GgmlType::kQ5_1>(const WeightView&, const ActView&, int64_t, float*, int64_t,
+                                                  rt::Stream);
+
+}  // namespace rocmforge::backend::gpu

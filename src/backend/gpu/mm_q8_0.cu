@@ -1,0 +1,11 @@
+// The matrix kernels instantiated for q8_0 weights.
+#include "backend/gpu/gemm_kernel.cuh"
+#include "backend/gpu/matvec_kernel.cuh"
+
+namespace rocmforge::backend::gpu {
+
+template Status launch_matvec_t<gguf::GgmlType::kQ8_0>(const MatvecArgs&, rt::Stream);
+template Status launch_gemm_t<gguf::GgmlType::kQ8_0>(const WeightView&, const ActView&, int64_t, float*, int64_t,
+                                                  rt::Stream);
+
+}  // namespace rocmforge::backend::gpu

@@ -1,0 +1,72 @@
+#include "backend/gpu/rope.cuh"
+
+#include "backend/gpu/check.cuh"
+#include "backend/rope_yarn.h"
+
+namespace rocmforge::backend::gpu {
+namespace {
+
+constexpr int kThreads = 128;
+
+struct RopeArgs {
+  int64_t n_heads;
+  int64_t head_dim;
+  int64_t n_rot;
+  int64_t half;  // n_rot / 2 for NEOX pairs (x[i], x[i + n_rot/2]); 0 for adjacent pairs
+  float freq_scale;
+  float ext_factor;
+  RopeConstants k;
+  const float* freq_factors;  // [n_rot / 2] or null
+};
+
+// One thread per (head, rotated pair) of one token (blockIdx.y). The angle
+// is built by repeated multiplication from the position, in the CPU's order,
+// so both backends agree on it to the bit.
+__global__ void __launch_bounds__(kThreads)
+    rope_kernel(float* __restrict__ x,  // [n_tokens, x_stride]
+                int64_t x_stride,
+                const int32_t* __restrict__ positions,  // [n_tokens]
+                RopeArgs a) {
+  const int64_t pairs = a.n_rot / 2;
+  const int64_t i = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
+  if (i >= a.n_heads * pairs) return;
+  const int64_t head = i / pairs;
+  const int64_t pair = i % pairs;
+  const int64_t i0 = 2 * pair;
+  float theta_extrap = static_cast<float>(positions[blockIdx.y]);
+  for (int64_t j = 0; j < pair; ++j) theta_extrap *= a.k.theta_scale;
+  const float ff = a.freq_factors != nullptr ? a.freq_factors[pair] : 1.0f;
+  const float extrap = theta_extrap / ff;
+  const float interp = a.freq_scale * extrap;
+  float theta = interp;
+  if (a.ext_factor != 0.0f) {
+    const float y = (static_cast<float>(pair) - a.k.corr_low) / fmaxf(0.001f, a.k.corr_high - a.k.corr_low);
+    const float mix = (1.0f - fminf(1.0f, fmaxf(0.0f, y))) * a.ext_factor;
+    theta = interp * (1.0f - mix) + extrap * mix;
+  }
+  const float c = cosf(theta) * a.k.mscale;
+  const float s = sinf(theta) * a.k.mscale;
+  float* v = x + static_cast<int64_t>(blockIdx.y) * x_stride + head * a.head_dim;
+  const int64_t ia = a.half != 0 ? pair : i0;
+  const int64_t ib = a.half != 0 ? pair + a.half : i0 + 1;
+  const float x0 = v[ia];
+  const float x1 = v[ib];
+  v[ia] = x0 * c - x1 * s;
+  v[ib] = x0 * s + x1 * c;
+}
+
+}  // namespace
+
+Status launch_rope(float* x, int64_t x_stride, int64_t n_tokens, const int32_t* positions, const RopeParams& p,
+                   rt::Stream stream) {
+  if (n_tokens == 0 || p.n_rot == 0) return ok();
+  if (n_tokens > 65535) return RF_ERROR(kInternal, "{} tokens in one RoPE launch", n_tokens);
+  const RopeArgs args{p.n_heads, p.head_dim, p.n_rot, p.neox ? p.n_rot / 2 : 0, p.freq_scale, p.ext_factor,
+                      rope_constants(p), p.freq_factors};
+  const int64_t work = p.n_heads * (p.n_rot / 2);
+  const dim3 grid(static_cast<unsigned>((work + kThreads - 1) / kThreads), static_cast<unsigned>(n_tokens));
+  rope_kernel<<<grid, kThreads, 0, stream>>>(x, x_stride, positions, args);
+  return check_launch("rope_kernel");
+}
+
+}  // namespace rocmforge::backend::gpu
