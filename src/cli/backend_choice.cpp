@@ -3,23 +3,26 @@
 #include <thread>
 
 #include "backend/cpu/cpu_backend.h"
+#include "backend/gpu/gpu_backend.h"
 
 namespace rocmforge::cli {
 
 int default_threads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 Result<std::unique_ptr<backend::Backend>> make_backend(const std::string& device, int n_threads,
-                                                       const core::Logger& log) {
+                                                       const core::Logger& log, double gpu_mem_fraction) {
   if (n_threads <= 0 || n_threads > 1024) {
     return RF_ERROR(kInvalidArgument, "--threads must be between 1 and 1024, got {}", n_threads);
   }
-  if (device == "gpu") {
-    return RF_ERROR(kUnsupported, "--device gpu: this build has no GPU backend (build with make build-cuda or "
-                                  "make build-hip)");
-  }
-  if (device == "auto") log.info("device: no GPU backend in this build, using the CPU");
-  if (device != "cpu" && device != "auto") {
+  if (device != "cpu" && device != "gpu" && device != "auto") {
     return RF_ERROR(kInvalidArgument, "--device must be cpu, gpu or auto, got '{}'", device);
+  }
+  if (device == "gpu" || (device == "auto" && backend::gpu::device_count() > 0)) {
+    return backend::gpu::create_backend({0, gpu_mem_fraction});
+  }
+  if (device == "auto") {
+    log.info("device: {}, using the CPU",
+             backend::gpu::built_with_gpu() ? "no GPU found" : "no GPU backend in this build");
   }
   return std::unique_ptr<backend::Backend>(new backend::CpuBackend(n_threads));
 }

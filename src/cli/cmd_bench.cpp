@@ -1,7 +1,9 @@
 // rocmforge bench: prompt-processing and generation speed, measured the way
 // llama-bench measures them (random prompt tokens in one batch for ppN; N
 // single-token steps from an empty context for tgN; a warm-up run first;
-// mean and standard deviation over repetitions), printed as its table.
+// mean and standard deviation over repetitions), printed as its table; with
+// -b, also the aggregate decode speed of B sequences generating together
+// after a prompt each (bench_batched.h).
 #include <chrono>
 #include <cmath>
 #include <random>
@@ -9,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/backend_choice.h"
+#include "cli/bench_batched.h"
 #include "cli/command.h"
 #include "engine/session.h"
 #include "model/forward.h"
@@ -25,8 +28,10 @@ struct BenchOptions {
   std::vector<int> n_gen{128};
   int reps = 5;
   int n_threads = default_threads();
-  int64_t n_batch = 512;
+  int64_t n_ubatch = 512;
+  std::vector<int> n_seqs;  // batched decode tests
   std::string device = "auto";
+  double gpu_mem_fraction = 0.9;
   bool json = false;
 };
 
@@ -77,7 +82,7 @@ std::string human_params(double n) {
 Status bench(const BenchOptions& o) {
   if (o.reps <= 0) return RF_ERROR(kInvalidArgument, "--repetitions must be positive");
   const core::Logger log(core::LogLevel::kWarn);
-  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log));
+  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log, o.gpu_mem_fraction));
   auto model = RF_TRY(model::Model::load(o.model, *backend));
   const model::ModelConfig& c = model->config();
 
@@ -85,7 +90,7 @@ Status bench(const BenchOptions& o) {
   for (int p : o.n_prompt) max_len = std::max(max_len, p);
   for (int g : o.n_gen) max_len = std::max(max_len, g);
   model::ForwardOptions fo;
-  fo.max_batch_tokens = o.n_batch;
+  fo.max_batch_tokens = o.n_ubatch;
   fo.max_seqs = 1;
   fo.max_seq_len = max_len;
   auto forward = RF_TRY(model::ForwardPass::create(c, model->weights(), *backend, fo));
@@ -110,6 +115,14 @@ Status bench(const BenchOptions& o) {
     for (int i = 0; i < o.reps; ++i) r.tps.push_back(n / RF_TRY(time_generation(session, n, 1)));
     results.push_back(std::move(r));
   }
+  if (!o.n_seqs.empty()) forward.reset();  // its KV cache makes room for the batched tests' own
+  for (int b : o.n_seqs) {
+    const BatchedDecode test{b, o.n_prompt.empty() ? 512 : o.n_prompt.front(), o.n_gen.empty() ? 128 : o.n_gen.front(),
+                             o.n_ubatch};
+    TestResult r{fmt::format("pp{}+tg{} x{}", test.n_prompt, test.n_gen, b), b * test.n_gen, {}};
+    r.tps.push_back(RF_TRY(time_batched_decode(c, model->weights(), *backend, test, rng)));
+    results.push_back(std::move(r));
+  }
 
   uint64_t bytes = 0;
   for (const auto& t : model->file().tensors()) bytes += t.n_bytes;
@@ -124,13 +137,13 @@ Status bench(const BenchOptions& o) {
     std::printf("%s\n", out.dump(2).c_str());
     return ok();
   }
-  std::printf("| %-28s | %12s | %10s | %-7s | %7s | %8s | %20s |\n", "model", "size", "params", "backend",
+  std::printf("| %-28s | %12s | %10s | %-7s | %7s | %16s | %20s |\n", "model", "size", "params", "backend",
               "threads", "test", "t/s");
   std::printf("| %s | %s | %s | %s | %s | %s | %s |\n", std::string(28, '-').c_str(),
               std::string(12, '-').c_str(), std::string(10, '-').c_str(), std::string(7, '-').c_str(),
-              std::string(7, '-').c_str(), std::string(8, '-').c_str(), std::string(20, '-').c_str());
+              std::string(7, '-').c_str(), std::string(16, '-').c_str(), std::string(20, '-').c_str());
   for (const TestResult& r : results) {
-    std::printf("| %-28s | %12s | %10s | %-7s | %7d | %8s | %20s |\n", c.name.substr(0, 28).c_str(),
+    std::printf("| %-28s | %12s | %10s | %-7s | %7d | %16s | %20s |\n", c.name.substr(0, 28).c_str(),
                 human_bytes(static_cast<double>(bytes)).c_str(), human_params(static_cast<double>(c.n_params)).c_str(),
                 backend->name().c_str(), o.n_threads, r.name.c_str(),
                 fmt::format("{:.2f} ± {:.2f}", r.mean(), r.stddev()).c_str());
@@ -148,8 +161,13 @@ Subcommand add_bench_command(CLI::App& root) {
   app->add_option("-n,--n-gen", opts->n_gen, "Generation lengths (tgN tests)")->delimiter(',');
   app->add_option("-r,--repetitions", opts->reps, "Repetitions of each test");
   app->add_option("-t,--threads", opts->n_threads, "CPU threads");
-  app->add_option("-b,--batch-size", opts->n_batch, "Prompt tokens per forward step");
+  app->add_option("-b,--batch-size", opts->n_seqs,
+                  "Sequences decoding together: aggregate decode speed after a prompt each (pp+tg xB tests)")
+      ->delimiter(',');
+  app->add_option("--ubatch-size", opts->n_ubatch, "Prompt tokens per forward step");
   app->add_option("--device", opts->device, "cpu, gpu or auto");
+  app->add_option("--gpu-mem-fraction", opts->gpu_mem_fraction,
+                  "Share of the free GPU memory to use (weights, KV cache, activations)");
   app->add_flag("--json", opts->json, "Print JSON instead of a table");
   return {app, [opts] { return bench(*opts); }};
 }

@@ -30,6 +30,7 @@ struct RunOptions {
   int64_t n_ctx = 0;
   int64_t n_batch = 512;
   std::string device = "auto";
+  double gpu_mem_fraction = 0.9;
   std::string cache_type = "f16";
   bool ignore_eos = false;
   bool json = false;
@@ -101,7 +102,7 @@ Status run(RunOptions o) {
   const gguf::GgmlType kv_type = RF_TRY(parse_cache_type(o.cache_type));
   const std::string prompt_text = RF_TRY(read_prompt(o));
 
-  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log));
+  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log, o.gpu_mem_fraction));
   auto model = RF_TRY(model::Model::load(o.model, *backend));
   auto tok = RF_TRY(tokenizer::Tokenizer::from_gguf(model->file()));
   const model::ModelConfig& config = model->config();
@@ -162,6 +163,8 @@ Subcommand add_run_command(CLI::App& root) {
   app->add_option("-c,--ctx-size", o.n_ctx, "Context size (0: the model's training context)");
   app->add_option("-b,--batch-size", o.n_batch, "Prompt tokens per forward step");
   app->add_option("--device", o.device, "cpu, gpu or auto");
+  app->add_option("--gpu-mem-fraction", o.gpu_mem_fraction,
+                  "Share of the free GPU memory to use (weights, KV cache, activations)");
   app->add_option("--cache-type", o.cache_type, "KV cache type: f16 or f32");
   app->add_option("--temp", s.temperature, "Temperature (<= 0: greedy)");
   app->add_option("--top-k", s.top_k, "Top-k sampling (<= 0: off)");

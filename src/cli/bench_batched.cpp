@@ -1,0 +1,67 @@
+#include "cli/bench_batched.h"
+
+#include <chrono>
+#include <numeric>
+#include <vector>
+
+#include "model/batch.h"
+#include "model/forward.h"
+
+namespace rocmforge::cli {
+
+// Each sequence gets its own run of KV blocks; prompts go in one sequence
+// per step. Two untimed decode steps come first, so a GPU backend has
+// recorded the step's graph before the clock starts.
+Result<double> time_batched_decode(const model::ModelConfig& config, const model::ModelWeights& weights,
+                                   backend::Backend& backend, const BatchedDecode& t, std::mt19937& rng) {
+  constexpr int kWarmup = 2;
+  if (t.n_seqs <= 0 || t.n_prompt <= 0 || t.n_gen <= 0) {
+    return RF_ERROR(kInvalidArgument, "batched decode needs positive sequence, prompt and generation counts");
+  }
+  model::ForwardOptions fo;
+  fo.max_batch_tokens = std::max<int64_t>(t.n_ubatch, t.n_seqs);
+  fo.max_seqs = t.n_seqs;
+  fo.max_seq_len = t.n_prompt + kWarmup + t.n_gen;
+  const int64_t blocks_per_seq = (fo.max_seq_len + fo.block_size - 1) / fo.block_size;
+  fo.kv_blocks = blocks_per_seq * t.n_seqs;
+  auto forward = RF_TRY(model::ForwardPass::create(config, weights, backend, fo));
+
+  std::vector<std::vector<int32_t>> tables(static_cast<size_t>(t.n_seqs));
+  for (int s = 0; s < t.n_seqs; ++s) {
+    auto& table = tables[static_cast<size_t>(s)];
+    table.resize(static_cast<size_t>(blocks_per_seq));
+    std::iota(table.begin(), table.end(), static_cast<int32_t>(s * blocks_per_seq));
+  }
+  std::uniform_int_distribution<int32_t> pick(0, static_cast<int32_t>(config.n_vocab - 1));
+  model::Batch batch;
+  for (int s = 0; s < t.n_seqs; ++s) {
+    std::vector<int32_t> prompt(static_cast<size_t>(t.n_prompt));
+    for (int32_t& id : prompt) id = pick(rng);
+    for (int begin = 0; begin < t.n_prompt; begin += static_cast<int>(fo.max_batch_tokens)) {
+      const int n = std::min(t.n_prompt - begin, static_cast<int>(fo.max_batch_tokens));
+      batch.clear();
+      RF_TRY(batch.add({std::span<const int32_t>(prompt).subspan(static_cast<size_t>(begin), static_cast<size_t>(n)),
+                        begin, tables[static_cast<size_t>(s)], begin + n == t.n_prompt},
+                       fo.block_size, fo.kv_blocks));
+      RF_TRY(forward->run(batch));
+    }
+  }
+
+  const int32_t token = 1;
+  auto step = [&](int32_t n_past) -> Status {
+    batch.clear();
+    for (int s = 0; s < t.n_seqs; ++s) {
+      RF_TRY(batch.add({std::span<const int32_t>(&token, 1), n_past, tables[static_cast<size_t>(s)]}, fo.block_size,
+                       fo.kv_blocks));
+    }
+    RF_TRY(forward->run(batch));
+    return ok();
+  };
+  for (int i = 0; i < kWarmup; ++i) RF_TRY(step(t.n_prompt + i));
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < t.n_gen; ++i) RF_TRY(step(t.n_prompt + kWarmup + i));
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return static_cast<double>(t.n_seqs) * t.n_gen / seconds;
+}
+
+}  // namespace rocmforge::cli

@@ -1,0 +1,26 @@
+// rocmforge bench -b: aggregate decode throughput of several sequences
+// generating together (llama-batched-bench's S_TG column).
+#pragma once
+
+#include <cstdint>
+#include <random>
+
+#include "backend/backend.h"
+#include "model/config.h"
+#include "model/weights.h"
+#include "rocmforge/error.h"
+
+namespace rocmforge::cli {
+
+struct BatchedDecode {
+  int n_seqs = 1;
+  int n_prompt = 512;  // tokens each sequence holds before generating (processed untimed)
+  int n_gen = 128;     // timed decode steps, one token per sequence each
+  int64_t n_ubatch = 512;
+};
+
+// Tokens per second over all sequences during the timed decode steps.
+Result<double> time_batched_decode(const model::ModelConfig& config, const model::ModelWeights& weights,
+                                   backend::Backend& backend, const BatchedDecode& test, std::mt19937& rng);
+
+}  // namespace rocmforge::cli
