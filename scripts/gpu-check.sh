@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# One device call: build the CUDA backend, run the gpu tests, run the
+# benchmarks, and leave a summary table plus logs under $OUT.
+#
+#   scripts/gpu-check.sh [--tests-only] [--bench-only] [--types "q4_0 q8_0 f16"] [--profile]
+#
+# --profile also times every kernel of three decode steps of the first type
+# with Nsight Compute (ncu.txt).
+#
+# Dependencies come from .deps (scripts/stage-deps.sh, carried to the device
+# machine). A build already made for this source (.deps/prebuilt.tar.xz
+# holding bin/rocmforge, bin/gpu_backend_test and bin/gpu_kernel_bench, or
+# ROCMFORGE_PREBUILT=<build dir>) is used when its programs start there;
+# otherwise the script builds in /tmp.
+# Benchmark models are synthesised on the spot (rocmforge synth --shape
+# llama3-8b) in /tmp and deleted after use.
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${OUT:-/tmp/gpu-check-out}
+mkdir -p "$out"
+run_tests=1
+run_bench=1
+profile=0
+types="q4_0 q8_0 f16"
+while (($#)); do
+  case $1 in
+    --tests-only) run_bench=0 ;;
+    --bench-only) run_tests=0 ;;
+    --types) types=$2; shift ;;
+    --profile) profile=1 ;;
+    *) echo "gpu-check: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+summary=$out/summary.md
+log() { echo "$*" | tee -a "$summary"; }
+: > "$summary"
+log "# gpu-check $(date -u +%FT%TZ) commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,clocks.max.mem,driver_version --format=csv,noheader \
+  2>&1 | sed 's/^/gpu: /' | tee -a "$summary"
+
+deps=$root/.deps
+export PATH=$deps/bin:/usr/local/cuda/bin:$PATH
+export LD_LIBRARY_PATH=$deps/lib:${LD_LIBRARY_PATH:-}
+export PKG_CONFIG_PATH=$deps/lib/pkgconfig PKG_CONFIG_LIBDIR=$deps/lib/pkgconfig
+
+# The tests find data through the source path compiled into them: make a
+# prebuilt one's path (this machine's /work/main) lead here too.
+bin=""
+if [[ -z ${ROCMFORGE_PREBUILT:-} && -f $deps/prebuilt.tar.xz ]]; then
+  ROCMFORGE_PREBUILT=/tmp/rocmforge-prebuilt
+  mkdir -p "$ROCMFORGE_PREBUILT" && tar -xJf "$deps/prebuilt.tar.xz" -C "$ROCMFORGE_PREBUILT"
+fi
+if [[ -n ${ROCMFORGE_PREBUILT:-} && -x ${ROCMFORGE_PREBUILT}/bin/rocmforge ]]; then
+  if [[ ! -e /work/main ]]; then mkdir -p /work && ln -s "$root" /work/main; fi
+  if "$ROCMFORGE_PREBUILT/bin/rocmforge" --help > /dev/null 2>> "$out/build.log"; then
+    bin=$ROCMFORGE_PREBUILT/bin
+    log "build: prebuilt $bin"
+  else
+    log "build: the prebuilt programs do not start here; building"
+  fi
+fi
+if [[ -z $bin ]]; then
+  build=/tmp/rocmforge-build
+  start=$(date +%s)
+  if cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DROCMFORGE_CUDA=ON -DROCMFORGE_BENCH=OFF \
+      -DCMAKE_CUDA_ARCHITECTURES=90-real -DCMAKE_PREFIX_PATH="$deps" >> "$out/build.log" 2>&1 &&
+     cmake --build "$build" -j "$(nproc)" --target rocmforge gpu_backend_test gpu_kernel_bench \
+       >> "$out/build.log" 2>&1; then
+    bin=$build/bin
+    log "build: ok in $(($(date +%s) - start)) s"
+  else
+    log "build: FAILED (build.log)"
+    tail -40 "$out/build.log"
+    exit 1
+  fi
+fi
+
+status=0
+if ((run_tests)); then
+  start=$(date +%s)
+  timeout 400 "$bin/gpu_backend_test" > "$out/tests.log" 2>&1
+  rc=$?
+  log "tests: exit $rc, $(grep -c '^\[       OK \]' "$out/tests.log") passed," \
+    "$(grep -E '^\[  FAILED  \] [A-Za-z]' "$out/tests.log" | sort -u | wc -l) failed, $(($(date +%s) - start)) s"
+  grep -E '^\[  FAILED  \] [A-Za-z]' "$out/tests.log" | sort -u | head -60 | tee -a "$summary"
+  ((rc == 0)) || status=1
+fi
+
+if ((run_bench)) && [[ -x $bin/gpu_kernel_bench ]]; then
+  log ""
+  timeout 240 "$bin/gpu_kernel_bench" 2>&1 | tee -a "$summary"
+fi
+
+if ((run_bench)); then
+  log ""
+  log "| model | test | t/s | ceiling t/s | of ceiling |"
+  log "| --- | --- | ---: | ---: | ---: |"
+  for type in $types; do
+    model=/tmp/llama3-8b-$type.gguf
+    start=$(date +%s)
+    if ! "$bin/rocmforge" synth "$model" --shape llama3-8b --type "$type" >> "$out/bench.log" 2>&1; then
+      log "| llama3-8b $type | synth FAILED | | | |"
+      status=1
+      continue
+    fi
+    bytes=$(stat -c %s "$model")
+    echo "synth $type: $(($(date +%s) - start)) s, $bytes bytes" >> "$out/bench.log"
+    extra=()
+    [[ $type == q4_0 ]] && extra=(-b 1,8,32,64)
+    "$bin/rocmforge" bench -m "$model" --device gpu -p 512 -n 128 -r 3 "${extra[@]}" --json \
+      > "$out/bench-$type.json" 2>> "$out/bench.log" || { log "| llama3-8b $type | bench FAILED | | | |"; status=1; }
+    # Decode reads every weight once per token: 4.27 TB/s over the file's bytes is its ceiling.
+    python3 - "$out/bench-$type.json" "$bytes" "$type" <<'EOF' | tee -a "$summary"
+import json, sys
+rows = json.load(open(sys.argv[1])) if open(sys.argv[1]).read().strip() else []
+size, t = int(sys.argv[2]), sys.argv[3]
+for r in rows:
+    test = r["test"]
+    if test.startswith("tg"):
+        ceiling = 4.27e12 / size
+    elif " x" in test:  # B sequences share each weight read
+        ceiling = int(test.rsplit("x", 1)[1]) * 4.27e12 / size
+    else:
+        ceiling = 790e12 / (2 * r["model_n_params"])
+    print(f"| llama3-8b {t} | {r['test']} | {r['avg_ts']:.1f} | {ceiling:.0f} | {r['avg_ts'] / ceiling:.0%} |")
+EOF
+    if ((profile)); then
+      profile=0
+      ncu_bin=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2> /dev/null | head -1)
+      timeout 240 "$ncu_bin" --clock-control none --metrics gpu__time_duration.sum --print-summary per-kernel \
+        -c 2000 "$bin/rocmforge" bench -m "$model" --device gpu -p 0 -n 2 -r 1 > "$out/ncu.txt" 2>&1 ||
+        log "profile: ncu failed (ncu.txt)"
+    fi
+    rm -f "$model"
+  done
+fi
+exit $status

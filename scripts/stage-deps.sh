@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Copies what the build needs from this machine's Debian packages into .deps/
+# (git-ignored), for a machine that has the CUDA toolkit, CMake and Ninja but
+# none of the project's Debian packages (the GPU device machine). Configure
+# there with -DCMAKE_PREFIX_PATH=$PWD/.deps, PATH=.deps/bin:$PATH and
+# PKG_CONFIG_PATH=.deps/lib/pkgconfig; scripts/gpu-check.sh does.
+#
+#   fmt          headers only, used header-only (fmt::fmt carries FMT_HEADER_ONLY)
+#   CLI11, nlohmann-json, cpp-httplib: headers
+#   PCRE2        pcre2.h, the static libpcre2-8.a and its .pc file, plus pkgconf
+#   GoogleTest   its sources, built as part of the project there
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+deps=$root/.deps
+rm -rf "$deps"
+mkdir -p "$deps"/{include,lib/cmake,lib/pkgconfig,bin,src}
+
+need() {
+  for p in "$@"; do
+    [[ -e $p ]] || { echo "stage-deps: $p is missing (run scripts/install-deps.sh)" >&2; exit 1; }
+  done
+}
+need /usr/lib/x86_64-linux-gnu/libfmt.so.9 /usr/lib/x86_64-linux-gnu/libpcre2-8.so.0 /usr/include/fmt /usr/include/CLI /usr/include/nlohmann /usr/include/httplib.h /usr/include/pcre2.h \
+  /usr/lib/x86_64-linux-gnu/libpcre2-8.a /usr/src/googletest /usr/bin/pkgconf /usr/lib/x86_64-linux-gnu/libpkgconf.so.3
+
+cp -r /usr/include/fmt /usr/include/CLI /usr/include/nlohmann /usr/include/httplib.h /usr/include/pcre2.h \
+  "$deps/include/"
+cp /usr/lib/x86_64-linux-gnu/libpcre2-8.a "$deps/lib/"
+# The shared libraries a build made here links, so such a build can run there too.
+cp /usr/lib/x86_64-linux-gnu/libfmt.so.9 /usr/lib/x86_64-linux-gnu/libpcre2-8.so.0 "$deps/lib/"
+cp /usr/bin/pkgconf "$deps/bin/pkg-config"
+cp /usr/lib/x86_64-linux-gnu/libpkgconf.so.3 "$deps/lib/"
+mkdir -p "$deps/src/googletest"
+cp -r /usr/src/googletest/CMakeLists.txt /usr/src/googletest/googletest /usr/src/googletest/googlemock \
+  "$deps/src/googletest/"
+rm -rf "$deps"/src/googletest/*/docs "$deps"/src/googletest/*/test "$deps"/src/googletest/*/samples
+
+# Version files: find_package(<name> <version>) accepts any requested version up to the staged one.
+version_file() {  # name version
+  cat > "$deps/lib/cmake/$1/$1ConfigVersion.cmake" <<EOF
+set(PACKAGE_VERSION "$2")
+if(PACKAGE_FIND_VERSION VERSION_GREATER PACKAGE_VERSION)
+  set(PACKAGE_VERSION_COMPATIBLE FALSE)
+else()
+  set(PACKAGE_VERSION_COMPATIBLE TRUE)
+endif()
+EOF
+}
+
+mkdir -p "$deps/lib/cmake/fmt"
+cat > "$deps/lib/cmake/fmt/fmtConfig.cmake" <<'EOF'
+if(NOT TARGET fmt::fmt)
+  add_library(fmt::fmt INTERFACE IMPORTED)
+  set_target_properties(fmt::fmt PROPERTIES
+    INTERFACE_INCLUDE_DIRECTORIES "${CMAKE_CURRENT_LIST_DIR}/../../../include"
+    INTERFACE_COMPILE_DEFINITIONS FMT_HEADER_ONLY=1)
+  add_library(fmt::fmt-header-only ALIAS fmt::fmt)
+endif()
+EOF
+version_file fmt 9.1.0
+
+# A header-only package: <name>Config.cmake defining the imported target the project links.
+header_package() {  # name target version
+  mkdir -p "$deps/lib/cmake/$1"
+  cat > "$deps/lib/cmake/$1/$1Config.cmake" <<EOF
+if(NOT TARGET $2)
+  add_library($2 INTERFACE IMPORTED)
+  set_target_properties($2 PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "\${CMAKE_CURRENT_LIST_DIR}/../../../include")
+endif()
+EOF
+  version_file "$1" "$3"
+}
+json_version() {
+  sed -n "s/^#define NLOHMANN_JSON_VERSION_$1 \\([0-9]*\\).*/\\1/p" /usr/include/nlohmann/detail/abi_macros.hpp | head -1
+}
+header_package CLI11 CLI11::CLI11 2.1.2
+header_package nlohmann_json nlohmann_json::nlohmann_json "$(json_version MAJOR).$(json_version MINOR).0"
+header_package httplib httplib::httplib 0.11.4
+
+# GoogleTest from source, inside the project's build (FindGTest tries this config first).
+mkdir -p "$deps/lib/cmake/GTest"
+cat > "$deps/lib/cmake/GTest/GTestConfig.cmake" <<'EOF'
+if(NOT TARGET GTest::gtest)
+  set(INSTALL_GTEST OFF CACHE BOOL "" FORCE)
+  add_subdirectory("${CMAKE_CURRENT_LIST_DIR}/../../../src/googletest" "${CMAKE_BINARY_DIR}/_deps/googletest"
+                   EXCLUDE_FROM_ALL)
+  foreach(lib gtest gtest_main gmock gmock_main)  # GoogleTest 1.11+ makes these aliases itself
+    if(NOT TARGET GTest::${lib})
+      add_library(GTest::${lib} ALIAS ${lib})
+    endif()
+  endforeach()
+endif()
+EOF
+version_file GTest 1.12.1
+
+cat > "$deps/lib/pkgconfig/libpcre2-8.pc" <<'EOF'
+prefix=${pcfiledir}/../..
+libdir=${prefix}/lib
+includedir=${prefix}/include
+
+Name: libpcre2-8
+Description: PCRE2 8-bit library (static, staged from Debian)
+Version: 10.42
+Libs: -L${libdir} -lpcre2-8
+Cflags: -I${includedir} -DPCRE2_STATIC
+EOF
+
+echo "stage-deps: $(du -sh "$deps" | cut -f1) in $deps"

@@ -1,0 +1,105 @@
+// gpu_kernel_bench: the GPU matmul alone at Llama-3-8B's shapes, through the
+// backend interface, against the device's ceilings: achieved bytes/s for the
+// matrix-vector path (decode reads each weight byte once) and FLOP/s for the
+// GEMM path (prefill). Weights are random and rotate among several copies so
+// the 60 MB L2 cannot hold them. Not a test: scripts/gpu-check.sh runs it.
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "backend/gpu/gpu_backend.h"
+#include "gguf/gguf_file.h"
+#include "quant/quant.h"
+
+namespace rocmforge {
+namespace {
+
+using gguf::GgmlType;
+
+struct Shape {
+  const char* name;
+  int64_t rows;
+  int64_t cols;
+};
+
+constexpr Shape kShapes[] = {{"q/o 4096x4096", 4096, 4096},
+                             {"k/v 1024x4096", 1024, 4096},
+                             {"gate/up 14336x4096", 14336, 4096},
+                             {"down 4096x14336", 4096, 14336}};
+
+// Random weights in the file layout.
+std::vector<std::byte> random_rows(GgmlType type, int64_t rows, int64_t cols) {
+  std::mt19937 rng(static_cast<uint32_t>(rows + cols));
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> row(static_cast<size_t>(cols));
+  const size_t row_bytes = gguf::ggml_row_size(type, cols);
+  std::vector<std::byte> data(row_bytes * static_cast<size_t>(rows));
+  for (int64_t r = 0; r < rows; ++r) {
+    for (float& x : row) x = dist(rng);
+    quant::quantize_row(type, row.data(), data.data() + static_cast<size_t>(r) * row_bytes, cols);
+  }
+  return data;
+}
+
+Result<backend::Tensor> load(backend::Backend& b, GgmlType type, int64_t rows, int64_t cols,
+                             const std::vector<std::byte>& data) {
+  gguf::TensorInfo info;
+  info.name = "bench";
+  info.type = type;
+  info.n_dims = 2;
+  info.ne = {cols, rows, 1, 1};
+  info.n_bytes = data.size();
+  info.data = data.data();
+  return b.load_weight(info);
+}
+
+// Mean seconds per matmul over `iters` launches after a warm-up, rotating weights.
+Result<double> time_matmul(backend::Backend& b, const std::vector<backend::Tensor>& ws, const backend::Tensor& x,
+                           const backend::Tensor& out, int iters) {
+  for (const backend::Tensor& w : ws) b.matmul(w, x, out);
+  RF_TRY(b.synchronize());
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < iters; ++i) b.matmul(ws[static_cast<size_t>(i) % ws.size()], x, out);
+  RF_TRY(b.synchronize());
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / iters;
+}
+
+Status run() {
+  auto gpu = RF_TRY(backend::gpu::create_backend({}));
+  std::printf("| type | shape | tokens | us | GB/s | TFLOP/s |\n| --- | --- | ---: | ---: | ---: | ---: |\n");
+  for (GgmlType type : {GgmlType::kQ4_0, GgmlType::kQ8_0, GgmlType::kF16}) {
+    for (const Shape& s : kShapes) {
+      const std::vector<std::byte> data = random_rows(type, s.rows, s.cols);
+      std::vector<backend::Tensor> ws;
+      for (int copy = 0; copy < 4; ++copy) ws.push_back(RF_TRY(load(*gpu, type, s.rows, s.cols, data)));
+      const double weight_bytes = static_cast<double>(data.size());
+      for (int64_t tokens : {1, 8, 64, 512}) {
+        auto xbuf = RF_TRY(gpu->allocate(static_cast<size_t>(tokens * s.cols) * sizeof(float)));
+        auto obuf = RF_TRY(gpu->allocate(static_cast<size_t>(tokens * s.rows) * sizeof(float)));
+        std::vector<float> x(static_cast<size_t>(tokens * s.cols), 0.5f);
+        gpu->upload(xbuf->data(), x.data(), x.size() * sizeof(float));
+        const backend::Tensor tx = backend::f32_tensor(static_cast<float*>(xbuf->data()), tokens, s.cols);
+        const backend::Tensor to = backend::f32_tensor(static_cast<float*>(obuf->data()), tokens, s.rows);
+        const double sec = RF_TRY(time_matmul(*gpu, ws, tx, to, tokens >= 64 ? 20 : 200));
+        std::printf("| %s | %s | %lld | %.1f | %.0f | %.1f |\n", std::string(gguf::ggml_type_name(type)).c_str(),
+                    s.name, static_cast<long long>(tokens), sec * 1e6, weight_bytes / sec / 1e9,
+                    2.0 * static_cast<double>(tokens * s.rows * s.cols) / sec / 1e12);
+      }
+    }
+  }
+  return ok();
+}
+
+}  // namespace
+}  // namespace rocmforge
+
+int main() {
+  const rocmforge::Status s = rocmforge::run();
+  if (!s) {
+    std::fprintf(stderr, "gpu_kernel_bench: %s\n", s.error().to_string().c_str());
+    return 1;
+  }
+  return 0;
+}

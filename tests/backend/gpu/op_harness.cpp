@@ -1,0 +1,129 @@
+#include "op_harness.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "backend/gpu/gpu_backend.h"
+#include "quant/quant.h"
+
+namespace rocmforge::testing {
+
+using backend::Tensor;
+
+std::unique_ptr<backend::Backend> make_gpu_backend() {
+  auto b = backend::gpu::create_backend({});
+  if (!b) {
+    ADD_FAILURE() << "the GPU tests need a GPU: " << b.error().to_string();
+    return nullptr;
+  }
+  return std::move(*b);
+}
+
+Tensor OpHarness::f32(const std::vector<float>& values, int64_t rows, int64_t cols, int64_t stride) {
+  if (stride == 0) stride = cols;
+  Tensor t = poisoned(rows, cols, stride);
+  for (int64_t r = 0; r < rows; ++r) {
+    backend_.upload(t.row<float>(r), values.data() + r * cols, static_cast<size_t>(cols) * sizeof(float));
+  }
+  return t;
+}
+
+Tensor OpHarness::poisoned(int64_t rows, int64_t cols, int64_t stride) {
+  if (stride == 0) stride = cols;
+  const size_t n = static_cast<size_t>(rows * stride);
+  auto buffer = backend_.allocate(n * sizeof(float));
+  EXPECT_TRUE(buffer) << buffer.error().to_string();
+  const std::vector<float> nan(n, std::numeric_limits<float>::quiet_NaN());
+  backend_.upload((*buffer)->data(), nan.data(), n * sizeof(float));
+  Tensor t{(*buffer)->data(), gguf::GgmlType::kF32, rows, cols, static_cast<size_t>(stride) * sizeof(float)};
+  buffers_.push_back(std::move(*buffer));
+  return t;
+}
+
+int32_t* OpHarness::ints(const std::vector<int32_t>& values) {
+  auto* p = static_cast<int32_t*>(bytes(std::max<size_t>(1, values.size()) * sizeof(int32_t)));
+  backend_.upload(p, values.data(), values.size() * sizeof(int32_t));
+  return p;
+}
+
+void* OpHarness::bytes(size_t n) {
+  auto buffer = backend_.allocate(n);
+  EXPECT_TRUE(buffer) << buffer.error().to_string();
+  const std::vector<std::byte> zeros(n);
+  backend_.upload((*buffer)->data(), zeros.data(), n);
+  void* p = (*buffer)->data();
+  buffers_.push_back(std::move(*buffer));
+  return p;
+}
+
+Tensor OpHarness::weight(gguf::GgmlType type, const std::vector<float>& values, int64_t rows, int64_t cols) {
+  const size_t row_bytes = gguf::ggml_row_size(type, cols);
+  auto data = std::make_unique<std::vector<std::byte>>(row_bytes * static_cast<size_t>(rows));
+  for (int64_t r = 0; r < rows; ++r) {
+    quant::quantize_row(type, values.data() + r * cols, data->data() + static_cast<size_t>(r) * row_bytes, cols);
+  }
+  gguf::TensorInfo info;
+  info.name = "test.weight";
+  info.type = type;
+  info.n_dims = 2;
+  info.ne = {cols, rows, 1, 1};
+  info.n_bytes = data->size();
+  info.data = data->data();
+  host_.push_back(std::move(data));
+  auto t = backend_.load_weight(info);
+  EXPECT_TRUE(t) << t.error().to_string();
+  return t ? *t : Tensor{};
+}
+
+std::vector<float> OpHarness::read(const Tensor& t) {
+  std::vector<float> out(static_cast<size_t>(t.rows * t.cols));
+  for (int64_t r = 0; r < t.rows; ++r) {
+    const Status s = backend_.download(out.data() + r * t.cols, t.row<float>(r), static_cast<size_t>(t.cols) * sizeof(float));
+    EXPECT_TRUE(s) << s.error().to_string();
+  }
+  return out;
+}
+
+std::vector<int32_t> OpHarness::read_ints(const int32_t* p, size_t n) {
+  std::vector<int32_t> out(n);
+  const Status s = backend_.download(out.data(), p, n * sizeof(int32_t));
+  EXPECT_TRUE(s) << s.error().to_string();
+  return out;
+}
+
+std::vector<std::byte> OpHarness::read_bytes(const void* p, size_t n) {
+  std::vector<std::byte> out(n);
+  const Status s = backend_.download(out.data(), p, n);
+  EXPECT_TRUE(s) << s.error().to_string();
+  return out;
+}
+
+std::vector<float> random_floats(std::mt19937& rng, size_t n, float lo, float hi) {
+  std::uniform_real_distribution<float> dist(lo, hi);
+  std::vector<float> v(n);
+  for (float& x : v) x = dist(rng);
+  return v;
+}
+
+double relative_error(const std::vector<float>& got, const std::vector<float>& want) {
+  if (got.size() != want.size()) return std::numeric_limits<double>::infinity();
+  double diff = 0.0;
+  double norm = 0.0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    if (std::isnan(got[i]) && !std::isnan(want[i])) return std::numeric_limits<double>::infinity();
+    const double d = static_cast<double>(got[i]) - static_cast<double>(want[i]);
+    diff += d * d;
+    norm += static_cast<double>(want[i]) * static_cast<double>(want[i]);
+  }
+  return norm == 0.0 ? std::sqrt(diff) : std::sqrt(diff / norm);
+}
+
+void expect_close(const std::vector<float>& got, const std::vector<float>& want, double tol, const std::string& what) {
+  const double err = relative_error(got, want);
+  EXPECT_LE(err, tol) << what << ": relative error " << err << " (tolerance " << tol << ")";
+}
+
+}  // namespace rocmforge::testing

@@ -1,0 +1,54 @@
+// Test helpers: tensors with the same contents in a backend's memory (a CPU
+// and a GPU backend side by side), read back to the host, and compared.
+#pragma once
+
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "backend/backend.h"
+#include "gguf/gguf_file.h"
+
+namespace rocmforge::testing {
+
+// The GPU backend under test; a test fails (it does not skip) when there is no GPU.
+std::unique_ptr<backend::Backend> make_gpu_backend();
+
+class OpHarness {
+ public:
+  explicit OpHarness(backend::Backend& backend) : backend_(backend) {}
+
+  backend::Backend& backend() { return backend_; }
+
+  // An F32 [rows, cols] tensor holding `values`, rows `stride` floats apart (0: cols).
+  backend::Tensor f32(const std::vector<float>& values, int64_t rows, int64_t cols, int64_t stride = 0);
+  // An F32 tensor filled with NaN, so an element an op forgets to write shows.
+  backend::Tensor poisoned(int64_t rows, int64_t cols, int64_t stride = 0);
+  // int32 values in backend memory.
+  int32_t* ints(const std::vector<int32_t>& values);
+  // Raw zeroed backend memory.
+  void* bytes(size_t n);
+  // A weight [rows, cols] of `type` quantised from `values` by the reference
+  // quantiser, loaded through load_weight as a model's would be.
+  backend::Tensor weight(gguf::GgmlType type, const std::vector<float>& values, int64_t rows, int64_t cols);
+
+  std::vector<float> read(const backend::Tensor& t);
+  std::vector<int32_t> read_ints(const int32_t* p, size_t n);
+  std::vector<std::byte> read_bytes(const void* p, size_t n);
+
+ private:
+  backend::Backend& backend_;
+  std::vector<std::unique_ptr<backend::Buffer>> buffers_;
+  std::vector<std::unique_ptr<std::vector<std::byte>>> host_;  // weights' file bytes
+};
+
+std::vector<float> random_floats(std::mt19937& rng, size_t n, float lo = -1.0f, float hi = 1.0f);
+
+// ||got - want|| / ||want||; got must hold no NaN where want has none.
+double relative_error(const std::vector<float>& got, const std::vector<float>& want);
+
+// Checks relative_error(got, want) <= tol, with `what` in the message.
+void expect_close(const std::vector<float>& got, const std::vector<float>& want, double tol, const std::string& what);
+
+}  // namespace rocmforge::testing

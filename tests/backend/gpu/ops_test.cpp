@@ -1,0 +1,287 @@
+// Every GPU op except matmul and attention (matmul_test.cpp,
+// attention_test.cpp) against the CPU backend on random data, with outputs
+// poisoned with NaN beforehand so an unwritten element fails the comparison.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+
+#include "backend/cpu/cpu_backend.h"
+#include "op_harness.h"
+
+namespace rocmforge::testing {
+namespace {
+
+using backend::Tensor;
+using gguf::GgmlType;
+
+class GpuOps : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    gpu_ = make_gpu_backend();
+    ASSERT_NE(gpu_, nullptr);
+    hg_ = std::make_unique<OpHarness>(*gpu_);
+  }
+  OpHarness& side(int i) { return i == 0 ? hc_ : *hg_; }
+
+  backend::CpuBackend cpu_{2};
+  OpHarness hc_{cpu_};
+  std::unique_ptr<backend::Backend> gpu_;
+  std::unique_ptr<OpHarness> hg_;
+  std::mt19937 rng_{1234};
+};
+
+TEST_F(GpuOps, EmbedEveryType) {
+  constexpr int64_t kRows = 50;
+  constexpr int64_t kCols = 128;
+  const auto table = random_floats(rng_, kRows * kCols);
+  const std::vector<int32_t> ids = {7, 0, 49, 7, 13};
+  for (GgmlType type : {GgmlType::kF32, GgmlType::kF16, GgmlType::kBF16, GgmlType::kQ4_0, GgmlType::kQ4_1,
+                        GgmlType::kQ5_0, GgmlType::kQ5_1, GgmlType::kQ8_0}) {
+    std::vector<float> got[2];
+    for (int s = 0; s < 2; ++s) {
+      const Tensor out = side(s).poisoned(5, kCols);
+      side(s).backend().embed(side(s).weight(type, table, kRows, kCols), side(s).ints(ids), 5, out);
+      got[s] = side(s).read(out);
+    }
+    EXPECT_EQ(got[1], got[0]) << gguf::ggml_type_name(type);  // dequantisation is exact
+  }
+}
+
+TEST_F(GpuOps, RmsNormInPlaceAndStrided) {
+  for (int64_t cols : {64, 172, 4096}) {
+    const auto x = random_floats(rng_, static_cast<size_t>(3 * cols), -3.0f, 3.0f);
+    const auto w = random_floats(rng_, static_cast<size_t>(cols));
+    std::vector<float> got[2];
+    std::vector<float> in_place[2];
+    for (int s = 0; s < 2; ++s) {
+      OpHarness& h = side(s);
+      const Tensor weight = h.f32(w, 1, cols);
+      const Tensor src = h.f32(x, 3, cols, cols + 8);
+      const Tensor out = h.poisoned(3, cols);
+      h.backend().rms_norm(src, weight, 1e-5f, out);
+      got[s] = h.read(out);
+      h.backend().rms_norm(src, weight, 1e-5f, src);
+      in_place[s] = h.read(src);
+    }
+    expect_close(got[1], got[0], 1e-6, "rms_norm");
+    expect_close(in_place[1], in_place[0], 1e-6, "rms_norm in place");
+  }
+}
+
+TEST_F(GpuOps, AddScaleSoftcapAndBias) {
+  constexpr int64_t kRows = 4;
+  constexpr int64_t kCols = 300;
+  const auto a = random_floats(rng_, kRows * kCols, -40.0f, 40.0f);
+  const auto b = random_floats(rng_, kRows * kCols);
+  const auto bias = random_floats(rng_, kCols);
+  std::vector<float> got[2][4];
+  for (int s = 0; s < 2; ++s) {
+    OpHarness& h = side(s);
+    backend::Backend& be = h.backend();
+    const Tensor ta = h.f32(a, kRows, kCols);
+    const Tensor sum = h.poisoned(kRows, kCols);
+    be.add(ta, h.f32(b, kRows, kCols), sum);
+    got[s][0] = h.read(sum);
+    be.add(sum, h.f32(bias, 1, kCols), sum);  // one row broadcast over all
+    got[s][1] = h.read(sum);
+    be.scale(sum, 0.37f);
+    got[s][2] = h.read(sum);
+    be.softcap(ta, 30.0f);
+    got[s][3] = h.read(ta);
+  }
+  EXPECT_EQ(got[1][0], got[0][0]);
+  EXPECT_EQ(got[1][1], got[0][1]);
+  EXPECT_EQ(got[1][2], got[0][2]);
+  expect_close(got[1][3], got[0][3], 1e-6, "softcap");
+}
+
+TEST_F(GpuOps, GatedActivationsAndSigmoidGate) {
+  constexpr int64_t kRows = 3;
+  constexpr int64_t kCols = 1000;
+  const auto g = random_floats(rng_, kRows * kCols, -12.0f, 12.0f);
+  const auto u = random_floats(rng_, kRows * kCols);
+  const auto gate = random_floats(rng_, kRows, -4.0f, 4.0f);
+  std::vector<float> got[2][3];
+  for (int s = 0; s < 2; ++s) {
+    OpHarness& h = side(s);
+    const Tensor tg = h.f32(g, kRows, kCols);
+    const Tensor tu = h.f32(u, kRows, kCols);
+    const Tensor silu = h.poisoned(kRows, kCols);
+    const Tensor gelu = h.poisoned(kRows, kCols);
+    h.backend().glu(backend::GluKind::kSilu, tg, tu, silu);
+    h.backend().glu(backend::GluKind::kGelu, tg, tu, gelu);
+    got[s][0] = h.read(silu);
+    got[s][1] = h.read(gelu);
+    h.backend().mul_sigmoid(tu, h.f32(gate, kRows, 1));
+    got[s][2] = h.read(tu);
+  }
+  expect_close(got[1][0], got[0][0], 1e-6, "silu");
+  expect_close(got[1][1], got[0][1], 1e-3, "gelu (F16 table)");
+  expect_close(got[1][2], got[0][2], 1e-6, "mul_sigmoid");
+}
+
+TEST_F(GpuOps, RopeStylesScalingAndFactors) {
+  constexpr int64_t kTokens = 6;
+  const std::vector<int32_t> positions = {0, 1, 17, 255, 1000, 5000};
+  struct Case {
+    int64_t heads, head_dim, n_rot;
+    bool neox;
+    float ext_factor;
+    bool factors;
+  };
+  for (const Case& c : {Case{4, 64, 64, false, 0.0f, false}, Case{2, 128, 128, true, 0.0f, true},
+                        Case{3, 64, 32, true, 1.0f, false}, Case{8, 8, 8, false, 0.0f, false}}) {
+    backend::RopeParams p;
+    p.n_heads = c.heads;
+    p.head_dim = c.head_dim;
+    p.n_rot = c.n_rot;
+    p.neox = c.neox;
+    p.freq_base = 500000.0f;
+    p.freq_scale = c.ext_factor != 0.0f ? 0.25f : 1.0f;
+    p.n_ctx_orig = 4096;
+    p.ext_factor = c.ext_factor;
+    const auto x = random_floats(rng_, static_cast<size_t>(kTokens * c.heads * c.head_dim));
+    const auto ff = random_floats(rng_, static_cast<size_t>(c.n_rot / 2), 1.0f, 8.0f);
+    std::vector<float> got[2];
+    for (int s = 0; s < 2; ++s) {
+      OpHarness& h = side(s);
+      const Tensor t = h.f32(x, kTokens, c.heads * c.head_dim, c.heads * c.head_dim + 4);
+      p.freq_factors = c.factors ? h.f32(ff, 1, c.n_rot / 2).row<const float>(0) : nullptr;
+      h.backend().rope(t, h.ints(positions), p);
+      got[s] = h.read(t);
+    }
+    expect_close(got[1], got[0], 2e-6, "rope dim " + std::to_string(c.head_dim));
+  }
+}
+
+TEST_F(GpuOps, StoreKvCopyBlocksAndGather) {
+  for (GgmlType kv_type : {GgmlType::kF16, GgmlType::kF32}) {
+    backend::KvLayout layout{1, 2, 64, 32, 16, 8, kv_type};
+    const size_t elem = kv_type == GgmlType::kF16 ? 2 : 4;
+    const size_t k_bytes = static_cast<size_t>(layout.slots() * 2 * 64) * elem;
+    const size_t v_bytes = static_cast<size_t>(layout.slots() * 2 * 32) * elem;
+    const std::vector<int32_t> slots = {5, 16, 17, 127};
+    const auto k = random_floats(rng_, 4 * 128);
+    const auto v = random_floats(rng_, 4 * 64);
+    const std::vector<backend::BlockCopy> copies = {{1, 3}, {0, 6}, {3, 7}};
+    std::vector<std::byte> caches[2];
+    std::vector<float> gathered[2];
+    for (int s = 0; s < 2; ++s) {
+      OpHarness& h = side(s);
+      backend::KvLayerView kv{h.bytes(k_bytes), h.bytes(v_bytes)};
+      backend::BatchView batch;
+      batch.slots = h.ints(slots);
+      batch.n_tokens = 4;
+      const Tensor tk = h.f32(k, 4, 128);
+      h.backend().store_kv(kv, layout, tk, h.f32(v, 4, 64), batch);
+      h.backend().copy_blocks(kv, layout, copies);
+      caches[s] = h.read_bytes(kv.k, k_bytes);
+      const auto vb = h.read_bytes(kv.v, v_bytes);
+      caches[s].insert(caches[s].end(), vb.begin(), vb.end());
+      const Tensor out = h.poisoned(3, 128);
+      h.backend().gather_rows(tk, h.ints({3, 0, 3}), 3, out);
+      gathered[s] = h.read(out);
+    }
+    EXPECT_TRUE(caches[1] == caches[0]) << "KV cache bytes differ (" << gguf::ggml_type_name(kv_type) << ")";
+    EXPECT_EQ(gathered[1], gathered[0]);
+  }
+}
+
+TEST_F(GpuOps, MoeRouteAndCombine) {
+  constexpr int64_t kTokens = 5;
+  constexpr int64_t kExperts = 8;
+  constexpr int64_t kUsed = 3;
+  constexpr int64_t kCols = 96;
+  const auto logits = random_floats(rng_, kTokens * kExperts, -3.0f, 3.0f);
+  const auto expert_out = random_floats(rng_, kTokens * kUsed * kCols);
+  for (bool normalize : {false, true}) {
+    const backend::MoeRouting routing{kExperts, kUsed, normalize, normalize ? 2.5f : 0.0f};
+    std::vector<int32_t> ids[2];
+    std::vector<float> weights[2];
+    std::vector<float> combined[2];
+    for (int s = 0; s < 2; ++s) {
+      OpHarness& h = side(s);
+      auto* id_buf = static_cast<int32_t*>(h.bytes(kTokens * kUsed * sizeof(int32_t)));
+      const Tensor w = h.poisoned(kTokens, kUsed);
+      h.backend().moe_route(h.f32(logits, kTokens, kExperts), routing, id_buf, w);
+      ids[s] = h.read_ints(id_buf, kTokens * kUsed);
+      weights[s] = h.read(w);
+      const Tensor out = h.poisoned(kTokens, kCols);
+      h.backend().moe_combine(h.f32(expert_out, kTokens * kUsed, kCols), w, kUsed, out);
+      combined[s] = h.read(out);
+    }
+    EXPECT_EQ(ids[1], ids[0]);
+    expect_close(weights[1], weights[0], 1e-6, "routing weights");
+    expect_close(combined[1], combined[0], 1e-6, "combined experts");
+  }
+}
+
+// The sequences the GPU fuses (residual add then RMS norm of the sum, then a
+// matmul over the norm; gated activation then a matmul over it) give what
+// the separate ops give on the CPU, for every intermediate tensor.
+TEST_F(GpuOps, FusedResidualNormGluAndMatmul) {
+  constexpr int64_t kCols = 256;
+  constexpr int64_t kFf = 96;
+  for (GgmlType type : {GgmlType::kQ4_0, GgmlType::kQ4_1, GgmlType::kQ8_0, GgmlType::kF16, GgmlType::kBF16}) {
+    for (int64_t n : {1, 3, 20}) {
+      SCOPED_TRACE(std::string(gguf::ggml_type_name(type)) + " n=" + std::to_string(n));
+      const auto x = random_floats(rng_, static_cast<size_t>(n * kCols), -2.0f, 2.0f);
+      const auto r = random_floats(rng_, static_cast<size_t>(n * kCols));
+      const auto w_norm = random_floats(rng_, kCols);
+      const auto w_up = random_floats(rng_, kFf * kCols);
+      const auto w_down = random_floats(rng_, kCols * kFf);
+      std::vector<float> got[2][4];
+      for (int s = 0; s < 2; ++s) {
+        OpHarness& h = side(s);
+        backend::Backend& b = h.backend();
+        const Tensor tx = h.f32(x, n, kCols);
+        const Tensor txn = h.f32(r, n, kCols);
+        const Tensor gate = h.poisoned(n, kFf);
+        const Tensor up = h.poisoned(n, kFf);
+        const Tensor wu = h.weight(type, w_up, kFf, kCols);
+        b.add(tx, txn, tx);
+        b.rms_norm(tx, h.f32(w_norm, 1, kCols), 1e-5f, txn);
+        b.matmul(wu, txn, gate);
+        b.matmul(wu, txn, up);
+        b.glu(backend::GluKind::kSilu, gate, up, gate);
+        b.matmul(h.weight(type, w_down, kCols, kFf), gate, txn);
+        got[s][0] = h.read(tx);
+        got[s][1] = h.read(up);
+        got[s][2] = h.read(gate);
+        got[s][3] = h.read(txn);
+      }
+      expect_close(got[1][0], got[0][0], 1e-6, "residual sum");
+      expect_close(got[1][1], got[0][1], 1e-4, "matmul over the norm");
+      expect_close(got[1][2], got[0][2], 1e-4, "gated activation");
+      expect_close(got[1][3], got[0][3], 2e-3, "matmul over the gated activation");
+    }
+  }
+}
+
+// Bad input found on the device is reported by the next wait, not dropped.
+TEST_F(GpuOps, KernelFoundBadInputIsReported) {
+  const auto table = random_floats(rng_, 10 * 32);
+  const Tensor out = hg_->poisoned(2, 32);
+  gpu_->embed(hg_->weight(GgmlType::kF32, table, 10, 32), hg_->ints({3, 10}), 2, out);
+  const Status s = gpu_->synchronize();
+  ASSERT_FALSE(s);
+  EXPECT_NE(s.error().message().find("embedding table"), std::string::npos) << s.error().to_string();
+  EXPECT_TRUE(gpu_->synchronize());  // reported once; the backend stays usable
+}
+
+// An upload outside every allocation is refused with a clear error.
+TEST_F(GpuOps, CopiesAreBoundsChecked) {
+  auto* p = static_cast<std::byte*>(hg_->bytes(64));
+  const std::vector<std::byte> data(65);
+  gpu_->upload(p, data.data(), 65);
+  const Status s = gpu_->synchronize();
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code(), ErrorCode::kInternal);
+  std::vector<std::byte> back(64);
+  EXPECT_FALSE(gpu_->download(back.data(), p + 8, 64));
+  EXPECT_TRUE(gpu_->download(back.data(), p, 64));
+}
+
+}  // namespace
+}  // namespace rocmforge::testing
