@@ -47,6 +47,7 @@ int run_main(int argc, char** argv) {
       add_tokenize_command(app),
       add_inspect_command(app),
       add_chat_template_command(app),
+      add_quantize_command(app),
       add_serve_command(app),
   };
 
