@@ -66,16 +66,22 @@ Status quantize(const QuantizeCliOptions& o) {
   if (o.n_threads <= 0) return RF_ERROR(kInvalidArgument, "--threads must be positive");
   const model::QuantizePlan plan = RF_TRY(model::plan_quantization(o.input, options));
   report_fallbacks(plan);
-  std::fprintf(stderr, "quantize: %s -> %s as %s%s, %d threads\n", o.input.c_str(), o.output.c_str(),
-               std::string(model::file_type_name(options.file_type.type)).c_str(), o.pure ? " (pure)" : "",
-               o.n_threads);
 
   core::ThreadPool pool(o.n_threads);
   const auto start = std::chrono::steady_clock::now();
   {
     ProgressBar bar(stderr);
-    RF_TRY(model::write_quantized(plan, o.output, pool,
-                                  [&](const model::QuantizeProgress& p) { show_progress(plan, p, bar); }));
+    // Announced once the output exists, so that a path that cannot be
+    // written to gets its one error line and nothing else.
+    bool announced = false;
+    RF_TRY(model::write_quantized(plan, o.output, pool, [&](const model::QuantizeProgress& p) {
+      if (!announced) {
+        fmt::print(stderr, "quantize: {} -> {} as {}{}, {} threads\n", o.input, o.output,
+                   model::file_type_name(options.file_type.type), o.pure ? " (pure)" : "", o.n_threads);
+        announced = true;
+      }
+      show_progress(plan, p, bar);
+    }));
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   size_t n_converted = 0;
