@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <ctime>
+#include <span>
 
 #include "server/openai_request.h"
 
@@ -44,6 +45,15 @@ Result<TokenIds> chat_prompt(FieldReader& f, const ServerContext& ctx, const cha
   return with_bos;
 }
 
+// The text of a prompt given as token ids, as a client would have written
+// it: a leading BOS is not text, and the first word's space prefix goes
+// (as when Hugging Face tokenizers decode).
+std::string prompt_text(const tokenizer::Tokenizer& tok, std::span<const int32_t> ids) {
+  const std::optional<tokenizer::TokenId> bos = tok.vocab().special().bos;
+  if (bos && !ids.empty() && ids.front() == *bos) ids = ids.subspan(1);
+  return tok.decode(ids, false, false);
+}
+
 engine::Request engine_request(const GenerationParams& p, const std::string& request_id, TokenIds prompt,
                                std::optional<int64_t> default_max_tokens) {
   engine::Request r;
@@ -77,7 +87,7 @@ Result<PreparedGeneration> prepare_generation(const ServerContext& ctx, Api api,
       if (r.echo) out.shape.echo = *text;
     } else {
       prompt = std::get<TokenIds>(std::move(r.prompt));
-      if (r.echo) out.shape.echo = ctx.tokenizer.decode(prompt, false, false);
+      if (r.echo) out.shape.echo = prompt_text(ctx.tokenizer, prompt);
     }
     default_max_tokens = kCompletionsDefaultMaxTokens;
   } else {

@@ -1,7 +1,10 @@
 #include "server/http_server.h"
 
 #include <signal.h>
+#include <sys/socket.h>
 
+#include <cerrno>
+#include <cstring>
 #include <thread>
 
 #include "server/signals.h"
@@ -16,6 +19,7 @@ constexpr auto kWriteGrace = std::chrono::seconds(5);
 constexpr time_t kWriteTimeoutSeconds = 10;
 constexpr time_t kReadTimeoutSeconds = 30;
 constexpr size_t kKeepAliveRequests = 100;
+constexpr int kListenBacklog = 1024;
 
 const char* signal_name(int signo) { return signo == SIGINT ? "SIGINT" : signo == SIGTERM ? "SIGTERM" : "a signal"; }
 
@@ -37,6 +41,15 @@ Result<std::unique_ptr<HttpServer>> HttpServer::bind(ServerContext& ctx, const H
     self->changed_.notify_all();
     return new httplib::ThreadPool(n_threads);
   };
+  // httplib listens with a backlog of 5, and a burst of clients (32 at once)
+  // overflows it into SYN retries a second apart: the socket is kept here to
+  // listen again with a deeper backlog. Without SO_REUSEPORT (httplib's
+  // default sets it), a second server on the same port fails to bind.
+  http.set_socket_options([self](socket_t sock) {
+    const int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    self->listen_fd_ = sock;
+  });
   http.set_tcp_nodelay(true);  // a token per write: Nagle's delay would hold them back
   http.set_keep_alive_max_count(kKeepAliveRequests);
   http.set_read_timeout(kReadTimeoutSeconds, 0);
@@ -45,6 +58,9 @@ Result<std::unique_ptr<HttpServer>> HttpServer::bind(ServerContext& ctx, const H
   const bool bound = options.port == 0 ? (server->port_ = http.bind_to_any_port(options.host)) > 0
                                        : http.bind_to_port(options.host, options.port);
   if (!bound) return RF_ERROR(kIo, "cannot listen on {}:{} (is the port taken?)", options.host, options.port);
+  if (::listen(server->listen_fd_, kListenBacklog) != 0) {
+    return RF_ERROR(kIo, "cannot deepen the listen backlog: {}", std::strerror(errno));
+  }
   if (options.port != 0) server->port_ = options.port;
   return server;
 }

@@ -52,6 +52,7 @@ class HttpServer {
   HttpOptions options_;
   httplib::Server http_;
   int port_ = 0;
+  int listen_fd_ = -1;  // the listening socket (httplib owns and closes it)
 
   std::mutex mutex_;
   std::condition_variable changed_;
