@@ -64,8 +64,6 @@ std::optional<int> block_number(std::string_view name) {
   return n;
 }
 
-bool is_quantized(GgmlType type) { return gguf::ggml_type_info(type).block_size > 1; }
-
 bool use_more_bits(int64_t i_layer, int64_t n_layers) {
   return i_layer < n_layers / 8 || i_layer >= 7 * n_layers / 8 || (i_layer - n_layers / 8) % 3 == 2;
 }
@@ -209,6 +207,8 @@ Result<int64_t> layer0_int(const gguf::GgufFile& file, const std::string& key, i
 }
 
 }  // namespace
+
+bool is_quantized(GgmlType type) { return gguf::ggml_type_info(type).block_size > 1; }
 
 Result<MixtureModel> read_mixture_model(const gguf::GgufFile& file) {
   // llama.cpp's LLAMA_MAX_LAYERS and LLAMA_MAX_EXPERTS.

@@ -23,6 +23,10 @@
 
 namespace rocmforge::model {
 
+// ggml_is_quantized: a block type. Only such file types get a mixture, and
+// only such tensors count as requantised.
+bool is_quantized(gguf::GgmlType type);
+
 // What the rules look at, as llama.cpp's hparams hold it.
 struct MixtureModel {
   std::string arch;           // general.architecture

@@ -27,8 +27,6 @@ constexpr std::string_view kSplitKeys[] = {"split.no", "split.count", "split.ten
 constexpr int64_t kChunkElements = 32 * 512;
 constexpr uint64_t kSlabBytes = uint64_t{64} << 20;
 
-bool is_quantized(GgmlType type) { return gguf::ggml_type_info(type).block_size > 1; }
-
 Status check_convertible(const TensorJob& job, const QuantizeOptions& options) {
   const gguf::TensorInfo& t = job.source;
   if (is_quantized(t.type) && !options.allow_requantize) {
@@ -72,6 +70,7 @@ Status convert_rows(const TensorJob& job, RowRange range, std::span<std::byte> o
       for (int64_t r = begin; r < end; ++r) {
         quant::dequantize_row(t.type, t.data + static_cast<size_t>(r) * src_row_bytes, row.data(), n_cols);
         if (!std::all_of(row.begin(), row.end(), [](float v) { return std::isfinite(v); })) {
+          next = range.end;  // the other threads stop too
           return RF_ERROR(kInvalidArgument, "row {} holds a NaN or an infinity", r);
         }
         quant::quantize_row(job.type, row.data(), out.data() + static_cast<size_t>(r) * dst_row_bytes, n_cols);
