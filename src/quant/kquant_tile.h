@@ -396,14 +396,16 @@ struct IQ4_XSS {
   static constexpr bool kOffsetInSums = false;
   static constexpr Quant kQuant = Quant::kSigned;
   static KBlock load(const uint8_t* p) {
-    const uint32_t low = u32_at(p + 4);
-    const uint32_t high = static_cast<uint32_t>(p[2]) | (static_cast<uint32_t>(p[3]) << 8);
-    alignas(16) int8_t scales[16];
-    for (int ib = 0; ib < 8; ++ib) {
-      const int ls = static_cast<int>(((low >> (4 * ib)) & 0xF) | (((high >> (2 * ib)) & 3) << 4));
-      scales[2 * ib] = scales[2 * ib + 1] = static_cast<int8_t>(ls - 32);
-    }
-    return {p, _mm_load_si128(reinterpret_cast<const __m128i*>(scales)), _mm_setzero_si128(), half_at(p), 0.0f};
+    // ls = nibble ib of scales_l | bits 2ib.. of scales_h << 4, for ib < 8; each twice.
+    const __m128i low_bytes = _mm_cvtsi32_si128(static_cast<int>(u32_at(p + 4)));
+    const __m128i low = _mm_and_si128(_mm_unpacklo_epi8(low_bytes, _mm_srli_epi16(low_bytes, 4)), _mm_set1_epi8(0x0F));
+    const __m256i high32 = _mm256_and_si256(
+        _mm256_srlv_epi32(_mm256_set1_epi32(p[2] | (p[3] << 8)), _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14)),
+        _mm256_set1_epi32(3));
+    const __m128i high16 = _mm_packus_epi32(_mm256_castsi256_si128(high32), _mm256_extracti128_si256(high32, 1));
+    const __m128i high = _mm_packus_epi16(high16, high16);
+    const __m128i ls = _mm_sub_epi8(_mm_or_si128(low, _mm_slli_epi16(high, 4)), _mm_set1_epi8(32));
+    return {p, _mm_unpacklo_epi8(ls, ls), _mm_setzero_si128(), half_at(p), 0.0f};
   }
   static __m256i quants(const KBlock& b, int k) {
     const __m256i levels = _mm256_broadcastsi128_si256(load128(reinterpret_cast<const uint8_t*>(kIQ4Values)));

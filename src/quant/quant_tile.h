@@ -256,19 +256,11 @@ struct SerialTile {
     const int64_t nb = n / kBlockElems;
     __m128 acc[C];  // rows in lanes
     for (int c = 0; c < C; ++c) acc[c] = _mm_setzero_ps();
-    __m128 dw[kGroup];
-    alignas(32) float da[C][kGroup];
-    int64_t b = 0;
-    for (; b + kGroup <= nb; b += kGroup) {
-      row_halves<W::kBytes, W::kScale, R>(w + b * W::kBytes, ws, dw);
-      for (int c = 0; c < C; ++c) _mm256_store_ps(da[c], halves8<A::kBytes, A::kScale>(a + c * as + b * A::kBytes));
-      for (int k = 0; k < kGroup; ++k) block(w + (b + k) * W::kBytes, ws, a + (b + k) * A::kBytes, as, dw[k], da, k, acc);
-    }
-    for (; b < nb; ++b) {
-      const uint8_t* wb = w + b * W::kBytes;
-      const uint8_t* ab = a + b * A::kBytes;
-      for (int c = 0; c < C; ++c) da[c][0] = half_at(ab + c * as + A::kScale);
-      block(wb, ws, ab, as, row_half<W::kScale, R>(wb, ws), da, 0, acc);
+    for (int64_t b = 0; b < nb; ++b) {
+      // The rows' d, inserted one by one: cheaper here than converting 8 blocks and transposing.
+      __m128i dw = _mm_setzero_si128();
+      for (int r = 0; r < R; ++r) dw = _mm_insert_epi16(dw, half_bits(w + r * ws + b * W::kBytes + W::kScale), r);
+      block(w + b * W::kBytes, ws, a + b * A::kBytes, as, _mm_cvtph_ps(dw), acc);
     }
     for (int c = 0; c < C; ++c) {
       alignas(16) float v[4];
@@ -278,7 +270,7 @@ struct SerialTile {
   }
 
   [[gnu::always_inline]] static void block(const uint8_t* w, size_t ws, const uint8_t* a, size_t as, __m128 dw,
-                                           const float (&da)[C][kGroup], int k, __m128 (&acc)[C]) {
+                                           __m128 (&acc)[C]) {
     __m256i wq[R];
     for (int r = 0; r < R; ++r) wq[r] = W::quants(w + r * ws);
     for (int c = 0; c < C; ++c) {
@@ -287,7 +279,7 @@ struct SerialTile {
       __m256i dots[4];
       for (int r = 0; r < 4; ++r) dots[r] = r < R ? W::dot(column, wq[r], aq) : _mm256_setzero_si256();
       const __m128 isum = _mm_cvtepi32_ps(reduce4(dots));
-      acc[c] = _mm_fmadd_ps(isum, _mm_mul_ps(dw, _mm_broadcast_ss(&da[c][k])), acc[c]);
+      acc[c] = _mm_fmadd_ps(isum, _mm_mul_ps(dw, _mm_set1_ps(half_at(a + c * as + A::kScale))), acc[c]);
     }
   }
 };
