@@ -1,6 +1,7 @@
 #include "core/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 
 #if defined(__x86_64__)
@@ -10,14 +11,27 @@
 namespace rocmforge::core {
 namespace {
 
-// About 50 µs of spinning: long enough to bridge the gap between two ops of one
-// forward pass, short enough not to burn a core while the pool is idle.
-constexpr int kSpinIterations = 20000;
+// Spinning bridges the gap between two ops of one forward pass without a
+// futex round trip; it is bounded in time (a PAUSE costs 10 to 140 cycles
+// depending on the CPU), and short, because on an oversubscribed machine a
+// spinning thread takes the core from the thread it is waiting for.
+constexpr auto kSpinTime = std::chrono::microseconds(30);
 
 inline void cpu_relax() {
 #if defined(__x86_64__)
   _mm_pause();
 #endif
+}
+
+// Spins while `pending` holds, up to kSpinTime; returns whether it still holds.
+template <class Pending>
+bool spin_while(Pending pending) {
+  const auto deadline = std::chrono::steady_clock::now() + kSpinTime;
+  for (int i = 0; pending(); ++i) {
+    cpu_relax();
+    if ((i & 63) == 63 && std::chrono::steady_clock::now() >= deadline) return pending();
+  }
+  return false;
 }
 
 }  // namespace
@@ -46,11 +60,8 @@ void ThreadPool::execute(int index) {
 void ThreadPool::worker_loop(int index) {
   uint32_t seen = 0;
   for (;;) {
+    spin_while([&] { return generation_.load(std::memory_order_acquire) == seen; });
     uint32_t gen = generation_.load(std::memory_order_acquire);
-    for (int spin = 0; gen == seen && spin < kSpinIterations; ++spin) {
-      cpu_relax();
-      gen = generation_.load(std::memory_order_acquire);
-    }
     while (gen == seen) {
       generation_.wait(seen, std::memory_order_acquire);
       gen = generation_.load(std::memory_order_acquire);
@@ -73,11 +84,8 @@ void ThreadPool::run(const std::function<void(int)>& fn) {
   generation_.fetch_add(1, std::memory_order_acq_rel);
   generation_.notify_all();
   execute(0);
+  spin_while([&] { return pending_.load(std::memory_order_acquire) != 0; });
   int left = pending_.load(std::memory_order_acquire);
-  for (int spin = 0; left != 0 && spin < kSpinIterations; ++spin) {
-    cpu_relax();
-    left = pending_.load(std::memory_order_acquire);
-  }
   while (left != 0) {
     pending_.wait(left, std::memory_order_acquire);
     left = pending_.load(std::memory_order_acquire);

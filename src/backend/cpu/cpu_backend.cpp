@@ -28,7 +28,7 @@ constexpr size_t kAlignment = 64;  // a cache line; also what AVX-512 loads like
 
 }  // namespace
 
-CpuBackend::CpuBackend(int n_threads) : pool_(n_threads) {}
+CpuBackend::CpuBackend(int n_threads, bool batch_invariant) : pool_(n_threads), batch_invariant_(batch_invariant) {}
 
 std::string CpuBackend::name() const { return "cpu"; }
 
@@ -60,7 +60,7 @@ void CpuBackend::rms_norm(const Tensor& x, const Tensor& weight, float eps, cons
   cpu::rms_norm(pool_, x, weight, eps, out);
 }
 void CpuBackend::matmul(const Tensor& w, const Tensor& x, const Tensor& out) {
-  cpu::matmul(pool_, act_scratch_, w, x, out);
+  cpu::matmul(pool_, act_scratch_, w, x, out, batch_invariant_);
 }
 void CpuBackend::add(const Tensor& a, const Tensor& b, const Tensor& out) { cpu::add(pool_, a, b, out); }
 void CpuBackend::scale(const Tensor& x, float s) { cpu::scale(pool_, x, s); }
@@ -91,7 +91,7 @@ void CpuBackend::moe_route(const Tensor& logits, const MoeRouting& routing, int3
 }
 void CpuBackend::matmul_experts(const Tensor& w, int64_t n_expert, const Tensor& x, bool x_per_slot,
                                 const int32_t* ids, int64_t n_used, const Tensor& out) {
-  cpu::matmul_experts(pool_, expert_scratch_, w, n_expert, x, x_per_slot, ids, n_used, out);
+  cpu::matmul_experts(pool_, expert_scratch_, w, n_expert, x, x_per_slot, ids, n_used, out, batch_invariant_);
 }
 void CpuBackend::moe_combine(const Tensor& expert_out, const Tensor& weights, int64_t n_used, const Tensor& out) {
   cpu::moe_combine(expert_out, weights, n_used, out);

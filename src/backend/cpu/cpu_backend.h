@@ -14,7 +14,10 @@ namespace rocmforge::backend {
 
 class CpuBackend final : public Backend {
  public:
-  explicit CpuBackend(int n_threads);
+  // batch_invariant: a token's results do not depend on the other tokens of
+  // its batch (for serving many sequences); otherwise the arithmetic follows
+  // llama.cpp's, which sums single tokens and batches differently.
+  explicit CpuBackend(int n_threads, bool batch_invariant = false);
 
   std::string name() const override;
   int n_threads() const { return pool_.size(); }
@@ -47,6 +50,7 @@ class CpuBackend final : public Backend {
 
  private:
   core::ThreadPool pool_;
+  bool batch_invariant_;
   std::vector<std::byte> act_scratch_;     // activations converted for the dot kernels
   std::vector<std::byte> expert_scratch_;  // per-expert gathered activations and results
 };

@@ -32,7 +32,7 @@ void convert_activations(core::ThreadPool& pool, gguf::GgmlType act_type, const 
 }  // namespace
 
 void matmul(core::ThreadPool& pool, std::vector<std::byte>& scratch, const Tensor& w, const Tensor& x,
-            const Tensor& out) {
+            const Tensor& out, bool batch_invariant) {
   assert(x.cols == w.cols && out.rows == x.rows && out.cols == w.rows && x.type == gguf::GgmlType::kF32);
   const int64_t n_tok = x.rows;
   const int64_t n_out = w.rows;
@@ -49,7 +49,11 @@ void matmul(core::ThreadPool& pool, std::vector<std::byte>& scratch, const Tenso
     act = scratch.data();
   }
 
-  const quant::DotTileFn dot = quant::dot_tile(w.type);
+  // The kernels reproduce llama.cpp, which sums a one-token product and a batch
+  // in different orders. Batch-invariant mode computes every token as a
+  // one-token product, so a row's result never depends on its neighbours.
+  const quant::DotTileFn dot = quant::dot_tile(w.type, {n_out, batch_invariant ? 1 : n_tok});
+  const int64_t tile_cols = batch_invariant ? 1 : kTile;
   const int64_t token_block = std::max<int64_t>(
       kTile, static_cast<int64_t>(kTokenBlockBytes / std::max<size_t>(1, act_stride)) / kTile * kTile);
   // Row ranges are whole tiles so no tile straddles two threads.
@@ -67,8 +71,8 @@ void matmul(core::ThreadPool& pool, std::vector<std::byte>& scratch, const Tenso
       const int64_t t_end = std::min(n_tok, t0 + token_block);
       for (int64_t r = r_begin; r < r_end; r += kTile) {
         const int n_rows = static_cast<int>(std::min(kTile, r_end - r));
-        for (int64_t t = t0; t < t_end; t += kTile) {
-          const int n_cols = static_cast<int>(std::min(kTile, t_end - t));
+        for (int64_t t = t0; t < t_end; t += tile_cols) {
+          const int n_cols = static_cast<int>(std::min(tile_cols, t_end - t));
           dot(k, w.row<const std::byte>(r), w.row_stride, n_rows, act + static_cast<size_t>(t) * act_stride,
               act_stride, n_cols, tile, kTile);
           for (int c = 0; c < n_cols; ++c) {

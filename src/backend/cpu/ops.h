@@ -21,8 +21,9 @@ void mul_sigmoid(const Tensor& x, const Tensor& g);
 void gather_rows(const Tensor& x, const int32_t* rows, int64_t n, const Tensor& out);
 
 // `scratch` holds the activations converted to the weight's dot format; it grows as needed.
+// batch_invariant: every token summed as a one-token product (see matmul.cpp).
 void matmul(core::ThreadPool& pool, std::vector<std::byte>& scratch, const Tensor& w, const Tensor& x,
-            const Tensor& out);
+            const Tensor& out, bool batch_invariant = false);
 
 void rope(core::ThreadPool& pool, const Tensor& x, const int32_t* positions, const RopeParams& params);
 
@@ -31,7 +32,8 @@ void store_kv(core::ThreadPool& pool, const KvLayerView& kv, const KvLayout& lay
 void copy_blocks(const KvLayerView& kv, const KvLayout& layout, std::span<const BlockCopy> copies);
 void moe_route(const Tensor& logits, const MoeRouting& routing, int32_t* ids, const Tensor& weights);
 void matmul_experts(core::ThreadPool& pool, std::vector<std::byte>& scratch, const Tensor& w, int64_t n_expert,
-                    const Tensor& x, bool x_per_slot, const int32_t* ids, int64_t n_used, const Tensor& out);
+                    const Tensor& x, bool x_per_slot, const int32_t* ids, int64_t n_used, const Tensor& out,
+                    bool batch_invariant);
 void moe_combine(const Tensor& expert_out, const Tensor& weights, int64_t n_used, const Tensor& out);
 
 void attention(core::ThreadPool& pool, const Tensor& q, const KvLayerView& kv, const KvLayout& layout,
