@@ -23,7 +23,7 @@ constexpr int64_t kMaxTokens = 24;
 class EngineModelTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    backend_ = std::make_unique<backend::CpuBackend>(2);
+    backend_ = std::make_unique<backend::CpuBackend>(2, /*batch_invariant=*/true);
     auto model = model::Model::load(rocmforge::testing::source_path("models/stories260K.gguf"), *backend_);
     ASSERT_TRUE(model) << model.error().to_string();
     model_ = std::move(*model);
@@ -110,12 +110,10 @@ TEST_F(EngineModelTest, ThirtyTwoConcurrentRequestsGenerateWhatEachGeneratesAlon
   std::printf("32 concurrent requests: %lld steps, %lld tokens generated in %.3f s: %.0f steps/s, %.0f tokens/s\n",
               static_cast<long long>(s.steps), static_cast<long long>(s.generated_tokens), seconds,
               static_cast<double>(s.steps) / seconds, static_cast<double>(s.generated_tokens) / seconds);
-  // The tokens must agree. The logits agree bit for bit only while every
-  // matmul kernel computes a row independently of the batch around it: the
-  // CPU dot tiles pick llama.cpp's kernel by the product's token count, so a
-  // decode among others is summed in another order than a decode alone.
-  std::printf("logprobs that differ in any bit between alone and batched: %lld of %lld\n",
-              static_cast<long long>(n_different), static_cast<long long>(n_logprobs));
+  // With a batch-invariant backend every row is computed independently of the
+  // batch around it, so not only the tokens but every logit bit agrees.
+  EXPECT_EQ(n_different, 0) << "of " << n_logprobs << " logprobs";
+  EXPECT_EQ(n_logprobs, 32 * kMaxTokens);
 }
 
 TEST_F(EngineModelTest, PreemptionAndSmallChunksDoNotChangeOutputs) {
