@@ -24,6 +24,7 @@ Subcommand add_inspect_command(CLI::App& root);
 Subcommand add_chat_template_command(CLI::App& root);
 Subcommand add_quantize_command(CLI::App& root);
 Subcommand add_serve_command(CLI::App& root);
+Subcommand add_bench_serve_command(CLI::App& root);
 
 // Prints "rocmforge: <message>" on stderr and gives the process exit code (1).
 int report_error(const Error& error);

@@ -49,6 +49,7 @@ int run_main(int argc, char** argv) {
       add_chat_template_command(app),
       add_quantize_command(app),
       add_serve_command(app),
+      add_bench_serve_command(app),
   };
 
   try {

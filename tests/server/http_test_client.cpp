@@ -16,6 +16,7 @@ httplib::Client client_for(int port) {
   httplib::Client c("127.0.0.1", port);
   c.set_read_timeout(120, 0);
   c.set_connection_timeout(5, 0);
+  c.set_tcp_nodelay(true);
   return c;
 }
 
