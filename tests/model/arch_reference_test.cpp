@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -71,14 +72,16 @@ TEST_P(ArchReference, GreedyTokensAndLogprobsMatchLlamaCpp) {
   std::filesystem::remove(path);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Shapes, ArchReference,
-    ::testing::Values(Case{"tiny", "q8_0", 1e-4}, Case{"tiny-mixtral", "q8_0", 1e-4}, Case{"tiny-qwen2", "q8_0", 1e-4},
-                      Case{"tiny-qwen3", "q8_0", 1e-4}, Case{"tiny-qwen2moe", "q8_0", 1e-4},
-                      Case{"tiny-qwen3moe", "q8_0", 1e-4},
-                      Case{"tiny-gemma2", "q8_0", 1e-4}, Case{"tiny-gemma3", "q8_0", 1e-4},
-                      Case{"tiny-phi3", "q8_0", 1e-4}, Case{"tiny-glm4", "q8_0", 1e-4}),
-    case_name);
+std::vector<Case> all_cases() {
+  std::vector<Case> cases;
+  for (const char* shape : {"tiny", "tiny-mixtral", "tiny-qwen2", "tiny-qwen3", "tiny-qwen2moe", "tiny-qwen3moe",
+                            "tiny-gemma2", "tiny-gemma3", "tiny-phi3", "tiny-glm4"}) {
+    for (const char* type : {"q8_0", "q4_k", "q6_k"}) cases.push_back({shape, type, 1e-4});
+  }
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, ArchReference, ::testing::ValuesIn(all_cases()), case_name);
 
 }  // namespace
 }  // namespace rocmforge::testing

@@ -91,7 +91,7 @@ void CpuBackend::moe_route(const Tensor& logits, const MoeRouting& routing, int3
 }
 void CpuBackend::matmul_experts(const Tensor& w, int64_t n_expert, const Tensor& x, bool x_per_slot,
                                 const int32_t* ids, int64_t n_used, const Tensor& out) {
-  cpu::matmul_experts(pool_, expert_scratch_, w, n_expert, x, x_per_slot, ids, n_used, out, batch_invariant_);
+  cpu::matmul_experts(pool_, expert_scratch_, w, n_expert, x, x_per_slot, ids, n_used, out);
 }
 void CpuBackend::moe_combine(const Tensor& expert_out, const Tensor& weights, int64_t n_used, const Tensor& out) {
   cpu::moe_combine(expert_out, weights, n_used, out);

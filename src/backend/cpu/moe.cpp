@@ -48,8 +48,7 @@ void moe_route(const Tensor& logits, const MoeRouting& r, int32_t* ids, const Te
 }
 
 void matmul_experts(core::ThreadPool& pool, std::vector<std::byte>& scratch, const Tensor& w, int64_t n_expert,
-                    const Tensor& x, bool x_per_slot, const int32_t* ids, int64_t n_used, const Tensor& out,
-                    bool batch_invariant) {
+                    const Tensor& x, bool x_per_slot, const int32_t* ids, int64_t n_used, const Tensor& out) {
   const int64_t rows_per_expert = w.rows / n_expert;
   const int64_t n_slots = out.rows;
   assert(w.rows % n_expert == 0 && out.cols == rows_per_expert && x.cols == w.cols);
@@ -73,8 +72,10 @@ void matmul_experts(core::ThreadPool& pool, std::vector<std::byte>& scratch, con
       std::memcpy(in_rows + i * x.cols, x.row<const float>(src), static_cast<size_t>(x.cols) * sizeof(float));
     }
     const Tensor expert = w.slice_rows(e * rows_per_expert, rows_per_expert);
+    // llama.cpp multiplies each routed row alone (vec_dot, or the repacked
+    // gemv), never as a batch: one-token products here too.
     matmul(pool, act_scratch, expert, f32_tensor(in_rows, n, x.cols), f32_tensor(out_rows, n, rows_per_expert),
-           batch_invariant);
+           /*batch_invariant=*/true);
     for (int64_t i = 0; i < n; ++i) {
       std::memcpy(out.row<float>(slots[static_cast<size_t>(i)]), out_rows + i * rows_per_expert,
                   static_cast<size_t>(rows_per_expert) * sizeof(float));

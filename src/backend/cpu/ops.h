@@ -32,8 +32,7 @@ void store_kv(core::ThreadPool& pool, const KvLayerView& kv, const KvLayout& lay
 void copy_blocks(const KvLayerView& kv, const KvLayout& layout, std::span<const BlockCopy> copies);
 void moe_route(const Tensor& logits, const MoeRouting& routing, int32_t* ids, const Tensor& weights);
 void matmul_experts(core::ThreadPool& pool, std::vector<std::byte>& scratch, const Tensor& w, int64_t n_expert,
-                    const Tensor& x, bool x_per_slot, const int32_t* ids, int64_t n_used, const Tensor& out,
-                    bool batch_invariant);
+                    const Tensor& x, bool x_per_slot, const int32_t* ids, int64_t n_used, const Tensor& out);
 void moe_combine(const Tensor& expert_out, const Tensor& weights, int64_t n_used, const Tensor& out);
 
 void attention(core::ThreadPool& pool, const Tensor& q, const KvLayerView& kv, const KvLayout& layout,
