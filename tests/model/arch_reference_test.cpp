@@ -21,6 +21,7 @@ namespace {
 struct Case {
   const char* shape;
   const char* type;
+  const char* vocab;  // a tests/data/vocab file's name part, or null for synth's own vocabulary
   // Our CPU kernels reproduce llama.cpp's arithmetic, so log-probabilities
   // agree to float rounding; where a difference remains it is stated here.
   double tolerance;
@@ -28,6 +29,7 @@ struct Case {
 
 std::string case_name(const ::testing::TestParamInfo<Case>& info) {
   std::string name = std::string(info.param.shape) + "_" + info.param.type;
+  if (info.param.vocab != nullptr) name += std::string("_") + info.param.vocab + "_vocab";
   for (char& c : name) {
     if (c == '-') c = '_';
   }
@@ -38,7 +40,8 @@ class ArchReference : public ::testing::TestWithParam<Case> {};
 
 TEST_P(ArchReference, GreedyTokensAndLogprobsMatchLlamaCpp) {
   const Case& c = GetParam();
-  const std::string stem = std::string(c.shape) + "-" + c.type;
+  std::string stem = std::string(c.shape) + "-" + c.type;
+  if (c.vocab != nullptr) stem += std::string("-") + c.vocab;
   std::ifstream in(data_path("refs/arch/" + stem + ".json"));
   ASSERT_TRUE(in) << "no reference for " << stem;
   const nlohmann::json ref = nlohmann::json::parse(in);
@@ -46,6 +49,7 @@ TEST_P(ArchReference, GreedyTokensAndLogprobsMatchLlamaCpp) {
   model::SynthOptions options;
   options.shape = *model::find_synth_shape(c.shape);
   options.type = *gguf::parse_ggml_type(c.type);
+  if (c.vocab != nullptr) options.vocab_path = data_path(std::string("vocab/ggml-vocab-") + c.vocab + ".gguf");
   const std::string path = (std::filesystem::temp_directory_path() / ("rocmforge_arch_" + stem + ".gguf")).string();
   core::ThreadPool pool(2);
   const Status written = model::write_synth_model(path, options, pool);
@@ -76,8 +80,11 @@ std::vector<Case> all_cases() {
   std::vector<Case> cases;
   for (const char* shape : {"tiny", "tiny-mixtral", "tiny-qwen2", "tiny-qwen3", "tiny-qwen2moe", "tiny-qwen3moe",
                             "tiny-gemma2", "tiny-gemma3", "tiny-phi3", "tiny-glm4"}) {
-    for (const char* type : {"q8_0", "q4_k", "q6_k"}) cases.push_back({shape, type, 1e-4});
+    for (const char* type : {"q8_0", "q4_k", "q6_k"}) cases.push_back({shape, type, nullptr, 1e-4});
   }
+  // Real vocabularies, so that tokenization is part of the comparison.
+  cases.push_back({"tiny-qwen2", "q8_0", "gpt-2", 1e-4});
+  cases.push_back({"tiny-gemma3", "q8_0", "llama-spm", 1e-4});
   return cases;
 }
 

@@ -28,3 +28,12 @@ for shape in tiny tiny-mixtral tiny-qwen2 tiny-qwen3 tiny-qwen2moe tiny-qwen3moe
     echo "$shape $type"
   done
 done
+# Real vocabularies: the tokenizer end to end (byte-level BPE, SentencePiece).
+for pair in "tiny-qwen2 gpt-2" "tiny-gemma3 llama-spm"; do
+  set -- $pair
+  model=$tmp/$1-q8_0-$2.gguf
+  "$bin" synth "$model" --shape "$1" --type q8_0 -t 1 --vocab "$here/../../tests/data/vocab/ggml-vocab-$2.gguf" 2>/dev/null
+  (cd "$node_dir" && node make_refs.mjs --model "$model" --prompt "Hello world, this is a test of the tokenizer." \
+    --n 32 --top 10) > "$out/$1-q8_0-$2.json"
+  echo "$1 $2"
+done
