@@ -44,6 +44,17 @@ constexpr std::array kShapes = {
                .swa_window = 8},
     SynthShape{.name = "tiny-phi3", .arch = "phi3", .n_vocab = 512, .n_embd = 256, .n_layer = 2, .n_head = 4,
                .n_head_kv = 4, .n_ff = 512, .fused_qkv = true},
+    // Long-context RoPE variants.
+    SynthShape{.name = "tiny-rope-linear", .arch = "llama", .n_vocab = 512, .n_embd = 256, .n_layer = 2, .n_head = 4,
+               .n_head_kv = 2, .n_ff = 768, .rope_scaling = "linear", .rope_factor = 4.0f},
+    SynthShape{.name = "tiny-rope-llama3", .arch = "llama", .n_vocab = 512, .n_embd = 256, .n_layer = 2, .n_head = 4,
+               .n_head_kv = 2, .n_ff = 768, .rope_base = 500000.0f, .rope_freqs = true},
+    SynthShape{.name = "tiny-rope-yarn", .arch = "qwen2", .n_vocab = 512, .n_embd = 256, .n_layer = 2, .n_head = 4,
+               .n_head_kv = 2, .n_ff = 768, .n_ctx = 8192, .rope_base = 1000000.0f, .rope_scaling = "yarn",
+               .rope_factor = 4.0f, .n_ctx_orig = 2048},
+    SynthShape{.name = "tiny-rope-longrope", .arch = "phi3", .n_vocab = 512, .n_embd = 256, .n_layer = 2,
+               .n_head = 4, .n_head_kv = 4, .n_ff = 512, .n_ctx = 8192, .fused_qkv = true, .rope_scaling = "longrope",
+               .n_ctx_orig = 1024, .rope_attn_factor = 1.19f},
     SynthShape{.name = "tiny-glm4", .arch = "glm4", .n_vocab = 512, .n_embd = 256, .n_layer = 2, .n_head = 4,
                .n_head_kv = 2, .n_ff = 512, .n_rot = 32, .fused_qkv = true, .qkv_bias = true},
 };
@@ -85,6 +96,8 @@ ModelConfig shape_config(const SynthShape& s, const ArchSpec* arch, int64_t n_vo
   c.layout.qkv_bias = s.qkv_bias;
   c.layout.fused_up = arch->arch == Arch::kPhi3 || arch->arch == Arch::kGlm4;
   c.layout.tied_output = s.tied_output;
+  c.rope.has_freq_factors = s.rope_freqs;
+  c.rope.has_long_short = s.rope_scaling == "longrope";
   c.n_expert = s.n_expert;
   c.n_expert_used = s.n_expert_used;
   c.n_ff_exp = s.n_ff_exp;
@@ -114,6 +127,12 @@ void write_hparams(gguf::GgufWriter& w, const SynthShape& s, const ModelConfig& 
     if (s.n_ff_shexp > 0) w.set_u32(a + ".expert_shared_feed_forward_length", static_cast<uint32_t>(s.n_ff_shexp));
   }
   if (s.swa_window > 0) w.set_u32(a + ".attention.sliding_window", static_cast<uint32_t>(s.swa_window));
+  if (!s.rope_scaling.empty()) {
+    w.set_string(a + ".rope.scaling.type", std::string(s.rope_scaling));
+    if (s.rope_factor > 0.0f) w.set_f32(a + ".rope.scaling.factor", s.rope_factor);
+    if (s.n_ctx_orig > 0) w.set_u32(a + ".rope.scaling.original_context_length", static_cast<uint32_t>(s.n_ctx_orig));
+    if (s.rope_attn_factor > 0.0f) w.set_f32(a + ".rope.scaling.attn_factor", s.rope_attn_factor);
+  }
   if (c.arch->arch == Arch::kGemma2) {
     w.set_f32(a + ".attn_logit_softcapping", 50.0f);
     w.set_f32(a + ".final_logit_softcapping", 30.0f);
@@ -203,18 +222,22 @@ Status write_synth_model(const std::string& path, const SynthOptions& options, c
     const int64_t cols = spec.ne[0];
     int64_t rows = 1;
     for (size_t d = 1; d < spec.ne.size(); ++d) rows *= spec.ne[d];
-    // Norm weights near 1, biases and factors small, matrices 1/sqrt(fan-in).
+    // Norm weights near 1, RoPE frequency factors in [1, 4] (they divide the
+    // angles), biases small, matrices 1/sqrt(fan-in).
     const bool norm = spec.name.ends_with("norm.weight");
-    const float scale = norm ? 0.5f : spec.role == TensorRole::kVector ? 0.1f : 1.0f / std::sqrt(static_cast<float>(cols));
-    auto fill = [cols, rows, type, seed, scale, norm, &pool](std::span<std::byte> out) -> Status {
+    const bool rope = spec.name.starts_with("rope_");
+    const float scale = norm ? 0.5f
+                        : rope ? 1.5f
+                        : spec.role == TensorRole::kVector ? 0.1f
+                                                           : 1.0f / std::sqrt(static_cast<float>(cols));
+    const float offset = norm ? 1.0f : rope ? 2.5f : 0.0f;
+    auto fill = [cols, rows, type, seed, scale, offset, &pool](std::span<std::byte> out) -> Status {
       const size_t row_bytes = gguf::ggml_row_size(type, cols);
       pool.parallel_for(rows, 8, [&](int64_t begin, int64_t end) {
         std::vector<float> row(static_cast<size_t>(cols));
         for (int64_t r = begin; r < end; ++r) {
           fill_row(seed * 0x100000001B3ull + static_cast<uint64_t>(r), scale, row.data(), cols);
-          if (norm) {
-            for (float& v : row) v += 1.0f;
-          }
+          for (float& v : row) v += offset;
           quant::quantize_row(type, row.data(), out.data() + static_cast<size_t>(r) * row_bytes, cols);
         }
       });

@@ -35,6 +35,13 @@ struct SynthShape {
   int64_t swa_window = 0;
   bool fused_qkv = false;
   bool qkv_bias = false;
+  // Long-context RoPE: "linear", "yarn" or "longrope" scaling over n_ctx_orig
+  // positions by rope_factor, or Llama 3.1's frequency factors (rope_freqs).
+  std::string_view rope_scaling = {};
+  float rope_factor = 0.0f;
+  int64_t n_ctx_orig = 0;
+  float rope_attn_factor = 0.0f;
+  bool rope_freqs = false;
 };
 
 std::span<const SynthShape> synth_shapes();

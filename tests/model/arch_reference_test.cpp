@@ -55,7 +55,8 @@ TEST_P(ArchReference, GreedyTokensAndLogprobsMatchLlamaCpp) {
   const Status written = model::write_synth_model(path, options, pool);
   ASSERT_TRUE(written) << written.error().to_string();
 
-  auto runner = GreedyRunner::open(path, gguf::GgmlType::kF16, 1);
+  // The references ran with a 2048-token context (which picks LongRoPE's long factors).
+  auto runner = GreedyRunner::open(path, gguf::GgmlType::kF16, 1, 2048);
   ASSERT_TRUE(runner) << runner.error().to_string();
   const auto prompt = (*runner)->encode(ref["prompt"]);
   ASSERT_TRUE(prompt);
@@ -81,6 +82,9 @@ std::vector<Case> all_cases() {
   for (const char* shape : {"tiny", "tiny-mixtral", "tiny-qwen2", "tiny-qwen3", "tiny-qwen2moe", "tiny-qwen3moe",
                             "tiny-gemma2", "tiny-gemma3", "tiny-phi3", "tiny-glm4"}) {
     for (const char* type : {"q8_0", "q4_k", "q6_k"}) cases.push_back({shape, type, nullptr, 1e-4});
+  }
+  for (const char* shape : {"tiny-rope-linear", "tiny-rope-llama3", "tiny-rope-yarn", "tiny-rope-longrope"}) {
+    cases.push_back({shape, "q8_0", nullptr, 1e-4});
   }
   // Real vocabularies, so that tokenization is part of the comparison.
   cases.push_back({"tiny-qwen2", "q8_0", "gpt-2", 1e-4});

@@ -28,6 +28,15 @@ for shape in tiny tiny-mixtral tiny-qwen2 tiny-qwen3 tiny-qwen2moe tiny-qwen3moe
     echo "$shape $type"
   done
 done
+# Long-context RoPE variants (Q8_0 only; the context of 2048 is past the
+# LongRoPE shape's original 1024, so its long factors are the ones used).
+for shape in tiny-rope-linear tiny-rope-llama3 tiny-rope-yarn tiny-rope-longrope; do
+  model=$tmp/$shape-q8_0.gguf
+  "$bin" synth "$model" --shape "$shape" --type q8_0 -t 1 2>/dev/null
+  (cd "$node_dir" && node make_refs.mjs --model "$model" --prompt "tok100 tok200 tok300 tok42" --n 32 --top 10) \
+    > "$out/$shape-q8_0.json"
+  echo "$shape q8_0"
+done
 # Real vocabularies: the tokenizer end to end (byte-level BPE, SentencePiece).
 for pair in "tiny-qwen2 gpt-2" "tiny-gemma3 llama-spm"; do
   set -- $pair
