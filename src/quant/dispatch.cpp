@@ -30,8 +30,9 @@ bool batched(GgmlType type, int64_t n_out, int64_t n_tokens) {
   return type == GgmlType::kQ4_0 || type == GgmlType::kQ5_0 || type == GgmlType::kQ8_0 || type == GgmlType::kIQ4_NL;
 }
 
-// ggml_compute_forward_mul_mat's order of attempts: the repacked buffer, the
-// IQ panel (ggml_cpu_iqp_supports_mul_mat), llamafile, then vec_dot.
+// The kernel ggml_compute_forward_mul_mat ends up in: weights in the repacked
+// buffer never reach it; then llamafile, the IQ panel
+// (ggml_cpu_iqp_supports_mul_mat) and vec_dot, no type qualifying for two.
 Route route(GgmlType type, int64_t n_out, int64_t n_tokens) {
   if (repacked(type, n_out)) return Route::kRepacked;
   if (type == GgmlType::kIQ4_XS && n_tokens >= 8 && n_out % 8 == 0) return Route::kRepacked;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "quant/blocks.h"
+#include "quant/blocks_k.h"
 #include "quant/half.h"
 #include "quant/quant.h"
 #include "type_cases.h"
@@ -19,7 +20,8 @@ namespace {
 
 using gguf::GgmlType;
 
-constexpr GgmlType kActTypes[] = {GgmlType::kF32, GgmlType::kF16, GgmlType::kBF16, GgmlType::kQ8_0, GgmlType::kQ8_1};
+constexpr GgmlType kActTypes[] = {GgmlType::kF32,  GgmlType::kF16,  GgmlType::kBF16,
+                                  GgmlType::kQ8_0, GgmlType::kQ8_1, GgmlType::kQ8_K};
 constexpr Isa kIsas[] = {Isa::kScalar, Isa::kAvx2, Isa::kAvx512};
 
 std::vector<uint8_t> convert(GgmlType type, const std::vector<float>& x, Isa isa) {
@@ -30,8 +32,9 @@ std::vector<uint8_t> convert(GgmlType type, const std::vector<float>& x, Isa isa
 }
 
 std::vector<int64_t> lengths(GgmlType type) {
-  if (gguf::ggml_type_info(type).block_size == 1) return {1, 7, 8, 9, 31, 33, 100, 4096};
-  return {32, 96, 4096};
+  const int64_t block = gguf::ggml_type_info(type).block_size;
+  if (block == 1) return {1, 7, 8, 9, 31, 33, 100, 4096};
+  return {block, 3 * block, 4096};
 }
 
 TEST(Activations, EveryLevelGivesTheSameBytes) {
@@ -136,12 +139,40 @@ TEST(Activations, TiesRoundHalfToEvenUnlikeTheReference) {
   }
 }
 
+// Q8_K is llama.cpp's reference quantiser on x86: the value of largest
+// magnitude (the first on ties) maps to -127, d = 1 / iscale in float, and
+// bsums hold the sums of each 16 quants.
+TEST(Activations, Q8KMapsTheLargestMagnitudeToMinus127) {
+  std::vector<float> x(256, 0.0f);
+  x[3] = 2.0f;   // the extreme: iscale = -127 / 2
+  x[7] = -2.0f;  // as large, but later: +127
+  x[20] = 1.0f;  // -63.5 rounds half to even: -64
+  x[21] = 0.5f;  // -31.75: -32
+  for (Isa isa : kIsas) {
+    if (!isa_available(isa)) continue;
+    const std::vector<uint8_t> bytes = convert(GgmlType::kQ8_K, x, isa);
+    BlockQ8_K b;
+    std::memcpy(&b, bytes.data(), sizeof(b));
+    EXPECT_EQ(b.d, 1.0f / (-127.0f / 2.0f)) << isa_name(isa);
+    EXPECT_EQ(b.qs[3], -127);
+    EXPECT_EQ(b.qs[7], 127);
+    EXPECT_EQ(b.qs[20], -64);
+    EXPECT_EQ(b.qs[21], -32);
+    EXPECT_EQ(b.bsums[0], -127 + 127);
+    EXPECT_EQ(b.bsums[1], -64 - 32);
+    for (int j = 2; j < 16; ++j) EXPECT_EQ(b.bsums[j], 0);
+  }
+}
+
 TEST(Activations, ZeroBlockHasZeroScaleAndQuants) {
   const std::vector<float> x(64, 0.0f);
   for (Isa isa : kIsas) {
     if (!isa_available(isa)) continue;
     for (GgmlType type : {GgmlType::kQ8_0, GgmlType::kQ8_1}) {
       for (uint8_t byte : convert(type, x, isa)) ASSERT_EQ(byte, 0) << isa_name(isa);
+    }
+    for (uint8_t byte : convert(GgmlType::kQ8_K, std::vector<float>(256, 0.0f), isa)) {
+      ASSERT_EQ(byte, 0) << isa_name(isa);
     }
   }
 }
