@@ -52,6 +52,7 @@ LatencyStats latency_stats(std::vector<double> values) {
 ServeReport make_report(const LoadRun& run, double request_rate) {
   ServeReport r;
   r.model = run.model;
+  r.seed = run.seed;
   r.concurrency = run.concurrency;
   r.request_rate = request_rate;
   r.duration_s = run.duration_s;
@@ -91,6 +92,8 @@ std::string format_report(const ServeReport& r) {
     fmt::format_to(std::back_inserter(out), "{:<40} {}\n", label, value);
   };
   fmt::format_to(std::back_inserter(out), "{:=^50}\n", " Serving Benchmark Result ");
+  line("Model:", r.model);
+  line("Seed:", std::to_string(r.seed));
   line("Successful requests:", std::to_string(r.completed));
   line("Failed requests:", std::to_string(r.failed));
   line("Maximum request concurrency:", r.concurrency > 0 ? std::to_string(r.concurrency) : "none");
@@ -112,6 +115,7 @@ std::string format_report(const ServeReport& r) {
 
 nlohmann::json report_json(const ServeReport& r) {
   return {{"model", r.model},
+          {"seed", r.seed},
           {"max_concurrency", r.concurrency},
           {"request_rate", std::isfinite(r.request_rate) ? nlohmann::json(r.request_rate) : nlohmann::json("inf")},
           {"completed", r.completed},

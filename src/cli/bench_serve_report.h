@@ -25,6 +25,7 @@ LatencyStats latency_stats(std::vector<double> values);
 
 struct ServeReport {
   std::string model;
+  uint64_t seed = 0;
   int64_t concurrency = 0;  // 0: none
   double request_rate = 0.0;
   int64_t completed = 0;

@@ -50,7 +50,7 @@ Subcommand add_bench_serve_command(CLI::App& root) {
   app->add_option("--model", l.model, "Model name to send (default: the server's first)");
   app->add_option("--api-key", l.api_key, "Bearer key, when the server wants one");
   app->add_option("--vocab-size", l.vocab_size, "Draw prompt ids below this (default: the server's n_vocab)");
-  app->add_option("--seed", l.seed, "Seed of the prompts and arrival times");
+  app->add_option("--seed", l.seed, "Seed of the prompts and arrival times (default: a fresh one)");
   app->add_option("--warmup", l.warmup, "Requests sent before the clock starts");
   app->add_option("--timeout", opts->timeout_s, "Seconds a request may take");
   app->add_option("--json", opts->json_path, "Also write the results to this JSON file");

@@ -145,7 +145,8 @@ Status check(const LoadOptions& o) {
 Result<LoadRun> run_load(LoadOptions o) {
   RF_TRY(check(o));
   RF_TRY(ask_server(o));
-  std::mt19937_64 rng(o.seed);
+  const uint64_t seed = o.seed.value_or((uint64_t{std::random_device()()} << 32) | std::random_device()());
+  std::mt19937_64 rng(seed);
   std::vector<std::string> bodies;
   for (int64_t i = 0; i < o.warmup + o.n_requests; ++i) bodies.push_back(request_body(o, rng));
   {
@@ -164,6 +165,7 @@ Result<LoadRun> run_load(LoadOptions o) {
   }
   LoadRun run;
   run.model = o.model;
+  run.seed = seed;
   run.concurrency = o.concurrency;
   const int64_t n_workers = std::min({o.concurrency > 0 ? o.concurrency : o.n_requests, o.n_requests, kMaxThreads});
   run.records.resize(static_cast<size_t>(o.n_requests));

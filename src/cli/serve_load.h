@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,9 @@ struct LoadOptions {
   int64_t input_len = 128;
   int64_t output_len = 128;
   int32_t vocab_size = 0;  // prompt ids are drawn below it; 0: ask the server
-  uint64_t seed = 0;
+  // Prompts and arrival times. A fresh seed by default: the same prompts
+  // again would hit the server's prefix cache and flatter its prefill.
+  std::optional<uint64_t> seed;
   int64_t warmup = 1;  // requests sent (and not counted) before the clock starts
   std::chrono::seconds timeout{600};
 };
@@ -46,6 +49,7 @@ struct LoadRun {
   double duration_s = 0.0;  // the first send to the last answer
   int64_t concurrency = 0;  // the bound used; 0: none
   std::string model;
+  uint64_t seed = 0;
 };
 
 // The server's model (when options.model is empty) and vocabulary size
