@@ -14,6 +14,7 @@
 #include <ctime>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "cli/backend_choice.h"
 #include "cli/chat_loop.h"
@@ -42,6 +43,7 @@ struct ServeOptions {
   std::string cache_type = "f16";
   bool no_prefix_cache = false;
   std::string device = "auto";
+  double gpu_mem_fraction = 0.9;
   int n_threads = default_threads();
   int http_threads = 0;
   std::string chat_template;
@@ -53,6 +55,9 @@ struct ServeOptions {
 
 constexpr int64_t kDefaultContext = 4096;
 constexpr double kKvShareOfRam = 0.25;  // the automatic KV budget's ceiling on the CPU
+// Kept free on a GPU for the forward pass's activations and graphs.
+constexpr double kGpuActivationShare = 0.1;
+constexpr double kGpuActivationBytes = 512.0 * 1024 * 1024;
 
 // "4096", "512K", "2M", "1.5G", "2GiB": bytes, binary multiples.
 Result<size_t> parse_size(const std::string& text, std::string_view flag) {
@@ -81,22 +86,28 @@ Result<gguf::GgmlType> parse_cache_type(const std::string& name) {
   return RF_ERROR(kInvalidArgument, "--cache-type must be f16 or f32, got '{}'", name);
 }
 
-// KV blocks for the pool: --kv-memory bytes, or by default room for
-// --parallel full contexts, capped at a quarter of the machine's RAM; at
-// least one full context either way. (A GPU backend will size the pool from
-// its free memory instead: this is the seam for it.)
-Result<int64_t> kv_pool_blocks(const ServeOptions& o, const model::ModelConfig& c, const engine::EngineOptions& eo,
-                               const core::Logger& log) {
+// The KV pool's bytes when --kv-memory leaves it open. On a GPU: what the
+// backend may still allocate after the weights, less room for the forward
+// pass's activations (vLLM's way: the KV cache takes the rest of the
+// device). On the CPU: room for --parallel full contexts, at most a quarter
+// of the RAM, at least one context.
+size_t default_kv_budget(const backend::Backend& backend, size_t per_block, int64_t context_blocks, int64_t max_seqs) {
+  if (const std::optional<uint64_t> device = backend.memory_available()) {
+    const auto left = static_cast<double>(*device);
+    return static_cast<size_t>(std::max(0.0, left * (1.0 - kGpuActivationShare) - kGpuActivationBytes));
+  }
+  const auto ram = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
+  const double context = static_cast<double>(per_block) * static_cast<double>(context_blocks);
+  return static_cast<size_t>(std::max(std::min(context * static_cast<double>(max_seqs), ram * kKvShareOfRam), context));
+}
+
+Result<int64_t> kv_pool_blocks(const ServeOptions& o, const backend::Backend& backend, const model::ModelConfig& c,
+                               const engine::EngineOptions& eo, const core::Logger& log) {
   const backend::KvLayout layout{c.n_layer, c.n_head_kv, c.head_dim, c.head_dim_v, eo.block_size, 0, eo.kv_type};
   const size_t per_block = kv::block_bytes(layout);
   const int64_t context_blocks = (eo.n_ctx + eo.block_size - 1) / eo.block_size;
   size_t budget = RF_TRY(parse_size(o.kv_memory, "--kv-memory"));
-  if (budget == 0) {
-    const auto ram = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
-    const double wanted = static_cast<double>(per_block) * static_cast<double>(context_blocks * eo.max_seqs);
-    budget = static_cast<size_t>(std::max(std::min(wanted, ram * kKvShareOfRam),
-                                          static_cast<double>(per_block) * static_cast<double>(context_blocks)));
-  }
+  if (budget == 0) budget = default_kv_budget(backend, per_block, context_blocks, eo.max_seqs);
   auto blocks = kv::blocks_for_budget(per_block, budget, context_blocks);
   if (!blocks) return std::move(blocks).error().with_context("--kv-memory must hold one full context (--ctx-size)");
   log.info("KV cache: {} blocks of {} tokens ({} MiB), {} full contexts of {}", *blocks, eo.block_size,
@@ -134,7 +145,7 @@ Status serve(const ServeOptions& o) {
   http.shutdown_timeout = std::chrono::seconds(o.shutdown_timeout_s);
   http.n_threads = o.http_threads > 0 ? o.http_threads : static_cast<int>(o.parallel + o.max_queue + 8);
 
-  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log));
+  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log, o.gpu_mem_fraction));
   auto model = RF_TRY(model::Model::load(o.model, *backend));
   auto tok = RF_TRY(tokenizer::Tokenizer::from_gguf(model->file()));
   const chat::ChatTemplate tmpl = RF_TRY(choose_template(model->file(), *tok, o.chat_template_file, o.chat_template));
@@ -147,7 +158,7 @@ Status serve(const ServeOptions& o) {
   eo.max_batch_tokens = o.batch_size;
   eo.kv_type = RF_TRY(parse_cache_type(o.cache_type));
   eo.prefix_caching = !o.no_prefix_cache;
-  eo.n_kv_blocks = RF_TRY(kv_pool_blocks(o, config, eo, log));
+  eo.n_kv_blocks = RF_TRY(kv_pool_blocks(o, *backend, config, eo, log));
   eo.logger = &log;
   server::Metrics metrics;
   eo.on_timing = [&metrics](const engine::TimingSample& sample) { metrics.observe(sample); };
@@ -185,10 +196,13 @@ Subcommand add_serve_command(CLI::App& root) {
   app->add_option("--max-queue", o.max_queue, "Requests waiting to start; past it requests get 429");
   app->add_option("-b,--batch-size", o.batch_size, "Tokens per engine step (decodes plus prompt chunks)");
   app->add_option("--kv-memory", o.kv_memory,
-                  "KV cache size (512M, 4G; 0: room for --parallel full contexts, at most a quarter of RAM)");
+                  "KV cache size (512M, 4G; 0: on a GPU what the weights leave, on the CPU room for --parallel "
+                  "full contexts, at most a quarter of RAM)");
   app->add_option("--cache-type", o.cache_type, "KV cache type: f16 or f32");
   app->add_flag("--no-prefix-cache", o.no_prefix_cache, "Do not reuse the KV of repeated prompt prefixes");
   app->add_option("--device", o.device, "cpu, gpu or auto");
+  app->add_option("--gpu-mem-fraction", o.gpu_mem_fraction,
+                  "Share of the free GPU memory to use (weights, then the KV cache takes what is left)");
   app->add_option("-t,--threads", o.n_threads, "CPU threads for the model");
   app->add_option("--http-threads", o.http_threads, "HTTP worker threads (0: --parallel + --max-queue + 8)");
   app->add_option("--chat-template", o.chat_template, "A built-in chat template instead of the model's");
