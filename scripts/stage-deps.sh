@@ -21,14 +21,17 @@ need() {
     [[ -e $p ]] || { echo "stage-deps: $p is missing (run scripts/install-deps.sh)" >&2; exit 1; }
   done
 }
-need /usr/lib/x86_64-linux-gnu/libfmt.so.9 /usr/lib/x86_64-linux-gnu/libpcre2-8.so.0 /usr/include/fmt /usr/include/CLI /usr/include/nlohmann /usr/include/httplib.h /usr/include/pcre2.h \
+need /usr/lib/x86_64-linux-gnu/libcpp-httplib.so.0.11 /usr/include/fmt /usr/include/CLI /usr/include/nlohmann /usr/include/httplib.h /usr/include/pcre2.h \
   /usr/lib/x86_64-linux-gnu/libpcre2-8.a /usr/src/googletest /usr/bin/pkgconf /usr/lib/x86_64-linux-gnu/libpkgconf.so.3
 
 cp -r /usr/include/fmt /usr/include/CLI /usr/include/nlohmann /usr/include/httplib.h /usr/include/pcre2.h \
   "$deps/include/"
 cp /usr/lib/x86_64-linux-gnu/libpcre2-8.a "$deps/lib/"
 # The shared libraries a build made here links, so such a build can run there too.
-cp /usr/lib/x86_64-linux-gnu/libfmt.so.9 /usr/lib/x86_64-linux-gnu/libpcre2-8.so.0 "$deps/lib/"
+runtime=(libfmt.so.9 libpcre2-8.so.0 libcpp-httplib.so.0.11 libssl.so.3 libcrypto.so.3 libz.so.1
+  libbrotlicommon.so.1 libbrotlidec.so.1 libbrotlienc.so.1)
+for lib in "${runtime[@]}"; do cp -L "/usr/lib/x86_64-linux-gnu/$lib" "$deps/lib/"; done
+ln -s libcpp-httplib.so.0.11 "$deps/lib/libcpp-httplib.so"
 cp /usr/bin/pkgconf "$deps/bin/pkg-config"
 cp /usr/lib/x86_64-linux-gnu/libpkgconf.so.3 "$deps/lib/"
 mkdir -p "$deps/src/googletest"
@@ -104,6 +107,20 @@ Description: PCRE2 8-bit library (static, staged from Debian)
 Version: 10.42
 Libs: -L${libdir} -lpcre2-8
 Cflags: -I${includedir} -DPCRE2_STATIC
+EOF
+
+# cpp-httplib as Debian builds it (a shared library); without its TLS and
+# compression switches, whose headers the device machine lacks.
+cat > "$deps/lib/pkgconfig/cpp-httplib.pc" <<'EOF'
+prefix=${pcfiledir}/../..
+libdir=${prefix}/lib
+includedir=${prefix}/include
+
+Name: cpp-httplib
+Description: cpp-httplib (staged from Debian)
+Version: 0.11.4
+Libs: -L${libdir} -lcpp-httplib
+Cflags: -I${includedir}
 EOF
 
 echo "stage-deps: $(du -sh "$deps" | cut -f1) in $deps"

@@ -119,8 +119,8 @@ __global__ void __launch_bounds__(kGemmThreads) gemm_q8_kernel(const uint8_t* __
                                                                const uint8_t* __restrict__ xq,  // [M, x_stride] int8
                                                                const float2* __restrict__ xds,  // [M, K / 32]
                                                                size_t x_stride, int64_t M,
-                                                               float* __restrict__ out,  // [M, out_stride]
-                                                               int64_t out_stride) {
+                                                               float* __restrict__ out,  // [M, out_stride] per split
+                                                               int64_t out_stride, GemmSplit split) {
   using Tile = MmaTile<kBM>;
   using W = WeightType<T>;
   constexpr bool kMin = T == gguf::GgmlType::kQ4_1 || T == gguf::GgmlType::kQ5_1;
@@ -138,7 +138,9 @@ __global__ void __launch_bounds__(kGemmThreads) gemm_q8_kernel(const uint8_t* __
   const int wm = warp % 2;
   const int wn = warp / 2;
   const int64_t nb = K / kQuantBlock;
-  const int64_t n_steps = (nb + Tile::kBlocks - 1) / Tile::kBlocks;
+  const int64_t kt_begin = static_cast<int64_t>(blockIdx.z) * split.steps;
+  const int64_t kt_end = min((nb + Tile::kBlocks - 1) / Tile::kBlocks, kt_begin + split.steps);
+  out += static_cast<int64_t>(blockIdx.z) * split.out_offset;
 
   // Each thread owns two blocks of the weight tile per step: row br, blocks bk and bk + 1.
   const int br = threadIdx.x / 2;
@@ -179,17 +181,17 @@ __global__ void __launch_bounds__(kGemmThreads) gemm_q8_kernel(const uint8_t* __
   };
 
   float acc[Tile::kTilesM][Tile::kTilesN][4] = {};
-  load_x(smem, 0);
-  fetch_w(0);
-  store_w(smem, 0);
+  load_x(smem, kt_begin);
+  fetch_w(kt_begin);
+  store_w(smem, kt_begin);
   cp_async_commit();
   cp_async_wait<0>();
   __syncthreads();
 
-  for (int64_t kt = 0; kt < n_steps; ++kt) {
-    uint8_t* cur = smem + (kt % 2) * kStage;
-    uint8_t* nxt = smem + ((kt + 1) % 2) * kStage;
-    const bool more = kt + 1 < n_steps;
+  for (int64_t kt = kt_begin; kt < kt_end; ++kt) {
+    uint8_t* cur = smem + ((kt - kt_begin) % 2) * kStage;
+    uint8_t* nxt = smem + ((kt - kt_begin + 1) % 2) * kStage;
+    const bool more = kt + 1 < kt_end;
     if (more) {
       load_x(nxt, kt + 1);
       fetch_w(kt + 1);
@@ -241,7 +243,7 @@ __global__ void __launch_bounds__(kGemmThreads) gemm_half_kernel(const uint8_t* 
                                                                  const uint8_t* __restrict__ x,  // [M, x_stride]
                                                                  size_t x_stride, int64_t M,
                                                                  float* __restrict__ out,  // [M, out_stride]
-                                                                 int64_t out_stride) {
+                                                                 int64_t out_stride, GemmSplit split) {
   using Tile = MmaTile<kBM>;
   constexpr bool kBf16 = T == gguf::GgmlType::kBF16;
   extern __shared__ uint4 gemm_smem[];
@@ -253,7 +255,9 @@ __global__ void __launch_bounds__(kGemmThreads) gemm_half_kernel(const uint8_t* 
   const int wm = warp % 2;
   const int wn = warp / 2;
   const int64_t k_bytes = K * 2;
-  const int64_t n_steps = (k_bytes + Tile::kStepBytes - 1) / Tile::kStepBytes;
+  const int64_t kt_begin = static_cast<int64_t>(blockIdx.z) * split.steps;
+  const int64_t kt_end = min((k_bytes + Tile::kStepBytes - 1) / Tile::kStepBytes, kt_begin + split.steps);
+  out += static_cast<int64_t>(blockIdx.z) * split.out_offset;
   // The weight rows [n_base, n_base + 128) load like activation rows.
   auto load = [&](uint8_t* stage, int64_t kt) {
     detail::mma_load_x<kBM>(stage, x, x_stride, m_base, M, k_bytes, kt);
@@ -261,14 +265,14 @@ __global__ void __launch_bounds__(kGemmThreads) gemm_half_kernel(const uint8_t* 
   };
 
   float acc[Tile::kTilesM][Tile::kTilesN][4] = {};
-  load(smem, 0);
+  load(smem, kt_begin);
   cp_async_commit();
   cp_async_wait<0>();
   __syncthreads();
-  for (int64_t kt = 0; kt < n_steps; ++kt) {
-    uint8_t* cur = smem + (kt % 2) * Tile::kTileBytes;
-    if (kt + 1 < n_steps) {
-      load(smem + ((kt + 1) % 2) * Tile::kTileBytes, kt + 1);
+  for (int64_t kt = kt_begin; kt < kt_end; ++kt) {
+    uint8_t* cur = smem + ((kt - kt_begin) % 2) * Tile::kTileBytes;
+    if (kt + 1 < kt_end) {
+      load(smem + ((kt - kt_begin + 1) % 2) * Tile::kTileBytes, kt + 1);
       cp_async_commit();
     }
 #pragma unroll
@@ -353,54 +357,60 @@ __global__ void __launch_bounds__(kGemmThreads)
 }
 
 template <class Kernel>
-Status launch_mma(Kernel kernel, int bm, int smem, const WeightView& w, int64_t n_tokens, rt::Stream stream,
-                  const auto&... args) {
+Status launch_mma(Kernel kernel, int bm, int smem, const WeightView& w, int64_t n_tokens, int splits,
+                  rt::Stream stream, const auto&... args) {
   RF_TRY(RF_GPU_CHECK(rt::allow_dynamic_smem(kernel, smem)));
   const dim3 grid(static_cast<unsigned>((w.rows + MmaTile<64>::kBN - 1) / MmaTile<64>::kBN),
-                  static_cast<unsigned>((n_tokens + bm - 1) / bm));
+                  static_cast<unsigned>((n_tokens + bm - 1) / bm), static_cast<unsigned>(splits));
   kernel<<<grid, kGemmThreads, smem, stream>>>(args...);
   return check_launch("gemm mma kernel");
 }
 
 template <gguf::GgmlType T>
-Status launch_gemm_t(const WeightView& w, const ActView& x, int64_t n_tokens, float* out, int64_t out_stride,
-                     rt::Stream stream) {
+Status launch_gemm_t(const GemmArgs& g, rt::Stream stream) {
   constexpr bool kQuant = block_regions(T).qs != 0;
+  const WeightView& w = g.w;
+  const ActView& x = g.x;
+  const int64_t n = g.n_tokens;
+  // With a split, each slice of K writes its own partial product; launch_gemm sums them.
+  float* out = g.splits > 1 ? g.partial : g.out;
+  const int64_t out_stride = g.splits > 1 ? w.rows : g.out_stride;
+  const GemmSplit split{gemm_split_steps(w, g.splits), g.splits > 1 ? n * w.rows : 0};
   if constexpr (kQuant) {
     if constexpr (kHasMma) {
       constexpr int kSmem64 = 2 * (MmaTile<64>::kTileBytes + MmaTile<64>::kScaleBytes);
       constexpr int kSmem128 = 2 * (MmaTile<128>::kTileBytes + MmaTile<128>::kScaleBytes);
-      if (n_tokens <= 64) {
-        return launch_mma(gemm_q8_kernel<T, 64>, 64, kSmem64, w, n_tokens, stream, w.data, w.stride, w.rows, w.cols,
-                          x.q, x.ds, x.stride, n_tokens, out, out_stride);
+      if (n <= 64) {
+        return launch_mma(gemm_q8_kernel<T, 64>, 64, kSmem64, w, n, g.splits, stream, w.data, w.stride, w.rows, w.cols,
+                          x.q, x.ds, x.stride, n, out, out_stride, split);
       }
-      return launch_mma(gemm_q8_kernel<T, 128>, 128, kSmem128, w, n_tokens, stream, w.data, w.stride, w.rows, w.cols,
-                        x.q, x.ds, x.stride, n_tokens, out, out_stride);
+      return launch_mma(gemm_q8_kernel<T, 128>, 128, kSmem128, w, n, g.splits, stream, w.data, w.stride, w.rows,
+                        w.cols, x.q, x.ds, x.stride, n, out, out_stride, split);
     } else {
       // No tensor cores in this build: the matrix-vector kernels, kMatvecMaxTokens tokens at a time.
-      for (int64_t t = 0; t < n_tokens; t += kMatvecMaxTokens) {
-        const int64_t n = std::min(kMatvecMaxTokens, n_tokens - t);
-        const ActView rows{x.format, x.q + t * x.stride, x.ds + t * (w.cols / kQuantBlock), x.stride};
-        const MatvecPart part{w, out + t * out_stride, out_stride};
-        RF_TRY(launch_matvec(std::span<const MatvecPart>(&part, 1), rows, n, stream));
+      for (int64_t t = 0; t < n; t += kMatvecMaxTokens) {
+        const int64_t rows = std::min(kMatvecMaxTokens, n - t);
+        const ActView part_x{x.format, x.q + t * x.stride, x.ds + t * (w.cols / kQuantBlock), x.stride};
+        const MatvecPart part{w, g.out + t * g.out_stride, g.out_stride};
+        RF_TRY(launch_matvec(std::span<const MatvecPart>(&part, 1), part_x, rows, stream));
       }
       return ok();
     }
   } else {
     if (!gemm_on_tensor_cores(w)) {
       const dim3 grid(static_cast<unsigned>((w.rows + kPortableTile - 1) / kPortableTile),
-                      static_cast<unsigned>((n_tokens + kPortableTile - 1) / kPortableTile));
-      gemm_portable_kernel<T><<<grid, kGemmThreads, 0, stream>>>(w.data, w.stride, w.rows, w.cols, x.q, x.stride,
-                                                                 n_tokens, out, out_stride);
+                      static_cast<unsigned>((n + kPortableTile - 1) / kPortableTile));
+      gemm_portable_kernel<T><<<grid, kGemmThreads, 0, stream>>>(w.data, w.stride, w.rows, w.cols, x.q, x.stride, n,
+                                                                 g.out, g.out_stride);
       return check_launch("gemm_portable_kernel");
     }
     if constexpr (kHasMma && T != gguf::GgmlType::kF32) {
-      if (n_tokens <= 64) {
-        return launch_mma(gemm_half_kernel<T, 64>, 64, 2 * MmaTile<64>::kTileBytes, w, n_tokens, stream, w.data,
-                          w.stride, w.rows, w.cols, x.q, x.stride, n_tokens, out, out_stride);
+      if (n <= 64) {
+        return launch_mma(gemm_half_kernel<T, 64>, 64, 2 * MmaTile<64>::kTileBytes, w, n, g.splits, stream, w.data,
+                          w.stride, w.rows, w.cols, x.q, x.stride, n, out, out_stride, split);
       }
-      return launch_mma(gemm_half_kernel<T, 128>, 128, 2 * MmaTile<128>::kTileBytes, w, n_tokens, stream, w.data,
-                        w.stride, w.rows, w.cols, x.q, x.stride, n_tokens, out, out_stride);
+      return launch_mma(gemm_half_kernel<T, 128>, 128, 2 * MmaTile<128>::kTileBytes, w, n, g.splits, stream, w.data,
+                        w.stride, w.rows, w.cols, x.q, x.stride, n, out, out_stride, split);
     }
     return RF_ERROR(kInternal, "no GEMM kernel for {} weights in this build", gguf::ggml_type_name(T));
   }

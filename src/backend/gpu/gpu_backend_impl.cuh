@@ -114,6 +114,7 @@ class GpuBackend final : public Backend {
   size_t staging_used_ = 0;
   std::unique_ptr<DeviceBuffer> act_scratch_;
   std::unique_ptr<DeviceBuffer> attn_scratch_;
+  std::unique_ptr<DeviceBuffer> gemm_scratch_;
   CachedActivations cached_;
   struct PendingAdd {
     Tensor a, b, out;

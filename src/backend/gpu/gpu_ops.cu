@@ -35,7 +35,14 @@ void GpuBackend::matmul(const Tensor& w, const Tensor& x, const Tensor& out) {
     const WeightView wv = weight_view(w, w.rows);
     auto act = activations(x, act_format(w.type));
     if (!act) return record(std::move(act).error());
-    record(launch_gemm(wv, *act, x.rows, f32(out), floats(out), stream_));
+    const int splits = gemm_splits(wv, x.rows, sm_count_);
+    if (splits > 1) {
+      const Status s = reserve_scratch(gemm_scratch_, gemm_partial_bytes(wv, x.rows, splits), "GEMM partial sums");
+      if (!s) return record(s);
+    }
+    const GemmArgs args{wv, *act, x.rows, f32(out), floats(out), splits,
+                        splits > 1 ? static_cast<float*>(gemm_scratch_->data()) : nullptr};
+    record(launch_gemm(args, stream_));
     written(out);
     return;
   }

@@ -79,17 +79,36 @@ Status launch_matvec(std::span<const MatvecPart> parts,
                      const ActView& x,  // [n_tokens, cols] converted to act_format
                      int64_t n_tokens, rt::Stream stream, const ExpertSelect& experts = {});
 
-Status launch_gemm(const WeightView& w,
-                   const ActView& x,  // [n_tokens, w.cols] converted to act_format
-                   int64_t n_tokens,
-                   float* out,  // [n_tokens, out_stride]
-                   int64_t out_stride, rt::Stream stream);
+// A GEMM whose tiles alone would not fill the GPU is split along K: each
+// slice writes a partial product into `partial` ([splits, n_tokens, w.rows]),
+// and a second kernel sums them in order (deterministic, unlike atomics).
+struct GemmArgs {
+  WeightView w;
+  ActView x;         // [n_tokens, w.cols] converted to act_format
+  int64_t n_tokens = 0;
+  float* out = nullptr;  // [n_tokens, out_stride]
+  int64_t out_stride = 0;
+  int splits = 1;
+  float* partial = nullptr;  // gemm_partial_bytes() of scratch when splits > 1
+};
+
+// k-steps per slice and the distance between slices' outputs, as the kernels read them.
+struct GemmSplit {
+  int64_t steps = 0;
+  int64_t out_offset = 0;
+};
+
+// The split for `n_tokens` rows on a GPU of `sm_count` multiprocessors (1: none).
+int gemm_splits(const WeightView& w, int64_t n_tokens, int sm_count);
+size_t gemm_partial_bytes(const WeightView& w, int64_t n_tokens, int splits);
+int64_t gemm_split_steps(const WeightView& w, int splits);
+
+Status launch_gemm(const GemmArgs& args, rt::Stream stream);
 
 // Per-type entry points, defined in the instance files mm_<type>.cu.
 template <gguf::GgmlType T>
 Status launch_matvec_t(const MatvecArgs& args, rt::Stream stream);
 template <gguf::GgmlType T>
-Status launch_gemm_t(const WeightView& w, const ActView& x, int64_t n_tokens, float* out, int64_t out_stride,
-                     rt::Stream stream);
+Status launch_gemm_t(const GemmArgs& args, rt::Stream stream);
 
 }  // namespace rocmforge::backend::gpu

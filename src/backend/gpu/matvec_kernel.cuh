@@ -2,12 +2,12 @@
 // instance files only).
 //
 // A block of kMatvecThreads threads owns kRowsPerBlock consecutive rows of
-// one weight, split among its warps (kRows each). The lanes of a warp stride
-// over a row's 32-element blocks (16-byte chunks for float weights): each
-// lane loads one block of activations per token, then that block of each of
-// the warp's rows, so a warp reads a run of consecutive blocks per row with
-// wide coalesced loads, and keeps several rows' loads in flight. Each warp
-// sums its own rows (no shared memory, no block barrier).
+// one weight. Its threads stride over the rows' 32-element blocks (16-byte
+// chunks for float weights): each loads one block of activations per token,
+// then that block of each of the rows, so a warp reads 32 consecutive blocks
+// of a row with wide coalesced loads. Partial sums meet in shared memory.
+// (Measured on the H200: this beats one warp per row set, which keeps fewer
+// loads in flight — bench/RESULTS.md, run 2.)
 #pragma once
 
 #include "backend/gpu/check.cuh"
@@ -19,9 +19,9 @@ namespace rocmforge::backend::gpu {
 
 inline constexpr int kMatvecThreads = 128;
 
-// Rows per block for kTok tokens: more rows per warp when few tokens leave registers free.
+// Rows per block for kTok tokens: more rows when few tokens leave registers free.
 template <int kTok>
-inline constexpr int kMatvecRowsPerBlock = kTok == 1 ? 16 : (kTok <= 4 ? 8 : 4);
+inline constexpr int kMatvecRowsPerBlock = kTok <= 2 ? 4 : 2;
 
 namespace detail {
 
@@ -66,18 +66,30 @@ __device__ __forceinline__ bool matvec_operands(const MatvecArgs& a, MatvecOpera
 }
 
 
-// Sums each lane's partial sums over the warp; lane 0 writes out[t, row0 + r].
+// Sums acc over the block and writes out[t, row0 + r].
 template <int kRows, int kTok>
 __device__ __forceinline__ void matvec_store(float (&acc)[kRows][kTok], int64_t row0, int64_t n_rows, int64_t n_tok,
                                              float* __restrict__ out, int64_t out_stride) {
+  constexpr int kWarps = kMatvecThreads / kWarpSize;
+  __shared__ float partial[kWarps][kRows * kTok];
   const int lane = threadIdx.x % kWarpSize;
+  const int warp = threadIdx.x / kWarpSize;
 #pragma unroll
   for (int r = 0; r < kRows; ++r) {
 #pragma unroll
     for (int t = 0; t < kTok; ++t) {
       const float v = warp_sum(acc[r][t]);
-      if (lane == 0 && row0 + r < n_rows && t < n_tok) out[t * out_stride + row0 + r] = v;
+      if (lane == 0) partial[warp][r * kTok + t] = v;
     }
+  }
+  __syncthreads();
+  if (threadIdx.x < kRows * kTok) {
+    float s = 0.0f;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) s += partial[w][threadIdx.x];
+    const int r = static_cast<int>(threadIdx.x) / kTok;
+    const int t = static_cast<int>(threadIdx.x) % kTok;
+    if (row0 + r < n_rows && t < n_tok) out[t * out_stride + row0 + r] = s;
   }
 }
 
@@ -87,16 +99,13 @@ __device__ __forceinline__ void matvec_store(float (&acc)[kRows][kTok], int64_t 
 template <gguf::GgmlType T, int kTok>
 __global__ void __launch_bounds__(kMatvecThreads) matvec_quant_kernel(MatvecArgs a) {
   using W = WeightType<T>;
-  constexpr int kRowsPerBlock = kMatvecRowsPerBlock<kTok>;
-  constexpr int kRows = kRowsPerBlock / (kMatvecThreads / kWarpSize);
+  constexpr int kRows = kMatvecRowsPerBlock<kTok>;
   detail::MatvecOperands o;
-  if (!detail::matvec_operands<kRowsPerBlock>(a, o)) return;
-  const int lane = threadIdx.x % kWarpSize;
-  const int64_t row0 = o.row0 + static_cast<int64_t>(threadIdx.x / kWarpSize) * kRows;
+  if (!detail::matvec_operands<kRows>(a, o)) return;
+  const int64_t row0 = o.row0;
   const int64_t nb = a.cols / kQuantBlock;
   float acc[kRows][kTok] = {};
-#pragma unroll 2
-  for (int64_t b = lane; b < nb; b += kWarpSize) {
+  for (int64_t b = threadIdx.x; b < nb; b += kMatvecThreads) {
     int x8[kTok][8];
     float2 ads[kTok];
 #pragma unroll
@@ -115,18 +124,14 @@ __global__ void __launch_bounds__(kMatvecThreads) matvec_quant_kernel(MatvecArgs
       x8[t][7] = static_cast<int>(hi.w);
       ads[t] = o.xds[t * nb + b];
     }
-    QBlock blk[kRows];
-#pragma unroll
-    for (int r = 0; r < kRows; ++r) {
-      if (row0 + r < o.rows) blk[r] = W::load(o.w + (row0 + r) * o.w_stride, nb, b);
-    }
 #pragma unroll
     for (int r = 0; r < kRows; ++r) {
       if (row0 + r >= o.rows) continue;
+      const QBlock blk = W::load(o.w + (row0 + r) * o.w_stride, nb, b);
 #pragma unroll
       for (int t = 0; t < kTok; ++t) {
         if (t >= a.n_tok) continue;
-        acc[r][t] += W::dot_q8(blk[r], x8[t], ads[t]);
+        acc[r][t] += W::dot_q8(blk, x8[t], ads[t]);
       }
     }
   }
@@ -139,17 +144,14 @@ template <gguf::GgmlType T, int kTok>
 __global__ void __launch_bounds__(kMatvecThreads) matvec_float_kernel(MatvecArgs a) {
   using W = WeightType<T>;
   constexpr int64_t kChunkBytes = 16;
-  constexpr int kRowsPerBlock = kMatvecRowsPerBlock<kTok>;
-  constexpr int kRows = kRowsPerBlock / (kMatvecThreads / kWarpSize);
+  constexpr int kRows = kMatvecRowsPerBlock<kTok>;
   detail::MatvecOperands o;
-  if (!detail::matvec_operands<kRowsPerBlock>(a, o)) return;
-  const int lane = threadIdx.x % kWarpSize;
-  const int64_t row0 = o.row0 + static_cast<int64_t>(threadIdx.x / kWarpSize) * kRows;
+  if (!detail::matvec_operands<kRows>(a, o)) return;
+  const int64_t row0 = o.row0;
   const uint8_t* x = o.xq;
   const int64_t n_chunks = a.cols / W::kChunkElems;
   float acc[kRows][kTok] = {};
-#pragma unroll 2
-  for (int64_t c = lane; c < n_chunks; c += kWarpSize) {
+  for (int64_t c = threadIdx.x; c < n_chunks; c += kMatvecThreads) {
 #pragma unroll
     for (int r = 0; r < kRows; ++r) {
       if (row0 + r >= o.rows) continue;
@@ -161,7 +163,7 @@ __global__ void __launch_bounds__(kMatvecThreads) matvec_float_kernel(MatvecArgs
       }
     }
   }
-  for (int64_t k = n_chunks * W::kChunkElems + lane; k < a.cols; k += kWarpSize) {
+  for (int64_t k = n_chunks * W::kChunkElems + threadIdx.x; k < a.cols; k += kMatvecThreads) {
 #pragma unroll
     for (int r = 0; r < kRows; ++r) {
       if (row0 + r >= o.rows) continue;

@@ -5,7 +5,6 @@
 namespace rocmforge::backend::gpu {
 
 template Status launch_matvec_t<gguf::GgmlType::kF16>(const MatvecArgs&, rt::Stream);
-template Status launch_gemm_t<gguf::GgmlType::kF16>(const WeightView&, const ActView&, int64_t, float*, int64_t,
-                                                  rt::Stream);
+template Status launch_gemm_t<gguf::GgmlType::kF16>(const GemmArgs&, rt::Stream);
 
 }  // namespace rocmforge::backend::gpu

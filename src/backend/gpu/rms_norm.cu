@@ -6,12 +6,13 @@ namespace rocmforge::backend::gpu {
 namespace {
 
 constexpr int kThreads = 512;
+constexpr int kHeld = 16;  // elements a thread keeps in registers between the passes (rows up to 8192)
 
 // One block per row. Pass 1: each thread reads its elements (adding the
-// residual and storing the sum) and keeps the partial sum of squares; the
-// block sums them. Pass 2: each thread scales the elements it read, in the
-// CPU's order (x * scale) * w; every element is read and written by the
-// same thread, so the outputs may alias the inputs.
+// residual and storing the sum), keeps up to kHeld of them in registers and
+// the partial sum of squares; the block sums those. Pass 2: each thread
+// scales its elements, in the CPU's order (x * scale) * w. Every element is
+// read and written by the same thread, so the outputs may alias the inputs.
 template <bool kResidual, ActFormat F>
 __global__ void __launch_bounds__(kThreads) rms_norm_kernel(NormArgs a) {
   constexpr int kWarps = kThreads / kWarpSize;
@@ -19,9 +20,20 @@ __global__ void __launch_bounds__(kThreads) rms_norm_kernel(NormArgs a) {
   const int64_t row = blockIdx.x;
   const float* src = a.x + row * a.x_stride;
   float* sum_row = kResidual ? a.sum + row * a.sum_stride : nullptr;
+  float held[kHeld];
   float sq = 0.0f;
-#pragma unroll 4
-  for (int64_t i = threadIdx.x; i < a.cols; i += kThreads) {
+#pragma unroll
+  for (int j = 0; j < kHeld; ++j) {
+    const int64_t i = threadIdx.x + static_cast<int64_t>(j) * kThreads;
+    float v = 0.0f;
+    if (i < a.cols) {
+      v = src[i];
+      if constexpr (kResidual) v += a.residual[row * a.residual_stride + i];
+    }
+    held[j] = v;
+    sq += v * v;
+  }
+  for (int64_t i = threadIdx.x + static_cast<int64_t>(kHeld) * kThreads; i < a.cols; i += kThreads) {
     float v = src[i];
     if constexpr (kResidual) {
       v += a.residual[row * a.residual_stride + i];
@@ -41,10 +53,19 @@ __global__ void __launch_bounds__(kThreads) rms_norm_kernel(NormArgs a) {
   if constexpr (F != ActFormat::kF32) q_row = a.act.q + row * a.act.q_stride;
   float2* ds_row = nullptr;
   if constexpr (F == ActFormat::kQ8 || F == ActFormat::kQ8S) ds_row = a.act.ds + row * (a.cols / kQuantBlock);
-  for (int64_t i = threadIdx.x; i < a.cols; i += kThreads) {
-    const float v = (kResidual ? sum_row[i] : src[i]) * scale * a.weight[i];
+  auto finish = [&](int64_t i, float x) {
+    if constexpr (kResidual) sum_row[i] = x;
+    const float v = x * scale * a.weight[i];
     dst[i] = v;
     if constexpr (F != ActFormat::kF32) store_act<F>(v, i, q_row, ds_row);
+  };
+#pragma unroll
+  for (int j = 0; j < kHeld; ++j) {
+    const int64_t i = threadIdx.x + static_cast<int64_t>(j) * kThreads;
+    if (i < a.cols) finish(i, held[j]);  // whole 32-element blocks stay together: cols % 32 == 0 for Q8
+  }
+  for (int64_t i = threadIdx.x + static_cast<int64_t>(kHeld) * kThreads; i < a.cols; i += kThreads) {
+    finish(i, kResidual ? sum_row[i] : src[i]);
   }
 }
 

@@ -14,10 +14,12 @@
 // one step or token by token (its float routes sum in other orders), differs
 // by 3e-4 (F16) and 2e-3 (BF16). Measured GPU against CPU on the H200: up to
 // 2.1e-2 for quantised types, 5.5e-3 for BF16, below 1e-3 for F32 and F16.
-// Greedy tokens must be identical everywhere.
+// Greedy tokens must be identical, except at ties within that noise in the
+// random models; stories260K's 64-token generations must be identical.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <random>
 
@@ -55,19 +57,31 @@ Loaded load(std::unique_ptr<backend::Backend> backend, const std::string& path, 
   return l;
 }
 
-// n greedy steps after the prompt: each step's logits.
-std::vector<std::vector<float>> greedy(model::ForwardPass& forward, int64_t n_ctx, const std::vector<int32_t>& prompt,
-                                       int n) {
-  engine::Session session(forward, n_ctx);
-  std::vector<std::vector<float>> steps;
-  auto logits = session.append(prompt);
-  for (int i = 0; i < n && logits; ++i) {
-    steps.emplace_back(logits->begin(), logits->end());
-    const int32_t next = argmax(steps.back());
-    if (i + 1 < n) logits = session.append(std::span<const int32_t>(&next, 1));
+struct Generation {
+  std::vector<std::vector<float>> cpu;  // each step's logits
+  std::vector<std::vector<float>> gpu;
+};
+
+// n greedy steps after the prompt, the CPU choosing each token and both
+// backends fed it, so every step's logits compare like for like.
+Generation generate(model::ForwardPass& cpu, model::ForwardPass& gpu, int64_t n_ctx,
+                    const std::vector<int32_t>& prompt, int n) {
+  engine::Session sc(cpu, n_ctx);
+  engine::Session sg(gpu, n_ctx);
+  Generation g;
+  auto lc = sc.append(prompt);
+  auto lg = sg.append(prompt);
+  for (int i = 0; i < n && lc && lg; ++i) {
+    g.cpu.emplace_back(lc->begin(), lc->end());
+    g.gpu.emplace_back(lg->begin(), lg->end());
+    const int32_t next = argmax(g.cpu.back());
+    if (i + 1 == n) break;
+    lc = sc.append(std::span<const int32_t>(&next, 1));
+    lg = sg.append(std::span<const int32_t>(&next, 1));
   }
-  EXPECT_TRUE(logits) << logits.error().to_string();
-  return steps;
+  EXPECT_TRUE(lc) << lc.error().to_string();
+  EXPECT_TRUE(lg) << lg.error().to_string();
+  return g;
 }
 
 double tolerance(GgmlType type) {
@@ -83,12 +97,25 @@ double tolerance(GgmlType type) {
   }
 }
 
-void expect_same_generation(const std::vector<std::vector<float>>& gpu, const std::vector<std::vector<float>>& cpu,
-                            double tol, const std::string& what) {
-  ASSERT_EQ(gpu.size(), cpu.size()) << what;
-  for (size_t i = 0; i < cpu.size(); ++i) {
-    ASSERT_EQ(argmax(gpu[i]), argmax(cpu[i])) << what << ": greedy token of step " << i;
-    expect_close(gpu[i], cpu[i], tol, what + " step " + std::to_string(i));
+// Logits within `tol` at every step and the same greedy token. With
+// `allow_ties`, a different token is accepted only where the CPU's own
+// margin between the two tokens is within the observed logit noise: a tie at
+// the precision both backends compute in (random tiny models have many).
+void expect_same_generation(const Generation& g, double tol, bool allow_ties, const std::string& what) {
+  ASSERT_EQ(g.gpu.size(), g.cpu.size()) << what;
+  for (size_t i = 0; i < g.cpu.size(); ++i) {
+    const std::vector<float>& c = g.cpu[i];
+    const std::vector<float>& d = g.gpu[i];
+    expect_close(d, c, tol, what + " step " + std::to_string(i));
+    const int32_t want = argmax(c);
+    const int32_t got = argmax(d);
+    if (got == want) continue;
+    EXPECT_TRUE(allow_ties) << what << ": greedy token of step " << i << " is " << got << ", the CPU's " << want;
+    double noise = 0.0;
+    for (size_t j = 0; j < c.size(); ++j) noise = std::max(noise, std::fabs(static_cast<double>(d[j]) - c[j]));
+    const double margin = static_cast<double>(c[static_cast<size_t>(want)]) - c[static_cast<size_t>(got)];
+    EXPECT_LE(margin, 2.0 * noise) << what << ": step " << i << " chose " << got << " over the CPU's " << want
+                                   << " by more than the logit noise";
   }
 }
 
@@ -145,9 +172,8 @@ TEST_P(SynthModel, GreedyGenerationMatchesCpu) {
   std::uniform_int_distribution<int32_t> pick(3, static_cast<int32_t>(cpu.model->config().n_vocab - 1));
   std::vector<int32_t> prompt(37);
   for (int32_t& t : prompt) t = pick(rng);
-  const auto want = greedy(*cpu.forward, kCtx, prompt, 12);
-  const auto got = greedy(*gpu.forward, kCtx, prompt, 12);
-  expect_same_generation(got, want, tolerance(c.type), case_name({c, 0}));
+  expect_same_generation(generate(*cpu.forward, *gpu.forward, kCtx, prompt, 12), tolerance(c.type), true,
+                         case_name({c, 0}));
 }
 
 INSTANTIATE_TEST_SUITE_P(TinyArchitectures, SynthModel, ::testing::ValuesIn(model_cases()), case_name);
@@ -241,9 +267,7 @@ TEST(GpuForward, Stories260KGreedyOutputEqualsCpu) {
   for (const char* text : {"Once upon a time", "The little dog", "Lily and Tom went to the park. They saw"}) {
     auto prompt = (*tok)->encode(text, true, true);
     ASSERT_TRUE(prompt);
-    const auto want = greedy(*cpu.forward, kCtx, *prompt, 64);
-    const auto got = greedy(*gpu.forward, kCtx, *prompt, 64);
-    expect_same_generation(got, want, 2e-2, text);
+    expect_same_generation(generate(*cpu.forward, *gpu.forward, kCtx, *prompt, 64), 2e-2, false, text);
   }
 }
 
