@@ -9,6 +9,12 @@
 #   CLI11, nlohmann-json, cpp-httplib: headers
 #   PCRE2        pcre2.h, the static libpcre2-8.a and its .pc file, plus pkgconf
 #   GoogleTest   its sources, built as part of the project there
+#
+#   scripts/stage-deps.sh [BUILD_DIR]
+# With a CUDA build directory made here (cmake -DROCMFORGE_CUDA=ON, targets
+# rocmforge gpu_backend_test gpu_kernel_bench), its programs also go into
+# .deps/prebuilt.tar.xz, which scripts/gpu-check.sh runs instead of building
+# (minutes of device time saved; the shared libraries they need are staged).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -123,4 +129,7 @@ Libs: -L${libdir} -lcpp-httplib
 Cflags: -I${includedir}
 EOF
 
+if (($# > 0)); then
+  tar -cJf "$deps/prebuilt.tar.xz" -C "$1" bin/rocmforge bin/gpu_backend_test bin/gpu_kernel_bench
+fi
 echo "stage-deps: $(du -sh "$deps" | cut -f1) in $deps"
