@@ -6,7 +6,7 @@ CMAKE_FLAGS ?=
 MODEL ?= models/stories260K.gguf
 PROMPT ?= Once upon a time
 
-.PHONY: all deps configure build run test test-unit build-cuda build-hip fuzz clean
+.PHONY: all deps configure build build-gpu run test test-unit build-cuda build-hip fuzz clean
 
 all: build
 
@@ -22,8 +22,12 @@ build: configure
 run: deps build
 	$(BUILD_DIR)/bin/rocmforge run -m $(MODEL) -p "$(PROMPT)" -n 128
 
-test: deps build
+# The GPU backend is compiled for CUDA and HIP too (nothing GPU runs without a GPU).
+test: deps build build-gpu
 	scripts/run-tests.sh $(BUILD_DIR) -j $(JOBS)
+
+build-gpu:
+	JOBS=$(JOBS) scripts/build-gpu.sh
 
 test-unit: build
 	scripts/run-tests.sh $(BUILD_DIR) -j $(JOBS) -L unit

@@ -8,8 +8,14 @@ packages=(
   libfmt-dev libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libpcre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  curl nodejs npm
+  curl
 )
+# Node.js (for the server tests' OpenAI client): Debian's, unless a Node.js
+# with npm is already installed (e.g. NodeSource's, whose nodejs conflicts
+# with Debian's npm).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 if [[ "${ROCMFORGE_WITH_HIP:-1}" == 1 ]]; then
   packages+=(hipcc libamdhip64-dev)
 fi
