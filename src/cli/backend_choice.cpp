@@ -10,7 +10,8 @@ namespace rocmforge::cli {
 int default_threads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
 Result<std::unique_ptr<backend::Backend>> make_backend(const std::string& device, int n_threads,
-                                                       const core::Logger& log, double gpu_mem_fraction) {
+                                                       const core::Logger& log, double gpu_mem_fraction,
+                                                       bool batch_invariant) {
   if (n_threads <= 0 || n_threads > 1024) {
     return RF_ERROR(kInvalidArgument, "--threads must be between 1 and 1024, got {}", n_threads);
   }
@@ -24,7 +25,7 @@ Result<std::unique_ptr<backend::Backend>> make_backend(const std::string& device
     log.info("device: {}, using the CPU",
              backend::gpu::built_with_gpu() ? "no GPU found" : "no GPU backend in this build");
   }
-  return std::unique_ptr<backend::Backend>(new backend::CpuBackend(n_threads));
+  return std::unique_ptr<backend::Backend>(new backend::CpuBackend(n_threads, batch_invariant));
 }
 
 }  // namespace rocmforge::cli

@@ -145,7 +145,8 @@ Status serve(const ServeOptions& o) {
   http.shutdown_timeout = std::chrono::seconds(o.shutdown_timeout_s);
   http.n_threads = o.http_threads > 0 ? o.http_threads : static_cast<int>(o.parallel + o.max_queue + 8);
 
-  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log, o.gpu_mem_fraction));
+  // Serving batches unrelated requests: a request's output must not depend on them.
+  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log, o.gpu_mem_fraction, /*batch_invariant=*/true));
   auto model = RF_TRY(model::Model::load(o.model, *backend));
   auto tok = RF_TRY(tokenizer::Tokenizer::from_gguf(model->file()));
   const chat::ChatTemplate tmpl = RF_TRY(choose_template(model->file(), *tok, o.chat_template_file, o.chat_template));

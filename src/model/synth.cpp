@@ -140,25 +140,26 @@ void write_hparams(gguf::GgufWriter& w, const SynthShape& s, const ModelConfig& 
 }
 
 void write_generated_vocab(gguf::GgufWriter& w, int64_t n_vocab) {
-  std::vector<std::string> tokens = {"<unk>", "<s>", "</s>"};
-  std::vector<float> scores = {0.0f, 0.0f, 0.0f};
-  std::vector<int32_t> types = {2, 3, 3};  // unknown, control, control
-  for (int b = 0; b < 256 && static_cast<int64_t>(tokens.size()) < n_vocab; ++b) {
-    tokens.push_back(fmt::format("<0x{:02X}>", b));
-    scores.push_back(0.0f);
-    types.push_back(6);  // byte
-  }
   // The chat markup of the families above, as control tokens at the end.
   static constexpr std::array kMarkup = {"<|endoftext|>", "<|im_start|>", "<|im_end|>",     "<|user|>",
                                          "<|assistant|>", "<|system|>",   "<|end|>",        "<start_of_turn>",
                                          "<end_of_turn>"};
-  const int64_t n_plain = n_vocab - static_cast<int64_t>(kMarkup.size());
+  const int64_t n_plain = std::max<int64_t>(3, n_vocab - static_cast<int64_t>(kMarkup.size()));
+  std::vector<std::string> tokens = {"<unk>", "<s>", "</s>"};
+  std::vector<float> scores = {0.0f, 0.0f, 0.0f};
+  std::vector<int32_t> types = {2, 3, 3};  // unknown, control, control
+  for (int b = 0; b < 256 && static_cast<int64_t>(tokens.size()) < n_plain; ++b) {
+    tokens.push_back(fmt::format("<0x{:02X}>", b));
+    scores.push_back(0.0f);
+    types.push_back(6);  // byte
+  }
   for (int64_t i = static_cast<int64_t>(tokens.size()); i < n_plain; ++i) {
     tokens.push_back(fmt::format("\xe2\x96\x81tok{}", i));  // "▁tokN"
     scores.push_back(-static_cast<float>(i));
     types.push_back(1);
   }
   for (const char* markup : kMarkup) {
+    if (static_cast<int64_t>(tokens.size()) == n_vocab) break;
     tokens.emplace_back(markup);
     scores.push_back(0.0f);
     types.push_back(3);  // control
