@@ -21,6 +21,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "quant/tile_prefetch.h"
+
 namespace rocmforge::quant::detail {
 namespace {
 
@@ -68,7 +70,11 @@ struct VecDotTile : FitTile<VecDotTile, E, R, C, 64 / E::kStep> {
       }
     }
     const int64_t np = n & ~int64_t{63};
-    for (int64_t i = 0; i < np; i += 64) float_step<E, R, C, kChains>(w, ws, a, as, i, acc);
+    const NextTile<R, C> next(w, ws, np / 64);
+    for (int64_t i = 0; i < np; i += 64) {
+      next.fetch(i / 64);
+      float_step<E, R, C, kChains>(w, ws, a, as, i, acc);
+    }
     for (int r = 0; r < R; ++r) {
       for (int c = 0; c < C; ++c) {
         typename E::Acc chains[kChains];

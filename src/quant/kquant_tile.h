@@ -137,7 +137,9 @@ struct KVecDotTile {
     for (int r = 0; r < R; ++r) {
       for (int c = 0; c < C; ++c) accm[r][c] = _mm_setzero_ps();
     }
+    const NextTile<R, C> next(w, ws, n / kSuperElems);
     for (int64_t b = 0; b < n / kSuperElems; ++b) {
+      next.fetch(b);
       KBlock wb[R];
       for (int r = 0; r < R; ++r) wb[r] = load_block<F>(w + r * ws + b * F::kBytes);
       const uint8_t* ab = a + b * static_cast<int64_t>(sizeof(BlockQ8_K));
@@ -220,7 +222,9 @@ struct KSerialTile {
     __m128 acc[C];   // rows in lanes
     __m128 accm[C];  // the min chain
     for (int c = 0; c < C; ++c) acc[c] = accm[c] = _mm_setzero_ps();
+    const NextTile<R, C> next(w, ws, n / kSuperElems);
     for (int64_t b = 0; b < n / kSuperElems; ++b) {
+      next.fetch(b);
       KBlock wb[R];
       for (int r = 0; r < R; ++r) wb[r] = load_block<F>(w + r * ws + b * F::kBytes);
       const uint8_t* ab = a + b * static_cast<int64_t>(sizeof(BlockQ8_K));

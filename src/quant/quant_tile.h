@@ -27,6 +27,7 @@
 #include <cstdint>
 
 #include "quant/blocks.h"
+#include "quant/tile_prefetch.h"
 
 namespace rocmforge::quant::detail {
 namespace {
@@ -154,8 +155,10 @@ struct Lanes8Tile {
       }
     }
     alignas(32) float scale[R][C][kGroup];  // dw * da of each block of the group
+    const NextTile<R, C> next(w, ws, vector_blocks / kGroup);
     int64_t b = 0;
     for (; b + kGroup <= vector_blocks; b += kGroup) {
+      next.fetch(b / kGroup);
       group_scales(w + b * W::kBytes, ws, a + b * A::kBytes, as, scale, summs);
       for (int k = 0; k < kGroup; k += kChains) {
         // Unrolled, so each accumulator has a constant index and stays in a register.
@@ -256,7 +259,9 @@ struct SerialTile {
     const int64_t nb = n / kBlockElems;
     __m128 acc[C];  // rows in lanes
     for (int c = 0; c < C; ++c) acc[c] = _mm_setzero_ps();
+    const NextTile<R, C> next(w, ws, nb);
     for (int64_t b = 0; b < nb; ++b) {
+      next.fetch(b);
       // The rows' d, inserted one by one: cheaper here than converting 8 blocks and transposing.
       __m128i dw = _mm_setzero_si128();
       for (int r = 0; r < R; ++r) dw = _mm_insert_epi16(dw, half_bits(w + r * ws + b * W::kBytes + W::kScale), r);
