@@ -48,13 +48,23 @@ TEST_P(VocabVectors, EveryCaseMatchesLlamaCpp) {
   RecordProperty("cases_passed", static_cast<int>(n_passed));
 }
 
+// WordPiece normalizes the text, so there the decoded text must at least
+// encode back to the same ids (less the unknown token, which decodes to nothing).
 TEST_P(VocabVectors, DecodeRestoresEveryCase) {
-  if (!GetParam().decodes_back) GTEST_SKIP() << "WordPiece normalizes the text";
   const auto tokenizer = load_tokenizer(data_path(GetParam().model));
   ASSERT_TRUE(tokenizer);
   const bool clean = tokenizer->vocab().clean_spaces();
   for (const auto& c : read_vocab_cases(data_path(GetParam().vocab))) {
-    EXPECT_EQ(tokenizer->decode(c.ids, false, false), clean ? clean_up_spaces(c.text) : c.text);
+    const std::string text = tokenizer->decode(c.ids, false, false);
+    if (!GetParam().decodes_back) {
+      auto again = tokenizer->encode(text, /*add_special=*/false, /*parse_special=*/false);
+      ASSERT_TRUE(again) << again.error().to_string();
+      std::vector<TokenId> known = c.ids;
+      std::erase(known, tokenizer->vocab().special().unk.value_or(-1));
+      EXPECT_EQ(*again, known) << "text: '" << c.text << "' decoded: '" << text << "'";
+      continue;
+    }
+    EXPECT_EQ(text, clean ? clean_up_spaces(c.text) : c.text);
     EXPECT_EQ(tokenizer->decode_pieces(c.ids, false, false), c.text);
   }
 }
