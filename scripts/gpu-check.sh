@@ -2,10 +2,13 @@
 # One device call: build the CUDA backend, run the gpu tests, run the
 # benchmarks, and leave a summary table plus logs under $OUT.
 #
-#   scripts/gpu-check.sh [--tests-only] [--bench-only] [--types "q4_0 q8_0 f16"] [--profile]
+#   scripts/gpu-check.sh [--tests-only] [--bench-only] [--types "q4_0 q8_0 f16"] [--profile] [--serve]
 #
 # --profile also times every kernel of three decode steps of the first type
-# with Nsight Compute (ncu.txt).
+# with Nsight Compute (ncu.txt). --serve also runs the serving benchmark:
+# `rocmforge serve --device gpu` on a llama3-8b Q4_0 model and `rocmforge
+# bench-serve` against it, 512 requests of 512 prompt and 128 generated
+# tokens at concurrency 64 (serve.md, serve.log).
 #
 # Dependencies come from .deps (scripts/stage-deps.sh, carried to the device
 # machine). A build already made for this source (.deps/prebuilt.tar.xz
@@ -22,6 +25,7 @@ mkdir -p "$out"
 run_tests=1
 run_bench=1
 profile=0
+serve=0
 types="q4_0 q8_0 f16"
 while (($#)); do
   case $1 in
@@ -29,6 +33,7 @@ while (($#)); do
     --bench-only) run_tests=0 ;;
     --types) types=$2; shift ;;
     --profile) profile=1 ;;
+    --serve) serve=1 ;;
     *) echo "gpu-check: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -136,5 +141,27 @@ EOF
     fi
     rm -f "$model"
   done
+fi
+
+if ((serve)); then
+  model=/tmp/llama3-8b-serve-q4_0.gguf
+  port=18080
+  "$bin/rocmforge" synth "$model" --shape llama3-8b --type q4_0 >> "$out/serve.log" 2>&1
+  "$bin/rocmforge" serve -m "$model" --device gpu --port $port --parallel 64 --max-queue 1024 -c 1024 \
+    >> "$out/serve.log" 2>&1 &
+  server=$!
+  for _ in $(seq 120); do
+    python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/health', timeout=2)" 2> /dev/null && break
+    sleep 1
+  done
+  log ""
+  log "serving: llama3-8b q4_0, 512 requests, 512 in / 128 out, concurrency 64"
+  timeout 400 "$bin/rocmforge" bench-serve --url "http://127.0.0.1:$port" -n 512 --concurrency 64 \
+    --input-len 512 --output-len 128 --warmup 8 --seed 1 --json "$out/serve.json" 2>> "$out/serve.log" |
+    tee -a "$summary" || { log "serve bench FAILED (serve.log)"; status=1; }
+  kill -INT $server
+  wait $server
+  log "server exit: $?"
+  rm -f "$model"
 fi
 exit $status
