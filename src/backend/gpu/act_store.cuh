@@ -18,6 +18,20 @@ struct ActOut {
   size_t q_stride = 0;
 };
 
+namespace detail {
+
+// A Q8 block's (d, sum) or (d, s) from its max and quant sum: Q8_0 keeps the
+// integer sum; Q8_1's s is d * sum rounded to half.
+template <ActFormat F>
+__device__ __forceinline__ float2 q8_scales(float amax, int sum) {
+  const float d = amax / 127.0f;
+  const float second =
+      F == ActFormat::kQ8 ? static_cast<float>(sum) : f16_to_f32(f32_to_f16(d * static_cast<float>(sum)));
+  return make_float2(f16_to_f32(f32_to_f16(d)), second);
+}
+
+}  // namespace detail
+
 // Element i of a row, v, into q_row (and ds_row). For the Q8 formats all 32
 // lanes holding one 32-element block must call this together: the block's
 // max and sum are reduced across them (xor masks below 32 stay inside the
@@ -38,13 +52,39 @@ __device__ __forceinline__ void store_act(float v, int64_t i, uint8_t* q_row, fl
     int sum = qi;
     for (int mask = kQuantBlock / 2; mask > 0; mask >>= 1) sum += shfl_xor(sum, mask);
     reinterpret_cast<int8_t*>(q_row)[i] = static_cast<int8_t>(qi);
-    if (i % kQuantBlock == 0) {
-      const float d = amax / 127.0f;
-      // Q8_0 keeps the integer sum; Q8_1's s is d * sum rounded to half.
-      const float second = F == ActFormat::kQ8 ? static_cast<float>(sum)
-                                               : f16_to_f32(f32_to_f16(d * static_cast<float>(sum)));
-      ds_row[i / kQuantBlock] = make_float2(f16_to_f32(f32_to_f16(d)), second);
+    if (i % kQuantBlock == 0) ds_row[i / kQuantBlock] = detail::q8_scales<F>(amax, sum);
+  }
+}
+
+// Elements i..i+3 of a row (i a multiple of 4), v, into q_row (and ds_row):
+// store_act for a thread that holds four consecutive elements, so eight
+// neighbouring lanes hold one 32-element block and reduce its max and sum
+// among themselves. Every lane of the warp must call this together; lanes
+// past the row pass active = false (they take part in the reduction only).
+template <ActFormat F>
+__device__ __forceinline__ void store_act4(float4 v, int64_t i, bool active, uint8_t* q_row, float2* ds_row) {
+  constexpr int kLanesPerBlock = kQuantBlock / 4;
+  static_assert(kWarpSize % kLanesPerBlock == 0, "a quant block's lanes must share a warp");
+  static_assert(F != ActFormat::kF32, "F32 activations need no converted copy");
+  if constexpr (F == ActFormat::kF16 || F == ActFormat::kBF16) {
+    auto h = [](float x) -> uint32_t { return F == ActFormat::kF16 ? f32_to_f16(x) : f32_to_bf16(x); };
+    if (active) {
+      *reinterpret_cast<uint2*>(reinterpret_cast<uint16_t*>(q_row) + i) =
+          make_uint2(h(v.x) | (h(v.y) << 16), h(v.z) | (h(v.w) << 16));
     }
+  } else {
+    float amax = active ? fmaxf(fmaxf(fabsf(v.x), fabsf(v.y)), fmaxf(fabsf(v.z), fabsf(v.w))) : 0.0f;
+    for (int mask = kLanesPerBlock / 2; mask > 0; mask >>= 1) amax = fmaxf(amax, shfl_xor(amax, mask));
+    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    const int q[4] = {__float2int_rn(v.x * id), __float2int_rn(v.y * id), __float2int_rn(v.z * id),
+                      __float2int_rn(v.w * id)};
+    int sum = q[0] + q[1] + q[2] + q[3];
+    for (int mask = kLanesPerBlock / 2; mask > 0; mask >>= 1) sum += shfl_xor(sum, mask);
+    if (!active) return;
+    *reinterpret_cast<uint32_t*>(q_row + i) =
+        (static_cast<uint32_t>(q[0]) & 0xFFu) | ((static_cast<uint32_t>(q[1]) & 0xFFu) << 8) |
+        ((static_cast<uint32_t>(q[2]) & 0xFFu) << 16) | (static_cast<uint32_t>(q[3]) << 24);
+    if (i % kQuantBlock == 0) ds_row[i / kQuantBlock] = detail::q8_scales<F>(amax, sum);
   }
 }
 

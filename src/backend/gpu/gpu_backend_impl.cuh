@@ -10,7 +10,8 @@
 // it once; any op that writes overlapping memory drops the entry. Decode
 // matmuls over the same input (Q, K and V; gate and up) are held back and
 // launched together as one kernel when the next other op comes; residual
-// adds, RMS norms and gated activations are held back to fuse (gpu_fusion.cu).
+// adds, RMS norms, gated activations and RoPE are held back to fuse
+// (gpu_fusion.cu).
 #pragma once
 
 #include <memory>
@@ -21,8 +22,9 @@
 #include "backend/backend.h"
 #include "backend/gpu/act_quant.cuh"
 #include "backend/gpu/device_memory.cuh"
-#include "backend/gpu/matmul.cuh"
 #include "backend/gpu/gpu_backend.h"
+#include "backend/gpu/matmul.cuh"
+#include "backend/gpu/rope.cuh"
 #include "backend/gpu/step_graphs.cuh"
 
 namespace rocmforge::backend::gpu {
@@ -88,7 +90,7 @@ class GpuBackend final : public Backend {
     return !failed();
   }
   void flush_matvecs();
-  // Launches a held-back add, norm or gated activation; when `consumer` is
+  // Launches a held-back add, norm, gated activation or RoPE; when `consumer` is
   // its output, it also writes that in `format` for the consumer's matmul.
   void flush_producer(const Tensor* consumer = nullptr, ActFormat format = ActFormat::kF32);
   // Drops converted activations that overlap [data, data + bytes).
@@ -131,7 +133,13 @@ class GpuBackend final : public Backend {
     GluKind kind;
     Tensor gate, up, out;
   };
+  struct PendingRope {
+    Tensor x;
+    const int32_t* positions;
+    RopeParams params;
+  };
   std::optional<PendingAdd> pending_add_;
+  std::optional<PendingRope> pending_rope_;
   std::optional<PendingNorm> pending_norm_;
   std::optional<PendingGlu> pending_glu_;
   MatvecPart pending_[kMaxMatvecParts];

@@ -85,12 +85,6 @@ void GpuBackend::mul_sigmoid(const Tensor& x, const Tensor& g) {
   written(x);
 }
 
-void GpuBackend::rope(const Tensor& x, const int32_t* positions, const RopeParams& params) {
-  if (!begin_op()) return;
-  record(launch_rope(f32(x), floats(x), x.rows, positions, params, stream_));
-  written(x);
-}
-
 void GpuBackend::store_kv(const KvLayerView& kv, const KvLayout& layout, const Tensor& k, const Tensor& v,
                           const BatchView& batch) {
   if (!begin_op()) return;

@@ -6,16 +6,90 @@ namespace rocmforge::backend::gpu {
 namespace {
 
 constexpr int kThreads = 512;
-constexpr int kHeld = 16;  // elements a thread keeps in registers between the passes (rows up to 8192)
 
-// One block per row. Pass 1: each thread reads its elements (adding the
-// residual and storing the sum), keeps up to kHeld of them in registers and
-// the partial sum of squares; the block sums those. Pass 2: each thread
-// scales its elements, in the CPU's order (x * scale) * w. Every element is
-// read and written by the same thread, so the outputs may alias the inputs.
+// One block per row, two kernels for the same arithmetic. Pass 1: each
+// thread reads its elements (adding the residual and storing the sum), keeps
+// the first kHeld of them and their weights in registers and the partial sum
+// of squares; the block sums those. Pass 2: each thread scales its elements,
+// in the CPU's order (x * scale) * w. Every element is read and written by
+// the same thread, so the outputs may alias the inputs.
+//
+// A decode step normalises one row, so a single block's latency is the cost:
+// rms_norm_vec_kernel moves four floats per load and converts four at a time
+// (store_act4); rms_norm_kernel takes rows whose width or alignment does not
+// allow that.
+
+// Four floats per element: rows of cols / 4 float4, all 16-byte aligned.
+template <bool kResidual, ActFormat F>
+__global__ void __launch_bounds__(kThreads) rms_norm_vec_kernel(NormArgs a) {
+  constexpr int kWarps = kThreads / kWarpSize;
+  constexpr int kHeld = 4;  // float4 per thread in registers between the passes (rows up to 8192)
+  __shared__ float partial[kWarps];
+  const int64_t row = blockIdx.x;
+  const int64_t n4 = a.cols / 4;
+  const auto* src = reinterpret_cast<const float4*>(a.x + row * a.x_stride);
+  const auto* res = kResidual ? reinterpret_cast<const float4*>(a.residual + row * a.residual_stride) : nullptr;
+  auto* sum_row = kResidual ? reinterpret_cast<float4*>(a.sum + row * a.sum_stride) : nullptr;
+  const auto* w4 = reinterpret_cast<const float4*>(a.weight);
+  auto load = [&](int64_t i) {
+    float4 v = src[i];
+    if constexpr (kResidual) {
+      const float4 r = res[i];
+      v = make_float4(v.x + r.x, v.y + r.y, v.z + r.z, v.w + r.w);
+      sum_row[i] = v;
+    }
+    return v;
+  };
+  float4 held[kHeld];
+  float4 held_w[kHeld];
+  float sq = 0.0f;
+#pragma unroll
+  for (int j = 0; j < kHeld; ++j) {
+    const int64_t i = threadIdx.x + static_cast<int64_t>(j) * kThreads;
+    held[j] = i < n4 ? load(i) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    held_w[j] = i < n4 ? w4[i] : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    sq += held[j].x * held[j].x + held[j].y * held[j].y + held[j].z * held[j].z + held[j].w * held[j].w;
+  }
+  for (int64_t i = threadIdx.x + static_cast<int64_t>(kHeld) * kThreads; i < n4; i += kThreads) {
+    const float4 v = load(i);
+    sq += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
+  }
+  sq = warp_sum(sq);
+  if (threadIdx.x % kWarpSize == 0) partial[threadIdx.x / kWarpSize] = sq;
+  __syncthreads();
+  float total = 0.0f;
+#pragma unroll
+  for (int w = 0; w < kWarps; ++w) total += partial[w];
+  const float scale = 1.0f / sqrtf(total / static_cast<float>(a.cols) + a.eps);
+  auto* dst = reinterpret_cast<float4*>(a.out + row * a.out_stride);
+  uint8_t* q_row = nullptr;
+  if constexpr (F != ActFormat::kF32) q_row = a.act.q + row * a.act.q_stride;
+  float2* ds_row = nullptr;
+  if constexpr (F == ActFormat::kQ8 || F == ActFormat::kQ8S) ds_row = a.act.ds + row * (a.cols / kQuantBlock);
+  // Every lane runs every iteration (store_act4 reduces across lanes); `active` marks those inside the row.
+  auto finish = [&](int64_t i, float4 x, float4 w, bool active) {
+    const float4 v = make_float4(x.x * scale * w.x, x.y * scale * w.y, x.z * scale * w.z, x.w * scale * w.w);
+    if (active) dst[i] = v;
+    if constexpr (F != ActFormat::kF32) store_act4<F>(v, 4 * i, active, q_row, ds_row);
+  };
+#pragma unroll
+  for (int j = 0; j < kHeld; ++j) {
+    const int64_t i = threadIdx.x + static_cast<int64_t>(j) * kThreads;
+    finish(i, held[j], held_w[j], i < n4);
+  }
+  for (int64_t base = static_cast<int64_t>(kHeld) * kThreads; base < n4; base += kThreads) {
+    const int64_t i = base + threadIdx.x;
+    const bool active = i < n4;
+    const float4 zero = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+    finish(i, active ? (kResidual ? sum_row[i] : src[i]) : zero, active ? w4[i] : zero, active);
+  }
+}
+
+// One float per element, any width and alignment.
 template <bool kResidual, ActFormat F>
 __global__ void __launch_bounds__(kThreads) rms_norm_kernel(NormArgs a) {
   constexpr int kWarps = kThreads / kWarpSize;
+  constexpr int kHeld = 16;  // elements in registers between the passes (rows up to 8192)
   __shared__ float partial[kWarps];
   const int64_t row = blockIdx.x;
   const float* src = a.x + row * a.x_stride;
@@ -69,6 +143,18 @@ __global__ void __launch_bounds__(kThreads) rms_norm_kernel(NormArgs a) {
   }
 }
 
+bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+
+// Whether every row the kernel touches starts 16-byte aligned and holds whole float4.
+bool vector_rows(const NormArgs& a) {
+  const bool residual = a.residual != nullptr;
+  return a.cols % 4 == 0 && a.x_stride % 4 == 0 && a.out_stride % 4 == 0 && aligned16(a.x) && aligned16(a.out) &&
+         aligned16(a.weight) &&
+         (!residual || (a.residual_stride % 4 == 0 && a.sum_stride % 4 == 0 && aligned16(a.residual) &&
+                        aligned16(a.sum))) &&
+         (a.act.format == ActFormat::kF32 || a.act.q_stride % 8 == 0);
+}
+
 }  // namespace
 
 Status launch_rms_norm(const NormArgs& a, rt::Stream stream) {
@@ -77,11 +163,19 @@ Status launch_rms_norm(const NormArgs& a, rt::Stream stream) {
       a.cols % kQuantBlock != 0) {
     return RF_ERROR(kInternal, "a quantised copy of rows of {} elements", a.cols);
   }
+  const bool vec = vector_rows(a);
+  const unsigned grid = static_cast<unsigned>(a.rows);
   with_act_format(a.act.format, [&]<ActFormat F>() {
     if (a.residual != nullptr) {
-      rms_norm_kernel<true, F><<<static_cast<unsigned>(a.rows), kThreads, 0, stream>>>(a);
+      if (vec) {
+        rms_norm_vec_kernel<true, F><<<grid, kThreads, 0, stream>>>(a);
+      } else {
+        rms_norm_kernel<true, F><<<grid, kThreads, 0, stream>>>(a);
+      }
+    } else if (vec) {
+      rms_norm_vec_kernel<false, F><<<grid, kThreads, 0, stream>>>(a);
     } else {
-      rms_norm_kernel<false, F><<<static_cast<unsigned>(a.rows), kThreads, 0, stream>>>(a);
+      rms_norm_kernel<false, F><<<grid, kThreads, 0, stream>>>(a);
     }
   });
   return check_launch("rms_norm_kernel");

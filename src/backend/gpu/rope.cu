@@ -9,7 +9,9 @@ namespace {
 constexpr int kThreads = 128;
 
 struct RopeArgs {
-  int64_t n_heads;
+  RopeTarget targets[kMaxRopeTargets];
+  int64_t first_head_1;  // heads of target 0; later heads are target 1's
+  int64_t n_heads;       // of all targets
   int64_t head_dim;
   int64_t n_rot;
   int64_t half;  // n_rot / 2 for NEOX pairs (x[i], x[i + n_rot/2]); 0 for adjacent pairs
@@ -19,18 +21,18 @@ struct RopeArgs {
   const float* freq_factors;  // [n_rot / 2] or null
 };
 
-// One thread per (head, rotated pair) of one token (blockIdx.y). The angle
-// is built by repeated multiplication from the position, in the CPU's order,
-// so both backends agree on it to the bit.
+// One thread per (head, rotated pair) of one token (blockIdx.y), over the
+// heads of every target. The angle is built by repeated multiplication from
+// the position, in the CPU's order, so both backends agree on it to the bit.
 __global__ void __launch_bounds__(kThreads)
-    rope_kernel(float* __restrict__ x,  // [n_tokens, x_stride]
-                int64_t x_stride,
-                const int32_t* __restrict__ positions,  // [n_tokens]
+    rope_kernel(const int32_t* __restrict__ positions,  // [n_tokens]
                 RopeArgs a) {
   const int64_t pairs = a.n_rot / 2;
   const int64_t i = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
   if (i >= a.n_heads * pairs) return;
-  const int64_t head = i / pairs;
+  int64_t head = i / pairs;
+  const RopeTarget& t = a.targets[head < a.first_head_1 ? 0 : 1];
+  if (head >= a.first_head_1) head -= a.first_head_1;
   const int64_t pair = i % pairs;
   const int64_t i0 = 2 * pair;
   float theta_extrap = static_cast<float>(positions[blockIdx.y]);
@@ -46,7 +48,7 @@ __global__ void __launch_bounds__(kThreads)
   }
   const float c = cosf(theta) * a.k.mscale;
   const float s = sinf(theta) * a.k.mscale;
-  float* v = x + static_cast<int64_t>(blockIdx.y) * x_stride + head * a.head_dim;
+  float* v = t.x + static_cast<int64_t>(blockIdx.y) * t.x_stride + head * a.head_dim;
   const int64_t ia = a.half != 0 ? pair : i0;
   const int64_t ib = a.half != 0 ? pair + a.half : i0 + 1;
   const float x0 = v[ia];
@@ -57,15 +59,30 @@ __global__ void __launch_bounds__(kThreads)
 
 }  // namespace
 
-Status launch_rope(float* x, int64_t x_stride, int64_t n_tokens, const int32_t* positions, const RopeParams& p,
-                   rt::Stream stream) {
+Status launch_rope(std::span<const RopeTarget> targets, int64_t n_tokens, const int32_t* positions,
+                   const RopeParams& p, rt::Stream stream) {
+  if (targets.empty() || targets.size() > kMaxRopeTargets) {
+    return RF_ERROR(kInternal, "{} RoPE targets in one launch", targets.size());
+  }
   if (n_tokens == 0 || p.n_rot == 0) return ok();
   if (n_tokens > 65535) return RF_ERROR(kInternal, "{} tokens in one RoPE launch", n_tokens);
-  const RopeArgs args{p.n_heads, p.head_dim, p.n_rot, p.neox ? p.n_rot / 2 : 0, p.freq_scale, p.ext_factor,
-                      rope_constants(p), p.freq_factors};
-  const int64_t work = p.n_heads * (p.n_rot / 2);
+  RopeArgs args{{},
+                targets[0].n_heads,
+                0,
+                p.head_dim,
+                p.n_rot,
+                p.neox ? p.n_rot / 2 : 0,
+                p.freq_scale,
+                p.ext_factor,
+                rope_constants(p),
+                p.freq_factors};
+  for (size_t i = 0; i < targets.size(); ++i) {
+    args.targets[i] = targets[i];
+    args.n_heads += targets[i].n_heads;
+  }
+  const int64_t work = args.n_heads * (p.n_rot / 2);
   const dim3 grid(static_cast<unsigned>((work + kThreads - 1) / kThreads), static_cast<unsigned>(n_tokens));
-  rope_kernel<<<grid, kThreads, 0, stream>>>(x, x_stride, positions, args);
+  rope_kernel<<<grid, kThreads, 0, stream>>>(positions, args);
   return check_launch("rope_kernel");
 }
 

@@ -48,8 +48,10 @@ TEST_F(GpuOps, EmbedEveryType) {
   }
 }
 
+// Widths of whole float4 (the vector kernel, 12288 past what it holds in
+// registers) and not (170).
 TEST_F(GpuOps, RmsNormInPlaceAndStrided) {
-  for (int64_t cols : {64, 172, 4096}) {
+  for (int64_t cols : {64, 170, 172, 4096, 12288}) {
     const auto x = random_floats(rng_, static_cast<size_t>(3 * cols), -3.0f, 3.0f);
     const auto w = random_floats(rng_, static_cast<size_t>(cols));
     std::vector<float> got[2];
@@ -155,6 +157,37 @@ TEST_F(GpuOps, RopeStylesScalingAndFactors) {
   }
 }
 
+// A layer's RoPE of Q and then of K (same positions and rotation) runs as one
+// launch on the GPU; both results must still be the CPU's.
+TEST_F(GpuOps, RopeOfQAndKTogether) {
+  constexpr int64_t kTokens = 5;
+  constexpr int64_t kHeadDim = 128;
+  const std::vector<int32_t> positions = {3, 4, 5, 900, 70000};
+  const auto q = random_floats(rng_, static_cast<size_t>(kTokens * 32 * kHeadDim));
+  const auto k = random_floats(rng_, static_cast<size_t>(kTokens * 8 * kHeadDim));
+  backend::RopeParams p;
+  p.head_dim = kHeadDim;
+  p.n_rot = kHeadDim;
+  p.neox = true;
+  p.freq_base = 500000.0f;
+  p.n_ctx_orig = 8192;
+  std::vector<float> got[2][2];
+  for (int s = 0; s < 2; ++s) {
+    OpHarness& h = side(s);
+    const Tensor tq = h.f32(q, kTokens, 32 * kHeadDim);
+    const Tensor tk = h.f32(k, kTokens, 8 * kHeadDim, 8 * kHeadDim + 32);
+    const int32_t* pos = h.ints(positions);
+    p.n_heads = 32;
+    h.backend().rope(tq, pos, p);
+    p.n_heads = 8;
+    h.backend().rope(tk, pos, p);
+    got[s][0] = h.read(tq);
+    got[s][1] = h.read(tk);
+  }
+  expect_close(got[1][0], got[0][0], 2e-6, "rope of q");
+  expect_close(got[1][1], got[0][1], 2e-6, "rope of k");
+}
+
 TEST_F(GpuOps, StoreKvCopyBlocksAndGather) {
   for (GgmlType kv_type : {GgmlType::kF16, GgmlType::kF32}) {
     backend::KvLayout layout{1, 2, 64, 32, 16, 8, kv_type};
@@ -220,12 +253,13 @@ TEST_F(GpuOps, MoeRouteAndCombine) {
 // The sequences the GPU fuses (residual add then RMS norm of the sum, then a
 // matmul over the norm; gated activation then a matmul over it) give what
 // the separate ops give on the CPU, for every intermediate tensor.
+// 9216 columns: rows past what the norm holds in registers.
 TEST_F(GpuOps, FusedResidualNormGluAndMatmul) {
-  constexpr int64_t kCols = 256;
   constexpr int64_t kFf = 96;
   for (GgmlType type : {GgmlType::kQ4_0, GgmlType::kQ4_1, GgmlType::kQ8_0, GgmlType::kF16, GgmlType::kBF16}) {
-    for (int64_t n : {1, 3, 20}) {
-      SCOPED_TRACE(std::string(gguf::ggml_type_name(type)) + " n=" + std::to_string(n));
+    for (auto [n, kCols] : {std::pair<int64_t, int64_t>{1, 256}, {3, 256}, {20, 256}, {1, 9216}, {3, 9216}}) {
+      SCOPED_TRACE(std::string(gguf::ggml_type_name(type)) + " n=" + std::to_string(n) +
+                   " cols=" + std::to_string(kCols));
       const auto x = random_floats(rng_, static_cast<size_t>(n * kCols), -2.0f, 2.0f);
       const auto r = random_floats(rng_, static_cast<size_t>(n * kCols));
       const auto w_norm = random_floats(rng_, kCols);
