@@ -1,30 +1,14 @@
 // What one forward step computes, as the backend sees it: a flat list of new
 // tokens from one or more sequences, where each token's K/V goes in the paged
-// cache, and which cached positions each sequence may attend to.
-//
-// Paged KV layout (per layer), defined here for every backend:
-//   K: [n_blocks, block_size, n_head_kv, head_dim]    V: same with head_dim_v
-// A token at position p of a sequence lives in block block_table[p / block_size],
-// slot p % block_size; its global slot index is block * block_size + slot.
+// cache (its layout: kv_layout.h), and which cached positions each sequence
+// may attend to.
 #pragma once
 
 #include <cstdint>
 
-#include "gguf/ggml_type.h"
+#include "backend/kv_layout.h"
 
 namespace rocmforge::backend {
-
-struct KvLayout {
-  int64_t n_layer = 0;
-  int64_t n_head_kv = 0;
-  int64_t head_dim = 0;
-  int64_t head_dim_v = 0;
-  int64_t block_size = 16;
-  int64_t n_blocks = 0;
-  gguf::GgmlType type = gguf::GgmlType::kF16;  // F16 or F32
-
-  int64_t slots() const { return n_blocks * block_size; }
-};
 
 // Pointers into backend memory (device pointers on a GPU), so that a captured
 // graph can be replayed with new contents.

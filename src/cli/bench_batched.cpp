@@ -22,6 +22,7 @@ Result<double> time_batched_decode(const model::ModelConfig& config, const model
   fo.max_batch_tokens = std::max<int64_t>(t.n_ubatch, t.n_seqs);
   fo.max_seqs = t.n_seqs;
   fo.max_seq_len = t.n_prompt + kWarmup + t.n_gen;
+  fo.kv_types = t.kv_types;
   const int64_t blocks_per_seq = (fo.max_seq_len + fo.block_size - 1) / fo.block_size;
   fo.kv_blocks = blocks_per_seq * t.n_seqs;
   auto forward = RF_TRY(model::ForwardPass::create(config, weights, backend, fo));

@@ -17,6 +17,7 @@ struct BatchedDecode {
   int n_prompt = 512;  // tokens each sequence holds before generating (processed untimed)
   int n_gen = 128;     // timed decode steps, one token per sequence each
   int64_t n_ubatch = 512;
+  backend::KvTypes kv_types;
 };
 
 // Tokens per second over all sequences during the timed decode steps.

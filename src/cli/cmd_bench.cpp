@@ -12,6 +12,7 @@
 
 #include "cli/backend_choice.h"
 #include "cli/bench_batched.h"
+#include "cli/cache_type_flags.h"
 #include "cli/command.h"
 #include "engine/session.h"
 #include "model/forward.h"
@@ -32,6 +33,7 @@ struct BenchOptions {
   std::vector<int> n_seqs;  // batched decode tests
   std::string device = "auto";
   double gpu_mem_fraction = 0.9;
+  CacheTypeFlags cache_types;
   bool json = false;
 };
 
@@ -81,6 +83,7 @@ std::string human_params(double n) {
 
 Status bench(const BenchOptions& o) {
   if (o.reps <= 0) return RF_ERROR(kInvalidArgument, "--repetitions must be positive");
+  const backend::KvTypes kv_types = RF_TRY(parse_cache_types(o.cache_types));
   const core::Logger log(core::LogLevel::kWarn);
   auto backend = RF_TRY(make_backend(o.device, o.n_threads, log, o.gpu_mem_fraction));
   auto model = RF_TRY(model::Model::load(o.model, *backend));
@@ -93,6 +96,7 @@ Status bench(const BenchOptions& o) {
   fo.max_batch_tokens = o.n_ubatch;
   fo.max_seqs = 1;
   fo.max_seq_len = max_len;
+  fo.kv_types = kv_types;
   auto forward = RF_TRY(model::ForwardPass::create(c, model->weights(), *backend, fo));
   engine::Session session(*forward, max_len);
 
@@ -118,7 +122,7 @@ Status bench(const BenchOptions& o) {
   if (!o.n_seqs.empty()) forward.reset();  // its KV cache makes room for the batched tests' own
   for (int b : o.n_seqs) {
     const BatchedDecode test{b, o.n_prompt.empty() ? 512 : o.n_prompt.front(), o.n_gen.empty() ? 128 : o.n_gen.front(),
-                             o.n_ubatch};
+                             o.n_ubatch, kv_types};
     TestResult r{fmt::format("pp{}+tg{} x{}", test.n_prompt, test.n_gen, b), b * test.n_gen, {}};
     r.tps.push_back(RF_TRY(time_batched_decode(c, model->weights(), *backend, test, rng)));
     results.push_back(std::move(r));
@@ -130,7 +134,9 @@ Status bench(const BenchOptions& o) {
     nlohmann::json out = nlohmann::json::array();
     for (const TestResult& r : results) {
       out.push_back({{"model_filename", o.model}, {"model_size", bytes}, {"model_n_params", c.n_params},
-                     {"backend", backend->name()}, {"n_threads", o.n_threads}, {"test", r.name},
+                     {"backend", backend->name()}, {"n_threads", o.n_threads},
+                     {"type_k", std::string(gguf::ggml_type_name(kv_types.k))},
+                     {"type_v", std::string(gguf::ggml_type_name(kv_types.v))}, {"test", r.name},
                      {"n_tokens", r.n_tokens}, {"avg_ts", r.mean()}, {"stddev_ts", r.stddev()},
                      {"samples_ts", r.tps}});
     }
@@ -168,6 +174,7 @@ Subcommand add_bench_command(CLI::App& root) {
   app->add_option("--device", opts->device, "cpu, gpu or auto");
   app->add_option("--gpu-mem-fraction", opts->gpu_mem_fraction,
                   "Share of the free GPU memory to use (weights, KV cache, activations)");
+  add_cache_type_flags(*app, opts->cache_types);
   app->add_flag("--json", opts->json, "Print JSON instead of a table");
   return {app, [opts] { return bench(*opts); }};
 }

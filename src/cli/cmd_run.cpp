@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/backend_choice.h"
+#include "cli/cache_type_flags.h"
 #include "cli/chat_loop.h"
 #include "cli/command.h"
 #include "cli/generation.h"
@@ -31,7 +32,7 @@ struct RunOptions {
   int64_t n_batch = 512;
   std::string device = "auto";
   double gpu_mem_fraction = 0.9;
-  std::string cache_type = "f16";
+  CacheTypeFlags cache_types;
   bool ignore_eos = false;
   bool json = false;
   bool display_prompt = true;
@@ -79,12 +80,6 @@ void print_json(const Generation& g) {
   std::printf("%s\n", out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
 }
 
-Result<gguf::GgmlType> parse_cache_type(const std::string& name) {
-  if (name == "f16") return gguf::GgmlType::kF16;
-  if (name == "f32") return gguf::GgmlType::kF32;
-  return RF_ERROR(kInvalidArgument, "--cache-type must be f16 or f32, got '{}'", name);
-}
-
 Status run(RunOptions o) {
   const core::Logger log(RF_TRY(core::parse_log_level(o.log_level)));
   if (!o.prompt.empty() && !o.prompt_file.empty()) {
@@ -99,7 +94,7 @@ Status run(RunOptions o) {
   if (o.top_logprobs < 0) return RF_ERROR(kInvalidArgument, "--top-logprobs must not be negative");
   o.sampling.seed = o.seed < 0 ? engine::kRandomSeed : static_cast<uint64_t>(o.seed);
   RF_TRY(o.sampling.validate());
-  const gguf::GgmlType kv_type = RF_TRY(parse_cache_type(o.cache_type));
+  const backend::KvTypes kv_types = RF_TRY(parse_cache_types(o.cache_types));
   const std::string prompt_text = RF_TRY(read_prompt(o));
 
   auto backend = RF_TRY(make_backend(o.device, o.n_threads, log, o.gpu_mem_fraction));
@@ -122,7 +117,7 @@ Status run(RunOptions o) {
   fo.max_batch_tokens = o.n_batch;
   fo.max_seqs = 1;
   fo.max_seq_len = n_ctx;
-  fo.kv_type = kv_type;
+  fo.kv_types = kv_types;
   auto forward = RF_TRY(model::ForwardPass::create(config, model->weights(), *backend, fo));
   engine::Session session(*forward, n_ctx);
   engine::Sampler sampler = RF_TRY(engine::Sampler::create(o.sampling, static_cast<int32_t>(config.n_vocab),
@@ -165,7 +160,7 @@ Subcommand add_run_command(CLI::App& root) {
   app->add_option("--device", o.device, "cpu, gpu or auto");
   app->add_option("--gpu-mem-fraction", o.gpu_mem_fraction,
                   "Share of the free GPU memory to use (weights, KV cache, activations)");
-  app->add_option("--cache-type", o.cache_type, "KV cache type: f16 or f32");
+  add_cache_type_flags(*app, o.cache_types);
   app->add_option("--temp", s.temperature, "Temperature (<= 0: greedy)");
   app->add_option("--top-k", s.top_k, "Top-k sampling (<= 0: off)");
   app->add_option("--top-p", s.top_p, "Top-p sampling (1: off)");

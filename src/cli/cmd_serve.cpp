@@ -17,6 +17,7 @@
 #include <optional>
 
 #include "cli/backend_choice.h"
+#include "cli/cache_type_flags.h"
 #include "cli/chat_loop.h"
 #include "cli/command.h"
 #include "engine/engine.h"
@@ -40,7 +41,7 @@ struct ServeOptions {
   int64_t max_queue = 128;
   int64_t batch_size = 512;
   std::string kv_memory = "0";
-  std::string cache_type = "f16";
+  CacheTypeFlags cache_types;
   bool no_prefix_cache = false;
   std::string device = "auto";
   double gpu_mem_fraction = 0.9;
@@ -80,12 +81,6 @@ Result<size_t> parse_size(const std::string& text, std::string_view flag) {
   return static_cast<size_t>(value * scale);
 }
 
-Result<gguf::GgmlType> parse_cache_type(const std::string& name) {
-  if (name == "f16") return gguf::GgmlType::kF16;
-  if (name == "f32") return gguf::GgmlType::kF32;
-  return RF_ERROR(kInvalidArgument, "--cache-type must be f16 or f32, got '{}'", name);
-}
-
 // The KV pool's bytes when --kv-memory leaves it open. On a GPU: what the
 // backend may still allocate after the weights, less room for the forward
 // pass's activations (vLLM's way: the KV cache takes the rest of the
@@ -103,15 +98,17 @@ size_t default_kv_budget(const backend::Backend& backend, size_t per_block, int6
 
 Result<int64_t> kv_pool_blocks(const ServeOptions& o, const backend::Backend& backend, const model::ModelConfig& c,
                                const engine::EngineOptions& eo, const core::Logger& log) {
-  const backend::KvLayout layout{c.n_layer, c.n_head_kv, c.head_dim, c.head_dim_v, eo.block_size, 0, eo.kv_type};
+  const backend::KvLayout layout{c.n_layer, c.n_head_kv, c.head_dim, c.head_dim_v, eo.block_size, 0, eo.kv_types};
+  RF_TRY(backend::check_kv_layout(layout));
   const size_t per_block = kv::block_bytes(layout);
   const int64_t context_blocks = (eo.n_ctx + eo.block_size - 1) / eo.block_size;
   size_t budget = RF_TRY(parse_size(o.kv_memory, "--kv-memory"));
   if (budget == 0) budget = default_kv_budget(backend, per_block, context_blocks, eo.max_seqs);
   auto blocks = kv::blocks_for_budget(per_block, budget, context_blocks);
   if (!blocks) return std::move(blocks).error().with_context("--kv-memory must hold one full context (--ctx-size)");
-  log.info("KV cache: {} blocks of {} tokens ({} MiB), {} full contexts of {}", *blocks, eo.block_size,
-           static_cast<size_t>(*blocks) * per_block >> 20, *blocks / context_blocks, eo.n_ctx);
+  log.info("KV cache: {} blocks of {} tokens ({} MiB, K {}, V {}), {} full contexts of {}", *blocks, eo.block_size,
+           static_cast<size_t>(*blocks) * per_block >> 20, gguf::ggml_type_name(eo.kv_types.k),
+           gguf::ggml_type_name(eo.kv_types.v), *blocks / context_blocks, eo.n_ctx);
   return blocks;
 }
 
@@ -134,6 +131,7 @@ Status check(const ServeOptions& o) {
 
 Status serve(const ServeOptions& o) {
   RF_TRY(check(o));
+  const backend::KvTypes kv_types = RF_TRY(parse_cache_types(o.cache_types));
   // Before any thread exists, so that every thread inherits the mask.
   RF_TRY(server::block_shutdown_signals());
   const core::Logger log(RF_TRY(core::parse_log_level(o.log_level)));
@@ -157,7 +155,7 @@ Status serve(const ServeOptions& o) {
   eo.max_seqs = o.parallel;
   eo.max_queue = o.max_queue;
   eo.max_batch_tokens = o.batch_size;
-  eo.kv_type = RF_TRY(parse_cache_type(o.cache_type));
+  eo.kv_types = kv_types;
   eo.prefix_caching = !o.no_prefix_cache;
   eo.n_kv_blocks = RF_TRY(kv_pool_blocks(o, *backend, config, eo, log));
   eo.logger = &log;
@@ -199,7 +197,7 @@ Subcommand add_serve_command(CLI::App& root) {
   app->add_option("--kv-memory", o.kv_memory,
                   "KV cache size (512M, 4G; 0: on a GPU what the weights leave, on the CPU room for --parallel "
                   "full contexts, at most a quarter of RAM)");
-  app->add_option("--cache-type", o.cache_type, "KV cache type: f16 or f32");
+  add_cache_type_flags(*app, o.cache_types);
   app->add_flag("--no-prefix-cache", o.no_prefix_cache, "Do not reuse the KV of repeated prompt prefixes");
   app->add_option("--device", o.device, "cpu, gpu or auto");
   app->add_option("--gpu-mem-fraction", o.gpu_mem_fraction,

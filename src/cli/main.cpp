@@ -22,7 +22,8 @@ namespace {
 // llama.cpp's tools have multi-letter single-dash flags that CLI11 cannot
 // declare; they are spelled out here so users can keep their habits.
 std::vector<std::string> normalize_arguments(int argc, char** argv) {
-  static constexpr std::pair<std::string_view, std::string_view> kAliases[] = {{"-sys", "--system"}};
+  static constexpr std::pair<std::string_view, std::string_view> kAliases[] = {
+      {"-sys", "--system"}, {"-ctk", "--cache-type-k"}, {"-ctv", "--cache-type-v"}};
   std::vector<std::string> args;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];

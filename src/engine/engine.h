@@ -35,7 +35,6 @@
 #include "engine/model_runner.h"
 #include "engine/request.h"
 #include "engine/request_handle.h"
-#include "gguf/ggml_type.h"
 #include "model/model.h"
 #include "rocmforge/error.h"
 #include "tokenizer/tokenizer.h"
@@ -49,7 +48,7 @@ struct EngineOptions {
   int64_t n_kv_blocks = 0;         // blocks in the KV pool (kv::blocks_for_budget); 0: one full context
   int64_t max_queue = 256;         // requests waiting to start; past it submit() is kCapacity
   int64_t n_ctx = 4096;            // positions per sequence, prompt and generated tokens together
-  gguf::GgmlType kv_type = gguf::GgmlType::kF16;
+  backend::KvTypes kv_types;  // F16 for K and V unless chosen
   bool prefix_caching = true;
   const core::Logger* logger = nullptr;  // must outlive the engine; null: no logging
   TimingObserver on_timing;              // may be empty

@@ -10,7 +10,7 @@ Result<std::unique_ptr<ForwardRunner>> ForwardRunner::create(const model::Model&
   fo.max_seq_len = options.n_ctx;
   fo.kv_blocks = options.n_kv_blocks;
   fo.block_size = options.block_size;
-  fo.kv_type = options.kv_type;
+  fo.kv_types = options.kv_types;
   auto forward = RF_TRY(model::ForwardPass::create(model.config(), model.weights(), backend, fo));
   return std::unique_ptr<ForwardRunner>(
       new ForwardRunner(std::move(forward), static_cast<int32_t>(model.config().n_vocab)));

@@ -1,12 +1,9 @@
 #include "kv/pool_size.h"
 
-#include "gguf/ggml_type.h"
-
 namespace rocmforge::kv {
 
 size_t block_bytes(const backend::KvLayout& layout) {
-  const int64_t per_slot = layout.n_head_kv * (layout.head_dim + layout.head_dim_v);
-  return gguf::ggml_row_size(layout.type, per_slot) * static_cast<size_t>(layout.block_size * layout.n_layer);
+  return (layout.k_row_bytes() + layout.v_row_bytes()) * static_cast<size_t>(layout.block_size * layout.n_layer);
 }
 
 Result<int64_t> blocks_for_budget(size_t bytes_per_block, size_t budget_bytes, int64_t min_blocks) {

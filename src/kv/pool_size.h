@@ -9,7 +9,7 @@
 
 namespace rocmforge::kv {
 
-// Bytes of K and V one block holds over every layer (layout.n_blocks is not read).
+// Bytes of K and V one block holds over every layer, in the layout's cache types (layout.n_blocks is not read).
 size_t block_bytes(const backend::KvLayout& layout);
 
 // How many blocks of `bytes_per_block` fit in `budget_bytes`; kCapacity when

@@ -4,15 +4,21 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <utility>
 
 namespace rocmforge::model {
 namespace {
 
 using backend::Tensor;
 
-size_t kv_elem_bytes(gguf::GgmlType type) { return type == gguf::GgmlType::kF16 ? 2 : 4; }
-
 size_t padded(size_t bytes) { return (bytes + 63) / 64 * 64; }
+
+// Bytes of one layer's K and of its V in the pool, each padded so that every
+// region starts aligned for wide loads (a Q8_0 row is 34-byte blocks).
+std::pair<size_t, size_t> kv_region_bytes(const backend::KvLayout& l) {
+  const auto slots = static_cast<size_t>(l.slots());
+  return {padded(slots * l.k_row_bytes()), padded(slots * l.v_row_bytes())};
+}
 
 // Carves F32 tensors (and one int array) out of one buffer, 64-byte aligned.
 class Carver {
@@ -81,10 +87,8 @@ Result<std::unique_ptr<ForwardPass>> ForwardPass::create(const ModelConfig& conf
       options.block_size <= 0) {
     return RF_ERROR(kInvalidArgument, "forward options must be positive");
   }
-  if (options.kv_type != gguf::GgmlType::kF16 && options.kv_type != gguf::GgmlType::kF32) {
-    return RF_ERROR(kUnsupported, "KV cache type {} is not supported (f16, f32)",
-                    gguf::ggml_type_name(options.kv_type));
-  }
+  RF_TRY(backend::check_kv_layout({config.n_layer, config.n_head_kv, config.head_dim, config.head_dim_v,
+                                   options.block_size, options.kv_blocks, options.kv_types}));
   if (config.layout.fused_qkv && config.arch->qk_norm) {
     return RF_ERROR(kUnsupported, "a fused QKV projection with Q/K norms is not supported");
   }
@@ -99,9 +103,9 @@ Status ForwardPass::allocate() {
   const ModelConfig& c = config_;
   const int64_t blocks_per_seq = (options_.max_seq_len + options_.block_size - 1) / options_.block_size;
   kv_layout_ = {c.n_layer, c.n_head_kv, c.head_dim, c.head_dim_v, options_.block_size,
-                options_.kv_blocks > 0 ? options_.kv_blocks : blocks_per_seq, options_.kv_type};
-  const size_t slot_bytes = static_cast<size_t>(c.k_width() + c.v_width()) * kv_elem_bytes(options_.kv_type);
-  kv_ = RF_TRY(backend_.allocate(slot_bytes * static_cast<size_t>(kv_layout_.slots() * c.n_layer)));
+                options_.kv_blocks > 0 ? options_.kv_blocks : blocks_per_seq, options_.kv_types};
+  const auto [k_bytes, v_bytes] = kv_region_bytes(kv_layout_);
+  kv_ = RF_TRY(backend_.allocate((k_bytes + v_bytes) * static_cast<size_t>(c.n_layer)));
 
   const int64_t t = options_.max_batch_tokens;
   act_buffer_ = RF_TRY(backend_.allocate(layout_activations(c, t, nullptr, nullptr)));
@@ -121,9 +125,7 @@ Status ForwardPass::allocate() {
 }
 
 backend::KvLayerView ForwardPass::kv_layer(int64_t layer) const {
-  const size_t elem = kv_elem_bytes(kv_layout_.type);
-  const size_t k_bytes = static_cast<size_t>(kv_layout_.slots() * config_.k_width()) * elem;
-  const size_t v_bytes = static_cast<size_t>(kv_layout_.slots() * config_.v_width()) * elem;
+  const auto [k_bytes, v_bytes] = kv_region_bytes(kv_layout_);
   std::byte* base = static_cast<std::byte*>(kv_->data()) + static_cast<size_t>(layer) * (k_bytes + v_bytes);
   return {base, base + k_bytes};
 }

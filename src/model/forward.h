@@ -23,7 +23,7 @@ struct ForwardOptions {
   int64_t max_seq_len = 4096;      // positions one sequence may reach
   int64_t kv_blocks = 0;           // blocks in the pool; 0: one full sequence
   int64_t block_size = 16;
-  gguf::GgmlType kv_type = gguf::GgmlType::kF16;
+  backend::KvTypes kv_types;  // F16 for K and V unless chosen (backend/kv_layout.h)
 };
 
 // Activation buffers of one step, each sized for max_batch_tokens rows.

@@ -111,6 +111,50 @@ TEST(RunCommand, BadInputIsOneClearError) {
   expect_one_line_error(cli({"run", "-m", kStories}), "-p TEXT or -f FILE");
 }
 
+// llama.cpp's -ctk/-ctv (and --cache-type-k/-v), on every command that makes a KV cache.
+TEST(CacheTypeFlags, UnsupportedTypesAreOneClearErrorListingTheAllowedOnes) {
+  expect_one_line_error(cli({"run", "-m", kStories, "-p", "x", "-ctk", "q4_0"}),
+                        "--cache-type-k must be one of f32, f16, q8_0, got 'q4_0'");
+  expect_one_line_error(cli({"run", "-m", kStories, "-p", "x", "--cache-type-v", "bf16"}),
+                        "--cache-type-v must be one of f32, f16, q8_0, got 'bf16'");
+  expect_one_line_error(cli({"run", "-m", kStories, "-p", "x", "--cache-type", "q8"}),
+                        "--cache-type must be one of f32, f16, q8_0, got 'q8'");
+  expect_one_line_error(cli({"bench", "-m", kStories, "-ctv", "q5_1"}), "--cache-type-v must be one of");
+  expect_one_line_error(cli({"serve", "-m", kStories, "--port", "0", "-ctk", "iq4_nl"}),
+                        "--cache-type-k must be one of");
+}
+
+// stories260K's greedy tokens for this prompt are the same with a Q8_0 cache
+// (tests/model/stories_reference_test.cpp measures the other prompts).
+TEST(CacheTypeFlags, Q8_0CacheGeneratesTheF16CachesTokens) {
+  const nlohmann::json ref = stories_reference("Once upon a time");
+  ASSERT_FALSE(ref.is_null());
+  const std::vector<std::vector<std::string>> spellings = {
+      {"-ctk", "q8_0", "-ctv", "q8_0"}, {"--cache-type", "q8_0"}, {"--cache-type", "f32", "--cache-type-k", "q8_0"}};
+  for (const std::vector<std::string>& flags : spellings) {
+    std::vector<std::string> args = {"run", "-m", kStories, "-p", "Once upon a time", "-n", "64", "--temp", "0",
+                                     "--json", "-t", "2"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    const RunResult r = cli(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(nlohmann::json::parse(r.out)["tokens"], ref["generated_ids"]) << flags[1];
+  }
+}
+
+TEST(CacheTypeFlags, BenchReportsTheCacheTypesAndRunsBatchedDecodeWithThem) {
+  const RunResult r = cli(
+      {"bench", "-m", kStories, "-p", "16", "-n", "8", "-r", "1", "-b", "3", "-ctk", "q8_0", "-ctv", "f16", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = nlohmann::json::parse(r.out);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[2]["test"], "pp16+tg8 x3");
+  for (const auto& row : rows) {
+    EXPECT_EQ(row["type_k"], "q8_0");
+    EXPECT_EQ(row["type_v"], "f16");
+    EXPECT_GT(row["avg_ts"].get<double>(), 0.0);
+  }
+}
+
 TEST(RunCommand, ModelWhoseMetadataContradictsItsTensorsIsOneClearError) {
   const std::string missing = write_edited_copy(
       write_small_model("cli_base"), "cli_missing",

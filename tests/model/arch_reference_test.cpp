@@ -56,7 +56,7 @@ TEST_P(ArchReference, GreedyTokensAndLogprobsMatchLlamaCpp) {
   ASSERT_TRUE(written) << written.error().to_string();
 
   // The references ran with a 2048-token context (which picks LongRoPE's long factors).
-  auto runner = GreedyRunner::open(path, gguf::GgmlType::kF16, 1, 2048);
+  auto runner = GreedyRunner::open(path, {gguf::GgmlType::kF16, gguf::GgmlType::kF16}, 1, 2048);
   ASSERT_TRUE(runner) << runner.error().to_string();
   const auto prompt = (*runner)->encode(ref["prompt"]);
   ASSERT_TRUE(prompt);

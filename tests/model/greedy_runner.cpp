@@ -6,7 +6,7 @@
 
 namespace rocmforge::testing {
 
-Result<std::unique_ptr<GreedyRunner>> GreedyRunner::open(const std::string& path, gguf::GgmlType kv_type,
+Result<std::unique_ptr<GreedyRunner>> GreedyRunner::open(const std::string& path, backend::KvTypes kv_types,
                                                          int n_threads, int64_t n_ctx) {
   auto r = std::make_unique<GreedyRunner>();
   r->backend_ = std::make_unique<backend::CpuBackend>(n_threads);
@@ -15,7 +15,7 @@ Result<std::unique_ptr<GreedyRunner>> GreedyRunner::open(const std::string& path
   model::ForwardOptions fo;
   fo.max_seqs = 1;
   fo.max_seq_len = n_ctx;
-  fo.kv_type = kv_type;
+  fo.kv_types = kv_types;
   r->forward_ = RF_TRY(model::ForwardPass::create(r->model_->config(), r->model_->weights(), *r->backend_, fo));
   r->session_ = std::make_unique<engine::Session>(*r->forward_, n_ctx);
   return r;

@@ -21,7 +21,7 @@ struct GreedyStep {
 
 class GreedyRunner {
  public:
-  static Result<std::unique_ptr<GreedyRunner>> open(const std::string& path, gguf::GgmlType kv_type,
+  static Result<std::unique_ptr<GreedyRunner>> open(const std::string& path, backend::KvTypes kv_types,
                                                     int n_threads = 2, int64_t n_ctx = 512);
 
   const tokenizer::Tokenizer& tokenizer() const { return *tokenizer_; }

@@ -31,7 +31,8 @@ std::vector<int32_t> tokens_of(const std::vector<GreedyStep>& steps) {
 
 // refs/llama-2-tiny-random.llamacpp.jsonl: tools/refs/make_refs.mjs, 64 steps, top-5 log-probs.
 TEST(LlamaTinyRandomReference, GreedyTokensAndLogprobsMatchLlamaCpp) {
-  auto runner = GreedyRunner::open(data_path("models/llama-2-tiny-random.gguf"), gguf::GgmlType::kF16);
+  auto runner =
+      GreedyRunner::open(data_path("models/llama-2-tiny-random.gguf"), {gguf::GgmlType::kF16, gguf::GgmlType::kF16});
   ASSERT_TRUE(runner) << runner.error().to_string();
   const auto rows = read_jsonl(data_path("refs/llama-2-tiny-random.llamacpp.jsonl"));
   ASSERT_GE(rows.size(), 4u);
@@ -63,7 +64,7 @@ TEST_P(QuantTinyReference, GreedyTokensAndTopLogitsMatchLlamaCpp) {
     if (row["model"] == file) ref = row;
   }
   ASSERT_FALSE(ref.is_null()) << "no reference for " << file;
-  auto runner = GreedyRunner::open(data_path("models/quant/" + file), gguf::GgmlType::kF16);
+  auto runner = GreedyRunner::open(data_path("models/quant/" + file), {gguf::GgmlType::kF16, gguf::GgmlType::kF16});
   ASSERT_TRUE(runner) << runner.error().to_string();
   const auto prompt = (*runner)->encode(ref["prompt"]);
   ASSERT_TRUE(prompt);

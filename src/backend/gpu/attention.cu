@@ -44,25 +44,25 @@ int32_t attention_splits(int64_t n_tokens, int64_t n_head_kv, int64_t head_group
   return static_cast<int32_t>(std::clamp<int64_t>(want, 1, std::min<int64_t>(most, 1024)));
 }
 
-Status launch_attention(const AttentionArgs& args, gguf::GgmlType cache_type, int warp_size, rt::Stream stream) {
+Status launch_attention(const AttentionArgs& args, KvTypes cache_types, int warp_size, rt::Stream stream) {
   if (args.n_tokens == 0) return ok();
   if (args.n_tokens > 65535 || args.n_head_kv * args.head_groups > 65535) {
     return RF_ERROR(kInternal, "attention grid too large: {} tokens x {} head blocks", args.n_tokens,
                     args.n_head_kv * args.head_groups);
   }
-  const bool f16 = cache_type == gguf::GgmlType::kF16;
   const int32_t dims = std::max(args.head_dim, args.head_dim_v);
-  // Each lane holds a slice of kMaxD / warp_size dims: heads must be whole slices.
+  // Each lane holds a slice of kMaxD / warp_size dims: heads must be whole
+  // slices (then a slice never straddles a Q8_0 block either).
   auto fits = [&](int32_t max_d) {
     const int32_t slice = std::max(1, max_d / warp_size);
     return args.head_dim % slice == 0 && args.head_dim_v % slice == 0;
   };
   if (dims <= 64 && fits(64)) {
-    RF_TRY(launch_attention_d<64>(args, f16, stream));
+    RF_TRY(launch_attention_d<64>(args, cache_types, stream));
   } else if (dims <= 128 && fits(128)) {
-    RF_TRY(launch_attention_d<128>(args, f16, stream));
+    RF_TRY(launch_attention_d<128>(args, cache_types, stream));
   } else if (dims <= 256 && fits(256)) {
-    RF_TRY(launch_attention_d<256>(args, f16, stream));
+    RF_TRY(launch_attention_d<256>(args, cache_types, stream));
   } else {
     return RF_ERROR(kUnsupported, "no GPU attention for heads of {} (K) and {} (V) dims", args.head_dim,
                     args.head_dim_v);

@@ -3,8 +3,9 @@
 // query heads that share it (so K and V are read once for the group), and
 // one range of keys (a split). Its warps take keys in turn, each keeping an
 // online softmax per head (the CPU's order of updates, scores in F32, the
-// query rounded to F16 for an F16 cache); the warps then merge in shared
-// memory. With several splits (decode, where tokens x heads alone would not
+// query rounded as the CPU's dot for the K type reads it: to F16 for an F16
+// cache, to Q8_0 for a Q8_0 cache; Q8_0 rows dequantised in registers); the
+// warps then merge in shared memory. With several splits (decode, where tokens x heads alone would not
 // fill the GPU) a second kernel merges the splits' partial sums.
 #pragma once
 
@@ -22,8 +23,10 @@ inline constexpr int kAttnHeads = 4;
 struct AttentionArgs {
   const float* q = nullptr;  // [n_tokens, q_stride], head h at h * head_dim
   int64_t q_stride = 0;
-  const void* k_cache = nullptr;  // [n_slots, n_head_kv, head_dim]
-  const void* v_cache = nullptr;  // [n_slots, n_head_kv, head_dim_v]
+  const void* k_cache = nullptr;  // [n_slots, n_head_kv, head_dim] in k_row_bytes rows
+  const void* v_cache = nullptr;  // [n_slots, n_head_kv, head_dim_v] in v_row_bytes rows
+  size_t k_row_bytes = 0;
+  size_t v_row_bytes = 0;
   const int32_t* positions = nullptr;     // [n_tokens]
   const int32_t* token_seq = nullptr;     // [n_tokens]
   const int32_t* block_tables = nullptr;  // [n_seqs, max_blocks]
@@ -58,10 +61,10 @@ int32_t attention_splits(int64_t n_tokens, int64_t n_head_kv, int64_t head_group
 
 // Launches the attention (and the merge when args.n_splits > 1) on a device
 // whose warps are `warp_size` wide.
-Status launch_attention(const AttentionArgs& args, gguf::GgmlType cache_type, int warp_size, rt::Stream stream);
+Status launch_attention(const AttentionArgs& args, KvTypes cache_types, int warp_size, rt::Stream stream);
 
 // The main kernel for heads of up to kMaxD dims: defined in attention_d<kMaxD>.cu.
 template <int kMaxD>
-Status launch_attention_d(const AttentionArgs& args, bool f16_cache, rt::Stream stream);
+Status launch_attention_d(const AttentionArgs& args, KvTypes cache_types, rt::Stream stream);
 
 }  // namespace rocmforge::backend::gpu

@@ -1,8 +1,8 @@
-// The attention kernel instantiated for heads of up to 128 dims (F16 and F32 caches).
+// The attention kernel instantiated for heads of up to 128 dims (every K and V cache type).
 #include "backend/gpu/attention_kernel.cuh"
 
 namespace rocmforge::backend::gpu {
 
-template Status launch_attention_d<128>(const AttentionArgs&, bool, rt::Stream);
+template Status launch_attention_d<128>(const AttentionArgs&, KvTypes, rt::Stream);
 
 }  // namespace rocmforge::backend::gpu

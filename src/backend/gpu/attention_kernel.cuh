@@ -3,7 +3,8 @@
 //
 // Lane l of a warp holds dims [l * kPer, (l + 1) * kPer) of the query, key,
 // value and accumulator rows, kPer = kMaxD / kWarpSize, so each lane reads
-// its slice of a K or V row with one vector load.
+// its slice of a K or V row with one vector load (Q8_0: pairs of quants and
+// the block's scale, kv_elem.cuh).
 #pragma once
 
 #include <cmath>
@@ -11,53 +12,31 @@
 #include "backend/gpu/attention.cuh"
 #include "backend/gpu/check.cuh"
 #include "backend/gpu/device_error.cuh"
+#include "backend/gpu/kv_elem.cuh"
 
 namespace rocmforge::backend::gpu {
 namespace detail {
 
-// kN consecutive cache elements from `p` (F16 or F32) as floats, in one load.
-template <int kN, bool kF16>
-__device__ __forceinline__ void load_elems(const void* p, float (&v)[kN]) {
-  if constexpr (kF16) {
-    const auto* h = static_cast<const uint16_t*>(p);
-    if constexpr (kN == 8) {
-      const uint4 r = *reinterpret_cast<const uint4*>(h);
-      const uint32_t w[4] = {r.x, r.y, r.z, r.w};
+// One lane's slice of each query head as the CPU's dot for the K type reads
+// it: F16-rounded, or Q8_0-rounded over groups of min(32, head_dim) dims
+// (each head's own group when heads are smaller than a block). Every lane
+// calls it; `group_lanes` lanes hold one group.
+template <KvElem kK, int kHeads, int kPer>
+__device__ __forceinline__ void query_as_read(float (&q)[kHeads][kPer], int group_lanes) {
 #pragma unroll
-      for (int i = 0; i < 4; ++i) {
-        v[2 * i] = f16_to_f32(static_cast<uint16_t>(w[i] & 0xFFFFu));
-        v[2 * i + 1] = f16_to_f32(static_cast<uint16_t>(w[i] >> 16));
-      }
-    } else if constexpr (kN == 4) {
-      const uint2 r = *reinterpret_cast<const uint2*>(h);
-      v[0] = f16_to_f32(static_cast<uint16_t>(r.x & 0xFFFFu));
-      v[1] = f16_to_f32(static_cast<uint16_t>(r.x >> 16));
-      v[2] = f16_to_f32(static_cast<uint16_t>(r.y & 0xFFFFu));
-      v[3] = f16_to_f32(static_cast<uint16_t>(r.y >> 16));
-    } else if constexpr (kN == 2) {
-      const uint32_t r = *reinterpret_cast<const uint32_t*>(h);
-      v[0] = f16_to_f32(static_cast<uint16_t>(r & 0xFFFFu));
-      v[1] = f16_to_f32(static_cast<uint16_t>(r >> 16));
-    } else {
-      v[0] = f16_to_f32(h[0]);
-    }
-  } else {
-    const auto* f = static_cast<const float*>(p);
-    if constexpr (kN % 4 == 0) {
+  for (int g = 0; g < kHeads; ++g) {
+    if constexpr (kK == KvElem::kF16) {
 #pragma unroll
-      for (int i = 0; i < kN / 4; ++i) {
-        const float4 r = reinterpret_cast<const float4*>(f)[i];
-        v[4 * i] = r.x;
-        v[4 * i + 1] = r.y;
-        v[4 * i + 2] = r.z;
-        v[4 * i + 3] = r.w;
-      }
-    } else if constexpr (kN == 2) {
-      const float2 r = *reinterpret_cast<const float2*>(f);
-      v[0] = r.x;
-      v[1] = r.y;
-    } else {
-      v[0] = f[0];
+      for (int i = 0; i < kPer; ++i) q[g][i] = f16_to_f32(f32_to_f16(q[g][i]));
+    } else if constexpr (kK == KvElem::kQ8_0) {
+      float amax = 0.0f;
+#pragma unroll
+      for (int i = 0; i < kPer; ++i) amax = fmaxf(amax, fabsf(q[g][i]));
+      float d = 0.0f;
+      const float id = q8_0_scale(amax, group_lanes, d);
+      const float d16 = f16_to_f32(f32_to_f16(d));
+#pragma unroll
+      for (int i = 0; i < kPer; ++i) q[g][i] = static_cast<float>(__float2int_rn(q[g][i] * id)) * d16;
     }
   }
 }
@@ -65,7 +44,7 @@ __device__ __forceinline__ void load_elems(const void* p, float (&v)[kN]) {
 }  // namespace detail
 
 // grid: (n_splits, n_head_kv * head_groups, n_tokens); block: kAttnThreads.
-template <int kMaxD, bool kF16>
+template <int kMaxD, KvElem kK, KvElem kV>
 __global__ void __launch_bounds__(kAttnThreads) attention_kernel(AttentionArgs a) {
   constexpr int kPer = kMaxD / kWarpSize;
   constexpr int kWarps = kAttnThreads / kWarpSize;
@@ -92,18 +71,18 @@ __global__ void __launch_bounds__(kAttnThreads) attention_kernel(AttentionArgs a
     for (int i = 0; i < kPer; ++i) {
       float v = 0.0f;
       if (g < nh && k_lane) v = a.q[t * a.q_stride + (h0 + g) * a.head_dim + d0 + i];
-      qr[g][i] = kF16 ? f16_to_f32(f32_to_f16(v)) : v;
+      qr[g][i] = v;
     }
   }
+  detail::query_as_read<kK>(qr, min(kKvQ8Block, a.head_dim) / kPer);
 
   const int64_t n_keys = static_cast<int64_t>(a.positions[t]) + 1;
   const int64_t first = a.window > 0 ? max(static_cast<int64_t>(0), n_keys - a.window) : 0;
   const int64_t k_begin = max(first, static_cast<int64_t>(blockIdx.x) * a.keys_per_split);
   const int64_t k_end = min(n_keys, static_cast<int64_t>(blockIdx.x + 1) * a.keys_per_split);
   const int32_t* table = a.block_tables + static_cast<int64_t>(a.token_seq[t]) * a.max_blocks;
-  const int64_t k_row = static_cast<int64_t>(a.n_head_kv) * a.head_dim;
-  const int64_t v_row = static_cast<int64_t>(a.n_head_kv) * a.head_dim_v;
-  const size_t elem = kF16 ? 2 : 4;
+  const int64_t k_first = static_cast<int64_t>(kvh) * a.head_dim + d0;  // this lane's first element of a row
+  const int64_t v_first = static_cast<int64_t>(kvh) * a.head_dim_v + d0;
 
   float m[kAttnHeads];
   float s[kAttnHeads];
@@ -125,16 +104,8 @@ __global__ void __launch_bounds__(kAttnThreads) attention_kernel(AttentionArgs a
     const int64_t slot = static_cast<int64_t>(blk) * a.block_size + j % a.block_size;
     float kr[kPer] = {};
     float vr[kPer] = {};
-    if (k_lane) {
-      detail::load_elems<kPer, kF16>(static_cast<const uint8_t*>(a.k_cache) +
-                                         (slot * k_row + static_cast<int64_t>(kvh) * a.head_dim + d0) * elem,
-                                     kr);
-    }
-    if (v_lane) {
-      detail::load_elems<kPer, kF16>(static_cast<const uint8_t*>(a.v_cache) +
-                                         (slot * v_row + static_cast<int64_t>(kvh) * a.head_dim_v + d0) * elem,
-                                     vr);
-    }
+    if (k_lane) load_kv<kPer, kK>(static_cast<const uint8_t*>(a.k_cache) + slot * a.k_row_bytes, k_first, kr);
+    if (v_lane) load_kv<kPer, kV>(static_cast<const uint8_t*>(a.v_cache) + slot * a.v_row_bytes, v_first, vr);
 #pragma unroll
     for (int g = 0; g < kAttnHeads; ++g) {
       float dot = 0.0f;
@@ -194,15 +165,13 @@ __global__ void __launch_bounds__(kAttnThreads) attention_kernel(AttentionArgs a
 }
 
 template <int kMaxD>
-Status launch_attention_d(const AttentionArgs& args, bool f16_cache, rt::Stream stream) {
+Status launch_attention_d(const AttentionArgs& args, KvTypes cache_types, rt::Stream stream) {
   const dim3 grid(static_cast<unsigned>(args.n_splits),
                   static_cast<unsigned>(args.n_head_kv * args.head_groups), static_cast<unsigned>(args.n_tokens));
-  if (f16_cache) {
-    attention_kernel<kMaxD, true><<<grid, kAttnThreads, 0, stream>>>(args);
-  } else {
-    attention_kernel<kMaxD, false><<<grid, kAttnThreads, 0, stream>>>(args);
-  }
-  return check_launch("attention_kernel");
+  return with_kv_elems(cache_types, [&]<KvElem kK, KvElem kV>() {
+    attention_kernel<kMaxD, kK, kV><<<grid, kAttnThreads, 0, stream>>>(args);
+    return check_launch("attention_kernel");
+  });
 }
 
 }  // namespace rocmforge::backend::gpu

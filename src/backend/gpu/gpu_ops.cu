@@ -94,9 +94,8 @@ void GpuBackend::store_kv(const KvLayerView& kv, const KvLayout& layout, const T
 
 void GpuBackend::copy_blocks(const KvLayerView& kv, const KvLayout& layout, std::span<const BlockCopy> copies) {
   if (!begin_op()) return;
-  const size_t elem = layout.type == gguf::GgmlType::kF16 ? 2 : 4;
-  const size_t k_block = static_cast<size_t>(layout.block_size * layout.n_head_kv * layout.head_dim) * elem;
-  const size_t v_block = static_cast<size_t>(layout.block_size * layout.n_head_kv * layout.head_dim_v) * elem;
+  const size_t k_block = static_cast<size_t>(layout.block_size) * layout.k_row_bytes();
+  const size_t v_block = static_cast<size_t>(layout.block_size) * layout.v_row_bytes();
   for (const BlockCopy& c : copies) {
     if (c.src < 0 || c.dst < 0 || c.src >= layout.n_blocks || c.dst >= layout.n_blocks) {
       return record(RF_ERROR(kInternal, "block copy {} -> {} outside the pool of {}", c.src, c.dst, layout.n_blocks));
@@ -118,6 +117,8 @@ void GpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayou
   a.q_stride = floats(q);
   a.k_cache = kv.k;
   a.v_cache = kv.v;
+  a.k_row_bytes = layout.k_row_bytes();
+  a.v_row_bytes = layout.v_row_bytes();
   a.positions = batch.positions;
   a.token_seq = batch.token_seq;
   a.block_tables = batch.block_tables;
@@ -150,7 +151,7 @@ void GpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayou
     a.part_ms = static_cast<float2*>(attn_scratch_->data());
     a.part_acc = reinterpret_cast<float*>(a.part_ms + parts);
   }
-  record(launch_attention(a, layout.type, warp_size_, stream_));
+  record(launch_attention(a, layout.types, warp_size_, stream_));
   written(out);
 }
 

@@ -1,5 +1,6 @@
 // Writes each new token's K and V rows into its slot of the paged cache
-// (layout: backend/batch.h), converting to the cache type (F16 or F32).
+// (layout: backend/kv_layout.h), converting to the cache types (F32, F16 or
+// Q8_0 with the CPU backend's rounding, so both hold the same bytes).
 #pragma once
 
 #include <cstdint>

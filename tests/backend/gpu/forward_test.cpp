@@ -162,7 +162,7 @@ TEST_P(SynthModel, GreedyGenerationMatchesCpu) {
   model::ForwardOptions o;
   o.max_seqs = 1;
   o.max_seq_len = kCtx;
-  o.kv_type = GgmlType::kF32;
+  o.kv_types = {GgmlType::kF32, GgmlType::kF32};
   if (c.chunked) o.max_batch_tokens = 8;
   Loaded cpu = load(std::make_unique<backend::CpuBackend>(2), path, o);
   Loaded gpu = load(make_gpu_backend(), path, o);
@@ -181,7 +181,7 @@ INSTANTIATE_TEST_SUITE_P(TinyArchitectures, SynthModel, ::testing::ValuesIn(mode
 // Three sequences prefilled one by one, then decoding together: every step
 // has the same shape, so the GPU runs it eagerly, then records it, then
 // replays the recording; each must give the CPU's logits.
-TEST(GpuForward, BatchedDecodeOverPagedBlocks) {
+void batched_decode_over_paged_blocks(backend::KvTypes kv_types) {
   auto shape = model::find_synth_shape("tiny");
   ASSERT_TRUE(shape);
   model::SynthOptions so;
@@ -197,7 +197,7 @@ TEST(GpuForward, BatchedDecodeOverPagedBlocks) {
   o.max_seqs = kSeqs;
   o.max_seq_len = 128;
   o.kv_blocks = kSeqs * 128 / kBlock;
-  o.kv_type = GgmlType::kF32;
+  o.kv_types = kv_types;
   Loaded cpu = load(std::make_unique<backend::CpuBackend>(2), path, o);
   Loaded gpu = load(make_gpu_backend(), path, o);
   ASSERT_TRUE(cpu.forward && gpu.forward);
@@ -251,14 +251,21 @@ TEST(GpuForward, BatchedDecodeOverPagedBlocks) {
   }
 }
 
-// stories260K (F32 weights, 8-dim heads, a 172-wide feed-forward) with the
-// default F16 cache: the same 64 greedy tokens as the CPU backend.
-TEST(GpuForward, Stories260KGreedyOutputEqualsCpu) {
+TEST(GpuForward, BatchedDecodeOverPagedBlocks) { batched_decode_over_paged_blocks({GgmlType::kF32, GgmlType::kF32}); }
+
+TEST(GpuForward, BatchedDecodeOverPagedQ8_0Blocks) {
+  batched_decode_over_paged_blocks({GgmlType::kQ8_0, GgmlType::kQ8_0});
+}
+
+// stories260K (F32 weights, 8-dim heads, a 172-wide feed-forward): the same
+// 64 greedy tokens as the CPU backend with the same cache types.
+void expect_stories_greedy_output_equals_cpu(backend::KvTypes kv_types) {
   const std::string path = source_path("models/stories260K.gguf");
   constexpr int64_t kCtx = 512;
   model::ForwardOptions o;
   o.max_seqs = 1;
   o.max_seq_len = kCtx;
+  o.kv_types = kv_types;
   Loaded cpu = load(std::make_unique<backend::CpuBackend>(2), path, o);
   Loaded gpu = load(make_gpu_backend(), path, o);
   ASSERT_TRUE(cpu.forward && gpu.forward);
@@ -269,6 +276,16 @@ TEST(GpuForward, Stories260KGreedyOutputEqualsCpu) {
     ASSERT_TRUE(prompt);
     expect_same_generation(generate(*cpu.forward, *gpu.forward, kCtx, *prompt, 64), 2e-2, false, text);
   }
+}
+
+// The default F16 cache.
+TEST(GpuForward, Stories260KGreedyOutputEqualsCpu) {
+  expect_stories_greedy_output_equals_cpu({GgmlType::kF16, GgmlType::kF16});
+}
+
+// -ctk q8_0 -ctv q8_0: 8-dim heads sharing Q8_0 blocks four at a time.
+TEST(GpuForward, Stories260KGreedyOutputEqualsCpuWithQ8_0Cache) {
+  expect_stories_greedy_output_equals_cpu({GgmlType::kQ8_0, GgmlType::kQ8_0});
 }
 
 }  // namespace

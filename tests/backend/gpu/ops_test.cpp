@@ -189,11 +189,10 @@ TEST_F(GpuOps, RopeOfQAndKTogether) {
 }
 
 TEST_F(GpuOps, StoreKvCopyBlocksAndGather) {
-  for (GgmlType kv_type : {GgmlType::kF16, GgmlType::kF32}) {
-    backend::KvLayout layout{1, 2, 64, 32, 16, 8, kv_type};
-    const size_t elem = kv_type == GgmlType::kF16 ? 2 : 4;
-    const size_t k_bytes = static_cast<size_t>(layout.slots() * 2 * 64) * elem;
-    const size_t v_bytes = static_cast<size_t>(layout.slots() * 2 * 32) * elem;
+  for (GgmlType kv_type : {GgmlType::kF16, GgmlType::kF32, GgmlType::kQ8_0}) {
+    backend::KvLayout layout{1, 2, 64, 32, 16, 8, {kv_type, kv_type}};
+    const size_t k_bytes = static_cast<size_t>(layout.slots()) * layout.k_row_bytes();
+    const size_t v_bytes = static_cast<size_t>(layout.slots()) * layout.v_row_bytes();
     const std::vector<int32_t> slots = {5, 16, 17, 127};
     const auto k = random_floats(rng_, 4 * 128);
     const auto v = random_floats(rng_, 4 * 64);
