@@ -48,7 +48,8 @@ nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,clocks.max.mem,driver_ver
 
 deps=$root/.deps
 export PATH=$deps/bin:/usr/local/cuda/bin:$PATH
-export LD_LIBRARY_PATH=$deps/lib:${LD_LIBRARY_PATH:-}
+# cuBLAS comes from the toolkit there.
+export LD_LIBRARY_PATH=$deps/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
 export PKG_CONFIG_PATH=$deps/lib/pkgconfig PKG_CONFIG_LIBDIR=$deps/lib/pkgconfig
 
 # The tests find data through the source path compiled into them: make a

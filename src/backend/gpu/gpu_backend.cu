@@ -66,6 +66,7 @@ Result<std::unique_ptr<GpuBackend>> GpuBackend::create(const GpuOptions& o) {
   RF_TRY(RF_GPU_CHECK(rt::stream_create(&stream)));
   std::unique_ptr<GpuBackend> b(new GpuBackend(o.device, stream, sm_count, warp_size, std::move(budget)));
   b->error_flag_ = RF_TRY(DeviceBuffer::create(b->budget_, sizeof(uint32_t), "the device error flag"));
+  b->dense_ = RF_TRY(make_dense_gemm(stream, b->budget_));
   RF_TRY(RF_GPU_CHECK(rt::memset_device(b->error_flag_->data(), 0, sizeof(uint32_t), stream)));
   b->host_flag_ = RF_TRY(PinnedBuffer::create(sizeof(uint32_t)));
   b->staging_ = RF_TRY(PinnedBuffer::create(kStagingBytes));

@@ -21,6 +21,7 @@
 
 #include "backend/backend.h"
 #include "backend/gpu/act_quant.cuh"
+#include "backend/gpu/dense_gemm.cuh"
 #include "backend/gpu/device_memory.cuh"
 #include "backend/gpu/gpu_backend.h"
 #include "backend/gpu/matmul.cuh"
@@ -102,6 +103,8 @@ class GpuBackend final : public Backend {
   Status reserve_scratch(std::unique_ptr<DeviceBuffer>& buffer, size_t bytes, const char* what);
   // Waits for the stream, then reports recorded failures and kernel-raised errors.
   Status wait();
+  // A GEMM through the BLAS; false when its scratch does not fit (the GEMM kernels take it then).
+  bool dense_matmul(const WeightView& w, const Tensor& x, const Tensor& out);
   Status upload_weight_rows(const gguf::TensorInfo& info, std::byte* dst, size_t dst_stride);
 
   int device_;
@@ -117,6 +120,8 @@ class GpuBackend final : public Backend {
   std::unique_ptr<DeviceBuffer> act_scratch_;
   std::unique_ptr<DeviceBuffer> attn_scratch_;
   std::unique_ptr<DeviceBuffer> gemm_scratch_;
+  std::unique_ptr<DenseGemm> dense_;  // null without a BLAS
+  std::unique_ptr<DeviceBuffer> dense_scratch_;
   CachedActivations cached_;
   struct PendingAdd {
     Tensor a, b, out;

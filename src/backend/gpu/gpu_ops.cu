@@ -29,10 +29,12 @@ void GpuBackend::embed(const Tensor& table, const int32_t* ids, int64_t n, const
 // (Q, K and V; gate and up) go out as one launch; the next other op flushes them.
 void GpuBackend::matmul(const Tensor& w, const Tensor& x, const Tensor& out) {
   if (x.rows == 0 || failed()) return;
-  flush_producer(&x, act_format(w.type));
+  const WeightView wv = weight_view(w, w.rows);
+  const bool dense = x.rows > kMatvecMaxTokens && dense_ && dense_->takes(wv, x.rows);
+  flush_producer(&x, dense ? dense_act_format(w.type) : act_format(w.type));
   if (x.rows > kMatvecMaxTokens) {
     if (!begin_op()) return;
-    const WeightView wv = weight_view(w, w.rows);
+    if (dense && dense_matmul(wv, x, out)) return;
     auto act = activations(x, act_format(w.type));
     if (!act) return record(std::move(act).error());
     const int splits = gemm_splits(wv, x.rows, sm_count_);
@@ -54,6 +56,19 @@ void GpuBackend::matmul(const Tensor& w, const Tensor& x, const Tensor& out) {
   if (n_pending_ == 0) pending_x_ = x;
   pending_[n_pending_] = {weight_view(w, w.rows), f32(out), floats(out)};
   pending_out_[n_pending_++] = out;
+}
+
+bool GpuBackend::dense_matmul(const WeightView& w, const Tensor& x, const Tensor& out) {
+  const size_t scratch = dense_scratch_bytes(w);
+  if (scratch > 0 && !reserve_scratch(dense_scratch_, scratch, "dequantised weights")) return false;
+  auto act = activations(x, dense_act_format(w.type));
+  if (!act) {
+    record(std::move(act).error());
+    return true;
+  }
+  record(dense_->gemm(w, *act, x.rows, f32(out), floats(out), scratch > 0 ? dense_scratch_->data() : nullptr));
+  written(out);
+  return true;
 }
 
 void GpuBackend::flush_matvecs() {

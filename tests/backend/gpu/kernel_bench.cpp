@@ -75,7 +75,7 @@ Status run() {
       std::vector<backend::Tensor> ws;
       for (int copy = 0; copy < 4; ++copy) ws.push_back(RF_TRY(load(*gpu, type, s.rows, s.cols, data)));
       const double weight_bytes = static_cast<double>(data.size());
-      for (int64_t tokens : {1, 8, 64, 512}) {
+      for (int64_t tokens : {1, 8, 64, 128, 256, 512}) {
         auto xbuf = RF_TRY(gpu->allocate(static_cast<size_t>(tokens * s.cols) * sizeof(float)));
         auto obuf = RF_TRY(gpu->allocate(static_cast<size_t>(tokens * s.rows) * sizeof(float)));
         std::vector<float> x(static_cast<size_t>(tokens * s.cols), 0.5f);
