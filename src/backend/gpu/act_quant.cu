@@ -7,8 +7,9 @@ namespace rocmforge::backend::gpu {
 namespace {
 
 constexpr int kThreads = 256;
+constexpr int kQ8KBlocksPerCta = 8;
 
-// One thread per element.
+// One thread per element; for Q8_K one warp per 256-element block, kQ8KBlocksPerCta blocks per thread block.
 template <ActFormat F>
 __global__ void __launch_bounds__(kThreads)
     act_quant_kernel(const float* __restrict__ x,  // [rows, x_stride]
@@ -18,11 +19,17 @@ __global__ void __launch_bounds__(kThreads)
                      float2* __restrict__ ds)  // [rows, cols / 32]
 {
   const int64_t row = blockIdx.y;
-  const int64_t i = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
-  if (i >= cols) return;  // Q8 rows are whole 32-element blocks: whole blocks return together
   float2* ds_row = nullptr;
-  if constexpr (F == ActFormat::kQ8 || F == ActFormat::kQ8S) ds_row = ds + row * (cols / kQuantBlock);
-  store_act<F>(x[row * x_stride + i], i, q + row * q_stride, ds_row);
+  if constexpr (act_has_ds(F)) ds_row = ds + row * (cols / kQuantBlock);
+  if constexpr (F == ActFormat::kQ8K) {
+    const int64_t first = static_cast<int64_t>(blockIdx.x) * kQ8KBlocksPerCta;
+    store_q8k_blocks(x + row * x_stride, first, min(first + kQ8KBlocksPerCta, cols / kSuperBlock), q + row * q_stride,
+                     ds_row);
+  } else {
+    const int64_t i = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
+    if (i >= cols) return;  // Q8 rows are whole 32-element blocks: whole blocks return together
+    store_act<F>(x[row * x_stride + i], i, q + row * q_stride, ds_row);
+  }
 }
 
 }  // namespace
@@ -30,19 +37,19 @@ __global__ void __launch_bounds__(kThreads)
 size_t act_row_bytes(ActFormat format, int64_t cols) {
   size_t elem = 4;
   if (format == ActFormat::kF16 || format == ActFormat::kBF16) elem = 2;
-  if (format == ActFormat::kQ8 || format == ActFormat::kQ8S) elem = 1;
+  if (act_has_ds(format)) elem = 1;
   return align_row(static_cast<size_t>(cols) * elem);
 }
 
 Status launch_act_quant(ActFormat format, const float* x, int64_t x_stride, int64_t rows, int64_t cols, uint8_t* q,
                         float2* ds, rt::Stream stream) {
-  const bool q8 = format == ActFormat::kQ8 || format == ActFormat::kQ8S;
-  if (q8 && cols % kQuantBlock != 0) {
-    return RF_ERROR(kInternal, "activation width {} is not a multiple of 32", cols);
+  if (!act_row_fits(format, cols)) {
+    return RF_ERROR(kInternal, "activation width {} is not a multiple of {}", cols, act_block(format));
   }
   if (rows > 65535) return RF_ERROR(kInternal, "{} activation rows in one launch", rows);
-  const dim3 grid(static_cast<unsigned>((cols + kThreads - 1) / kThreads), static_cast<unsigned>(rows));
   const size_t stride = act_row_bytes(format, cols);
+  const int64_t per_cta = format == ActFormat::kQ8K ? kQ8KBlocksPerCta * kSuperBlock : kThreads;
+  const dim3 grid(static_cast<unsigned>((cols + per_cta - 1) / per_cta), static_cast<unsigned>(rows));
   with_act_format(format, [&]<ActFormat F>() {
     act_quant_kernel<F><<<grid, kThreads, 0, stream>>>(x, x_stride, cols, q, stride, ds);
   });

@@ -4,9 +4,10 @@
 // Host side: the runtime calls the backend makes (rt::), returning the
 // vendor's error code, which check.cuh turns into a kDevice Error.
 // Device side: the warp (wavefront) size, shuffles, the int8 dot product,
-// half/bfloat16 bit conversions, and the NVIDIA-only tensor-core and async
-// copy instructions that the mma GEMM path uses (kHasMma says whether the
-// build has them; the HIP build takes the portable GEMM path instead).
+// the 4-bit table lookup, half/bfloat16 bit conversions, and the NVIDIA-only
+// tensor-core and async copy instructions that the mma GEMM path uses
+// (kHasMma says whether the build has them; the HIP build takes the portable
+// GEMM path instead).
 #pragma once
 
 #include <cstddef>
@@ -161,6 +162,20 @@ __device__ __forceinline__ int dp4a(int a, int b, int c) {
   return c + x[0] * y[0] + x[1] * y[1] + x[2] * y[2] + x[3] * y[3];
 #endif
 }
+
+// The 4-bit table lookup of IQ4_NL/IQ4_XS: byte k of .x is table[low nibble
+// of byte k of q4], of .y table[its high nibble]; `table` holds 16 bytes.
+// v_perm_b32 picks bytes of {src0, src1} by byte index: one lookup in each
+// half of the table, then one by bit 3 of the index (llama.cpp's HIP lookup).
+__device__ __forceinline__ uint32_t lookup_bytes16(uint32_t idx, const uint32_t (&table)[4]) {
+  const uint32_t lo = __builtin_amdgcn_perm(table[1], table[0], idx & 0x07070707u);
+  const uint32_t hi = __builtin_amdgcn_perm(table[3], table[2], idx & 0x07070707u);
+  return __builtin_amdgcn_perm(hi, lo, 0x03020100u | ((idx & 0x08080808u) >> 1));
+}
+__device__ __forceinline__ int2 lookup_nibbles16(uint32_t q4, const uint32_t (&table)[4]) {
+  return make_int2(static_cast<int>(lookup_bytes16(q4 & 0x0F0F0F0Fu, table)),
+                   static_cast<int>(lookup_bytes16((q4 >> 4) & 0x0F0F0F0Fu, table)));
+}
 #else
 inline constexpr int kWarpSize = 32;
 inline constexpr bool kHasMma = true;  // sm_80 and sm_90, the targets of the CUDA build
@@ -173,6 +188,23 @@ __device__ __forceinline__ int shfl_xor(int v, int lane_mask) {
 }
 
 __device__ __forceinline__ int dp4a(int a, int b, int c) { return __dp4a(a, b, c); }
+
+// The 4-bit table lookup of IQ4_NL/IQ4_XS (see the HIP version). __byte_perm
+// selects by nibble: two lookups per half of the 8 indices, one by bit 3,
+// then the even and the odd nibbles' bytes gathered (llama.cpp's CUDA lookup).
+__device__ __forceinline__ int2 lookup_nibbles16(uint32_t q4, const uint32_t (&table)[4]) {
+  const uint32_t select_high = 0x32103210u | ((q4 & 0x88888888u) >> 1);
+  uint32_t half[2];
+#pragma unroll
+  for (int i = 0; i < 2; ++i) {
+    const uint32_t shift = 16 * i;
+    const uint32_t lo = __byte_perm(table[0], table[1], q4 >> shift);
+    const uint32_t hi = __byte_perm(table[2], table[3], q4 >> shift);
+    half[i] = __byte_perm(lo, hi, select_high >> shift);
+  }
+  return make_int2(static_cast<int>(__byte_perm(half[0], half[1], 0x6420)),
+                   static_cast<int>(__byte_perm(half[0], half[1], 0x7531)));
+}
 #endif
 
 __device__ __forceinline__ float f16_to_f32(uint16_t bits) { return __half2float(__ushort_as_half(bits)); }
@@ -212,6 +244,9 @@ __device__ __forceinline__ void mma_f16_16x8x16(float (&d)[4], const uint32_t (&
 __device__ __forceinline__ void mma_bf16_16x8x16(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]);
 // D[16x8] += A[16x32] * B[32x8] on signed int8 inputs, int32 accumulators.
 __device__ __forceinline__ void mma_s8_16x8x32(int (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]);
+// D[16x8] += A[16x16] * B[16x8] on signed int8 inputs: the k = 0..15 half of
+// the above (A fragments a[0], a[1], B fragment b[0]; a[2], a[3], b[1] are k = 16..31).
+__device__ __forceinline__ void mma_s8_16x8x16(int (&d)[4], const uint32_t (&a)[2], uint32_t b);
 // Loads four 8x8 b16 matrices from shared memory (ldmatrix.x4): lane l gives
 // the row address for matrix l / 8, row l % 8.
 __device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const void* smem_row);
@@ -244,6 +279,13 @@ __device__ __forceinline__ void mma_s8_16x8x32(int (&d)[4], const uint32_t (&a)[
       "{%0,%1,%2,%3};\n"
       : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3])
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+}
+
+__device__ __forceinline__ void mma_s8_16x8x16(int (&d)[4], const uint32_t (&a)[2], uint32_t b) {
+  asm volatile(
+      "mma.sync.aligned.m16n8k16.row.col.s32.s8.s8.s32 {%0,%1,%2,%3}, {%4,%5}, {%6}, {%0,%1,%2,%3};\n"
+      : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3])
+      : "r"(a[0]), "r"(a[1]), "r"(b));
 }
 
 __device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const void* smem_row) {

@@ -1,7 +1,7 @@
 #include "backend/gpu/dequant_f16.cuh"
 
 #include "backend/gpu/check.cuh"
-#include "backend/gpu/quant_types.cuh"
+#include "backend/gpu/kquant_types.cuh"
 #include "backend/gpu/type_dispatch.cuh"
 
 namespace rocmforge::backend::gpu {

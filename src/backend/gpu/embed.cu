@@ -2,7 +2,7 @@
 
 #include "backend/gpu/check.cuh"
 #include "backend/gpu/device_error.cuh"
-#include "backend/gpu/quant_types.cuh"
+#include "backend/gpu/kquant_types.cuh"
 #include "backend/gpu/type_dispatch.cuh"
 
 namespace rocmforge::backend::gpu {
@@ -10,7 +10,7 @@ namespace {
 
 constexpr int kThreads = 256;
 
-// One block per id. Quantised rows: a thread per half block (16 elements);
+// One block per id. Quantised rows: a thread per half unit (16 elements);
 // float rows: a thread per element.
 template <gguf::GgmlType T>
 __global__ void __launch_bounds__(kThreads)

@@ -25,15 +25,20 @@ __global__ void __launch_bounds__(kThreads)
                float* out, int64_t out_stride,          // [rows, cols]
                int64_t cols, ActOut act) {
   const int64_t i = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
-  if (i >= cols) return;  // quantised copies need whole 32-element blocks: they leave together
+  if (i >= cols) return;  // quantised copies need whole blocks (32, 256 = kThreads): they leave together
   const int64_t r = blockIdx.y;
   const float g = gate[r * gate_stride + i];
   const float v = (kKind == GluKind::kSilu ? g / (1.0f + expf(-g)) : gelu(g)) * up[r * up_stride + i];
   out[r * out_stride + i] = v;
   if constexpr (F != ActFormat::kF32) {
     float2* ds_row = nullptr;
-    if constexpr (F == ActFormat::kQ8 || F == ActFormat::kQ8S) ds_row = act.ds + r * (cols / kQuantBlock);
-    store_act<F>(v, i, act.q + r * act.q_stride, ds_row);
+    if constexpr (act_has_ds(F)) ds_row = act.ds + r * (cols / kQuantBlock);
+    if constexpr (F == ActFormat::kQ8K) {
+      static_assert(kThreads == kSuperBlock, "one thread block per 256-element block");
+      store_q8k_blocks(out + r * out_stride, blockIdx.x, blockIdx.x + 1, act.q + r * act.q_stride, ds_row);
+    } else {
+      store_act<F>(v, i, act.q + r * act.q_stride, ds_row);
+    }
   }
 }
 
@@ -43,6 +48,7 @@ Status launch_glu(GluKind kind, const float* gate, int64_t gate_stride, const fl
                   int64_t out_stride, int64_t rows, int64_t cols, const ActOut& act, rt::Stream stream) {
   if (rows == 0) return ok();
   if (rows > 65535) return RF_ERROR(kInternal, "{} rows in one glu", rows);
+  if (!act_row_fits(act.format, cols)) return RF_ERROR(kInternal, "a quantised copy of rows of {} elements", cols);
   const dim3 grid(static_cast<unsigned>((cols + kThreads - 1) / kThreads), static_cast<unsigned>(rows));
   with_act_format(act.format, [&]<ActFormat F>() {
     if (kind == GluKind::kSilu) {

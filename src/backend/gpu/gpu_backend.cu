@@ -118,7 +118,7 @@ Result<ActView> GpuBackend::activations(const Tensor& x, ActFormat format) {
       cached_.format == format && cached_.frees == budget_->frees()) {
     return cached_.view;
   }
-  const bool q8 = format == ActFormat::kQ8 || format == ActFormat::kQ8S;
+  const bool q8 = act_has_ds(format);
   const size_t row_bytes = act_row_bytes(format, x.cols);
   const size_t q_bytes = align_row(static_cast<size_t>(x.rows) * row_bytes);
   const size_t ds_bytes = q8 ? static_cast<size_t>(x.rows * (x.cols / kQuantBlock)) * sizeof(float2) : 0;

@@ -81,7 +81,7 @@ void GpuBackend::flush_producer(const Tensor* consumer, ActFormat format) {
     // The consumer's converted input, written by the producer into the scratch activations() reads.
     const size_t row_bytes = act_row_bytes(format, out.cols);
     const size_t q_bytes = align_row(static_cast<size_t>(out.rows) * row_bytes);
-    const bool q8 = format == ActFormat::kQ8 || format == ActFormat::kQ8S;
+    const bool q8 = act_has_ds(format);
     const size_t ds_bytes = q8 ? static_cast<size_t>(out.rows * (out.cols / kQuantBlock)) * sizeof(float2) : 0;
     const Status reserved = reserve_scratch(act_scratch_, q_bytes + ds_bytes, "converted activations");
     if (!reserved) return record(reserved);

@@ -45,23 +45,7 @@ int64_t row_steps(const WeightView& w) {
 
 }  // namespace
 
-ActFormat act_format(GgmlType type) {
-  switch (type) {
-    case GgmlType::kF16:
-      return ActFormat::kF16;
-    case GgmlType::kBF16:
-      return ActFormat::kBF16;
-    case GgmlType::kQ4_1:
-    case GgmlType::kQ5_1:
-      return ActFormat::kQ8S;
-    case GgmlType::kQ4_0:
-    case GgmlType::kQ5_0:
-    case GgmlType::kQ8_0:
-      return ActFormat::kQ8;
-    default:
-      return ActFormat::kF32;
-  }
-}
+ActFormat act_format(GgmlType type) { return act_format_of(type); }
 
 bool gemm_on_tensor_cores(const WeightView& w) {
   return kHasMma && w.type != GgmlType::kF32 && w.cols % kQuantBlock == 0;

@@ -63,7 +63,7 @@ struct MatvecArgs {
   int n_parts = 1;
   int64_t cols = 0;
   const uint8_t* xq = nullptr;  // [n_tok, x_stride] converted activations
-  const float2* xds = nullptr;  // [n_tok, cols / 32] (Q8 formats)
+  const float2* xds = nullptr;  // [n_tok, cols / 32] (act_has_ds formats)
   size_t x_stride = 0;
   int64_t n_tok = 0;
   ExpertSelect experts;  // ids null: a plain matmul

@@ -2,18 +2,19 @@
 // instance files only).
 //
 // A block of kMatvecThreads threads owns kRowsPerBlock consecutive rows of
-// one weight. Its threads stride over the rows' 32-element blocks (16-byte
-// chunks for float weights): each loads one block of activations per token,
-// then that block of each of the rows, so a warp reads 32 consecutive blocks
-// of a row with wide coalesced loads. Partial sums meet in shared memory.
+// one weight. Its threads stride over the rows' 32-element units (16-byte
+// chunks for float weights; a 256-element type's unit is one of its 8
+// sub-blocks): each loads one unit of activations per token, then that unit
+// of each of the rows, so a warp reads 32 consecutive units of a row with
+// wide coalesced loads. Partial sums meet in shared memory.
 // (Measured on the H200: this beats one warp per row set, which keeps fewer
 // loads in flight — bench/RESULTS.md, run 2.)
 #pragma once
 
 #include "backend/gpu/check.cuh"
 #include "backend/gpu/device_error.cuh"
+#include "backend/gpu/kquant_types.cuh"
 #include "backend/gpu/matmul.cuh"
-#include "backend/gpu/quant_types.cuh"
 
 namespace rocmforge::backend::gpu {
 
@@ -130,11 +131,11 @@ __global__ void __launch_bounds__(kMatvecThreads) matvec_quant_kernel(MatvecArgs
 #pragma unroll
     for (int r = 0; r < kRows; ++r) {
       if (row0 + r >= o.rows) continue;
-      const QBlock blk = W::load(o.w + (row0 + r) * o.w_stride, nb, b);
+      const auto unit = W::unpack(W::load(o.w + (row0 + r) * o.w_stride, nb, b));
 #pragma unroll
       for (int t = 0; t < kTok; ++t) {
         if (t >= a.n_tok) continue;
-        acc[r][t] += W::dot_q8(blk, x8[t], ads[t]);
+        acc[r][t] += W::dot_q8(unit, x8[t], ads[t]);
       }
     }
   }

@@ -1,19 +1,30 @@
 // Device-side access to weight rows in the layout of weight_layout.h: one
-// traits struct WeightType<T> per weight type. Every type has
-//   dequant_half(row, nb, b, h, v): elements [16h, 16h + 16) of block b, as floats.
+// traits struct WeightType<T> per weight type (the 256-element types in
+// kquant_types.cuh). Every type has
+//   dequant_half(row, nb, b, h, v): elements [16h, 16h + 16) of unit b, as floats.
 // The quantised types add
-//   load(row, nb, b) -> QBlock:   block b's quants, scale and min;
-//   dot_q8(blk, aq, ads):         that block times 32 int8 activations, the
-//                                 way the CPU's dot of the same pair of types does.
-// `row` is the start of a device row, `nb` its number of 32-element blocks.
+//   load(row, nb, b) -> Block:  what unit b's kernels read (quants, scales);
+//   unpack(blk) -> Unit:        those decoded (a matrix-vector kernel does it
+//                               once per row, whatever the number of tokens);
+//   dot_q8(unit, aq, ads):      that unit times 32 int8 activations, the
+//                               way the CPU's dot of the same pair of types does;
+//   gemm_unit(blk, q, s):       its quants as signed bytes and, per sub-block
+//                               (kSubs of them: one of 32 elements or two of 16),
+//                               s = (scale, min) such that the sub-block's dot with
+//                               activations d_a * qa is
+//                               d_a * (scale * (q . qa) + min * sum(qa)); min is 0
+//                               unless kHasMin.
+// `row` is the start of a device row, `nb` its number of 32-element units.
 // Activations for dot_q8 come as 8 ints of packed int8 quants and a float2:
-// (d, sum of quants) for the Q8_0-style types, (d, s = d * sum) for Q8_1-style.
+// (d, sum of quants) for the Q8_0-style types, (d, s = d * sum) for Q8_1-style,
+// (d, both 16-element sums as int16 bits) for Q8_K.
 #pragma once
 
 #include <cstdint>
 
 #include "backend/gpu/compat.cuh"
 #include "backend/gpu/weight_layout.h"
+#include "quant/blocks.h"
 
 namespace rocmforge::backend::gpu {
 
@@ -24,7 +35,47 @@ enum class ActFormat : int {
   kBF16,  // rounded to bfloat16
   kQ8,    // int8 quants per 32, (d, sum(q)): Q8_0 semantics
   kQ8S,   // int8 quants per 32, (d, d * sum(q)) rounded to half: Q8_1 semantics
+  kQ8K,   // int8 quants per 256, Q8_K semantics; per 32: (d, the two int16 sums of 16 as bits)
 };
+
+// Whether a format has a float2 per 32 activations beside its quants.
+constexpr bool act_has_ds(ActFormat f) { return f == ActFormat::kQ8 || f == ActFormat::kQ8S || f == ActFormat::kQ8K; }
+
+// Activations per quantisation block of a format with a ds part.
+constexpr int64_t act_block(ActFormat f) { return f == ActFormat::kQ8K ? kSuperBlock : kQuantBlock; }
+
+// The CPU's pairing (quant::vec_dot_type), known at compile time.
+constexpr ActFormat act_format_of(gguf::GgmlType type) {
+  switch (type) {
+    case gguf::GgmlType::kF16:
+      return ActFormat::kF16;
+    case gguf::GgmlType::kBF16:
+      return ActFormat::kBF16;
+    case gguf::GgmlType::kQ4_1:
+    case gguf::GgmlType::kQ5_1:
+      return ActFormat::kQ8S;
+    case gguf::GgmlType::kQ4_0:
+    case gguf::GgmlType::kQ5_0:
+    case gguf::GgmlType::kQ8_0:
+    case gguf::GgmlType::kIQ4_NL:
+      return ActFormat::kQ8;
+    case gguf::GgmlType::kQ2_K:
+    case gguf::GgmlType::kQ3_K:
+    case gguf::GgmlType::kQ4_K:
+    case gguf::GgmlType::kQ5_K:
+    case gguf::GgmlType::kQ6_K:
+    case gguf::GgmlType::kIQ4_XS:
+      return ActFormat::kQ8K;
+    default:
+      return ActFormat::kF32;
+  }
+}
+
+// The two 16-element sums of a Q8_K unit's (d, sums) pair.
+__device__ __forceinline__ int2 q8k_sums(float2 ds) {
+  const int bits = __float_as_int(ds.y);
+  return make_int2(static_cast<int16_t>(bits & 0xFFFF), bits >> 16);
+}
 
 namespace detail {
 
@@ -42,6 +93,32 @@ __device__ __forceinline__ int high_bit_bytes(uint32_t qh, int j) {
   return static_cast<int>(((h & 1u) << 4) | ((h & 2u) << 11) | ((h & 4u) << 18) | ((h & 8u) << 25));
 }
 
+// Each of 4 bytes less `offset` (bytes below 128, results in int8 range), without borrows between bytes.
+template <int kOffset>
+__device__ __forceinline__ uint32_t offset_bytes(uint32_t v) {
+  if constexpr (kOffset == 0) return v;
+  return ((v | 0x80808080u) - 0x01010101u * kOffset) ^ 0x80808080u;
+}
+
+// IQ4_NL's and IQ4_XS's 16 levels as four little-endian words, for lookup_nibbles16.
+inline constexpr uint32_t kIQ4Words[4] = {0xBFAD9881u, 0xF6EADDCFu, 0x26190D01u, 0x71594535u};
+
+constexpr bool iq4_words_match() {
+  for (int i = 0; i < 16; ++i) {
+    if (static_cast<uint8_t>(kIQ4Words[i / 4] >> (8 * (i % 4))) != static_cast<uint8_t>(quant::kIQ4Values[i])) {
+      return false;
+    }
+  }
+  return true;
+}
+static_assert(iq4_words_match(), "kIQ4Words must hold quant::kIQ4Values");
+
+// The levels of the 8 indices in q4 (see lookup_nibbles16).
+__device__ __forceinline__ int2 iq4_levels(uint32_t q4) {
+  const uint32_t table[4] = {kIQ4Words[0], kIQ4Words[1], kIQ4Words[2], kIQ4Words[3]};
+  return lookup_nibbles16(q4, table);
+}
+
 }  // namespace detail
 
 // One block of 32 quants as packed bytes in element order (q[0..3] hold
@@ -57,6 +134,10 @@ struct QBlock {
 template <gguf::GgmlType T, bool kHigh, bool kMin, int kOffset>
 struct NibbleType {
   static constexpr gguf::GgmlType kType = T;
+  static constexpr int kSubs = 1;
+  static constexpr bool kHasMin = kMin;
+
+  __device__ static const QBlock& unpack(const QBlock& b) { return b; }  // load() decodes
 
   __device__ static QBlock load(const uint8_t* row, int64_t nb, int64_t b) {
     const uint4 raw = detail::load16(row + b * 16);
@@ -90,6 +171,13 @@ struct NibbleType {
     }
   }
 
+  // The symmetric types' quants less their offset, so the products need no correction.
+  __device__ static void gemm_unit(const QBlock& w, uint32_t (&q)[8], float2 (&s)[kSubs]) {
+#pragma unroll
+    for (int i = 0; i < 8; ++i) q[i] = detail::offset_bytes<kMin ? 0 : kOffset>(static_cast<uint32_t>(w.q[i]));
+    s[0] = make_float2(w.d, w.m);
+  }
+
   __device__ static void dequant_half(const uint8_t* row, int64_t nb, int64_t b, int h, float (&v)[16]) {
     const QBlock blk = load(row, nb, b);
 #pragma unroll
@@ -115,6 +203,10 @@ struct WeightType<gguf::GgmlType::kQ5_1> : NibbleType<gguf::GgmlType::kQ5_1, tru
 template <>
 struct WeightType<gguf::GgmlType::kQ8_0> {
   static constexpr gguf::GgmlType kType = gguf::GgmlType::kQ8_0;
+  static constexpr int kSubs = 1;
+  static constexpr bool kHasMin = false;
+
+  __device__ static const QBlock& unpack(const QBlock& b) { return b; }
 
   __device__ static QBlock load(const uint8_t* row, int64_t nb, int64_t b) {
     const uint4 w0 = detail::load16(row + b * 32);
@@ -130,13 +222,58 @@ struct WeightType<gguf::GgmlType::kQ8_0> {
     for (int i = 0; i < 8; ++i) sum = dp4a(w.q[i], a[i], sum);
     return w.d * ads.x * static_cast<float>(sum);
   }
+  __device__ static void gemm_unit(const QBlock& w, uint32_t (&q)[8], float2 (&s)[kSubs]) {
+#pragma unroll
+    for (int i = 0; i < 8; ++i) q[i] = static_cast<uint32_t>(w.q[i]);
+    s[0] = make_float2(w.d, 0.0f);
+  }
   __device__ static void dequant_half(const uint8_t* row, int64_t nb, int64_t b, int h, float (&v)[16]) {
-    const QBlock blk = load(row, nb, b);
+    signed_half(load(row, nb, b), h, v);
+  }
+  // Elements [16h, 16h + 16) of a unit of signed quants: d * q.
+  __device__ static void signed_half(const QBlock& blk, int h, float (&v)[16]) {
 #pragma unroll
     for (int i = 0; i < 16; ++i) {
       const int word = h != 0 ? blk.q[4 + i / 4] : blk.q[i / 4];
       v[i] = blk.d * static_cast<float>(static_cast<int8_t>((word >> (8 * (i % 4))) & 0xFF));
     }
+  }
+};
+
+// IQ4_NL: q4_0's nibbles, each an index into 16 non-linear int8 levels, x =
+// d * level: once unpacked, a Q8_0 unit of levels (the CPU's iq4_nl . q8_0
+// is d_w * d_a * sum(level * a)). Block keeps the raw nibbles, so the lookup
+// waits for them only where they are used.
+template <>
+struct WeightType<gguf::GgmlType::kIQ4_NL> : WeightType<gguf::GgmlType::kQ8_0> {
+  static constexpr gguf::GgmlType kType = gguf::GgmlType::kIQ4_NL;
+
+  struct Block {
+    uint4 qs;
+    float d;
+  };
+  __device__ static Block load(const uint8_t* row, int64_t nb, int64_t b) {
+    return {detail::load16(row + b * 16), detail::scale_at(row, nb, kType, b, 0)};
+  }
+  // Element order as QBlock's: words 0..3 hold elements 0..15, 4..7 elements 16..31.
+  __device__ static QBlock unpack(const Block& w) {
+    const uint32_t words[4] = {w.qs.x, w.qs.y, w.qs.z, w.qs.w};
+    QBlock u;
+#pragma unroll
+    for (int i = 0; i < 4; ++i) {
+      const int2 v = detail::iq4_levels(words[i]);
+      u.q[i] = v.x;
+      u.q[i + 4] = v.y;
+    }
+    u.d = w.d;
+    u.m = 0.0f;
+    return u;
+  }
+  __device__ static void gemm_unit(const Block& w, uint32_t (&q)[8], float2 (&s)[kSubs]) {
+    WeightType<gguf::GgmlType::kQ8_0>::gemm_unit(unpack(w), q, s);
+  }
+  __device__ static void dequant_half(const uint8_t* row, int64_t nb, int64_t b, int h, float (&v)[16]) {
+    signed_half(unpack(load(row, nb, b)), h, v);
   }
 };
 

@@ -65,12 +65,12 @@ __global__ void __launch_bounds__(kThreads) rms_norm_vec_kernel(NormArgs a) {
   uint8_t* q_row = nullptr;
   if constexpr (F != ActFormat::kF32) q_row = a.act.q + row * a.act.q_stride;
   float2* ds_row = nullptr;
-  if constexpr (F == ActFormat::kQ8 || F == ActFormat::kQ8S) ds_row = a.act.ds + row * (a.cols / kQuantBlock);
+  if constexpr (act_has_ds(F)) ds_row = a.act.ds + row * (a.cols / kQuantBlock);
   // Every lane runs every iteration (store_act4 reduces across lanes); `active` marks those inside the row.
   auto finish = [&](int64_t i, float4 x, float4 w, bool active) {
     const float4 v = make_float4(x.x * scale * w.x, x.y * scale * w.y, x.z * scale * w.z, x.w * scale * w.w);
     if (active) dst[i] = v;
-    if constexpr (F != ActFormat::kF32) store_act4<F>(v, 4 * i, active, q_row, ds_row);
+    if constexpr (F != ActFormat::kF32 && F != ActFormat::kQ8K) store_act4<F>(v, 4 * i, active, q_row, ds_row);
   };
 #pragma unroll
   for (int j = 0; j < kHeld; ++j) {
@@ -82,6 +82,9 @@ __global__ void __launch_bounds__(kThreads) rms_norm_vec_kernel(NormArgs a) {
     const bool active = i < n4;
     const float4 zero = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
     finish(i, active ? (kResidual ? sum_row[i] : src[i]) : zero, active ? w4[i] : zero, active);
+  }
+  if constexpr (F == ActFormat::kQ8K) {
+    store_q8k_blocks(a.out + row * a.out_stride, 0, a.cols / kSuperBlock, q_row, ds_row);  // 256 at a time, from dst
   }
 }
 
@@ -126,12 +129,12 @@ __global__ void __launch_bounds__(kThreads) rms_norm_kernel(NormArgs a) {
   uint8_t* q_row = nullptr;
   if constexpr (F != ActFormat::kF32) q_row = a.act.q + row * a.act.q_stride;
   float2* ds_row = nullptr;
-  if constexpr (F == ActFormat::kQ8 || F == ActFormat::kQ8S) ds_row = a.act.ds + row * (a.cols / kQuantBlock);
+  if constexpr (act_has_ds(F)) ds_row = a.act.ds + row * (a.cols / kQuantBlock);
   auto finish = [&](int64_t i, float x) {
     if constexpr (kResidual) sum_row[i] = x;
     const float v = x * scale * a.weight[i];
     dst[i] = v;
-    if constexpr (F != ActFormat::kF32) store_act<F>(v, i, q_row, ds_row);
+    if constexpr (F != ActFormat::kF32 && F != ActFormat::kQ8K) store_act<F>(v, i, q_row, ds_row);
   };
 #pragma unroll
   for (int j = 0; j < kHeld; ++j) {
@@ -141,6 +144,7 @@ __global__ void __launch_bounds__(kThreads) rms_norm_kernel(NormArgs a) {
   for (int64_t i = threadIdx.x + static_cast<int64_t>(kHeld) * kThreads; i < a.cols; i += kThreads) {
     finish(i, kResidual ? sum_row[i] : src[i]);
   }
+  if constexpr (F == ActFormat::kQ8K) store_q8k_blocks(dst, 0, a.cols / kSuperBlock, q_row, ds_row);
 }
 
 bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
@@ -159,10 +163,7 @@ bool vector_rows(const NormArgs& a) {
 
 Status launch_rms_norm(const NormArgs& a, rt::Stream stream) {
   if (a.rows == 0) return ok();
-  if (a.act.format != ActFormat::kF32 && a.act.format != ActFormat::kF16 && a.act.format != ActFormat::kBF16 &&
-      a.cols % kQuantBlock != 0) {
-    return RF_ERROR(kInternal, "a quantised copy of rows of {} elements", a.cols);
-  }
+  if (!act_row_fits(a.act.format, a.cols)) return RF_ERROR(kInternal, "a quantised copy of rows of {} elements", a.cols);
   const bool vec = vector_rows(a);
   const unsigned grid = static_cast<unsigned>(a.rows);
   with_act_format(a.act.format, [&]<ActFormat F>() {

@@ -28,6 +28,20 @@ Status dispatch_weight_type(gguf::GgmlType type, const char* op, const Args&... 
       return Fn<GgmlType::kQ5_1>::run(args...);
     case GgmlType::kQ8_0:
       return Fn<GgmlType::kQ8_0>::run(args...);
+    case GgmlType::kIQ4_NL:
+      return Fn<GgmlType::kIQ4_NL>::run(args...);
+    case GgmlType::kQ2_K:
+      return Fn<GgmlType::kQ2_K>::run(args...);
+    case GgmlType::kQ3_K:
+      return Fn<GgmlType::kQ3_K>::run(args...);
+    case GgmlType::kQ4_K:
+      return Fn<GgmlType::kQ4_K>::run(args...);
+    case GgmlType::kQ5_K:
+      return Fn<GgmlType::kQ5_K>::run(args...);
+    case GgmlType::kQ6_K:
+      return Fn<GgmlType::kQ6_K>::run(args...);
+    case GgmlType::kIQ4_XS:
+      return Fn<GgmlType::kIQ4_XS>::run(args...);
     default:
       return RF_ERROR(kUnsupported, "no GPU {} for {} weights", op, gguf::ggml_type_name(type));
   }

@@ -1,0 +1,10 @@
+// The matrix kernels instantiated for q3_k weights.
+#include "backend/gpu/gemm_kernel.cuh"
+#include "backend/gpu/matvec_kernel.cuh"
+
+namespace rocmforge::backend::gpu {
+
+template Status launch_matvec_t<gguf::GgmlType::kQ3_K>(const MatvecArgs&, rt::Stream);
+template Status launch_gemm_t<gguf::GgmlType::kQ3_K>(const GemmArgs&, rt::Stream);
+
+}  // namespace rocmforge::backend::gpu
