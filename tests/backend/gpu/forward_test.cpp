@@ -130,10 +130,12 @@ std::vector<ModelCase> model_cases() {
   for (const model::SynthShape& s : model::synth_shapes()) {
     if (!std::string_view(s.name).starts_with("tiny")) continue;
     for (GgmlType t : {GgmlType::kF32, GgmlType::kF16, GgmlType::kBF16, GgmlType::kQ4_0, GgmlType::kQ4_1,
-                       GgmlType::kQ5_0, GgmlType::kQ5_1, GgmlType::kQ8_0}) {
+                       GgmlType::kQ5_0, GgmlType::kQ5_1, GgmlType::kQ8_0, GgmlType::kIQ4_NL, GgmlType::kQ2_K,
+                       GgmlType::kQ3_K, GgmlType::kQ4_K, GgmlType::kQ5_K, GgmlType::kQ6_K, GgmlType::kIQ4_XS}) {
       out.push_back({std::string(s.name), t, false});
     }
     out.push_back({std::string(s.name), GgmlType::kQ4_0, true});
+    out.push_back({std::string(s.name), GgmlType::kQ4_K, true});
   }
   return out;
 }

@@ -5,6 +5,7 @@
 // the 60 MB L2 cannot hold them. Not a test: scripts/gpu-check.sh runs it.
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -29,16 +30,24 @@ constexpr Shape kShapes[] = {{"q/o 4096x4096", 4096, 4096},
                              {"gate/up 14336x4096", 14336, 4096},
                              {"down 4096x14336", 4096, 14336}};
 
-// Random weights in the file layout.
+// Random weights in the file layout: kDistinctRows rows quantised, repeated
+// (the K-quants' reference quantisers search scales: a whole 14336-row
+// matrix would take minutes; the speed does not depend on the values).
 std::vector<std::byte> random_rows(GgmlType type, int64_t rows, int64_t cols) {
+  constexpr int64_t kDistinctRows = 64;
   std::mt19937 rng(static_cast<uint32_t>(rows + cols));
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   std::vector<float> row(static_cast<size_t>(cols));
   const size_t row_bytes = gguf::ggml_row_size(type, cols);
   std::vector<std::byte> data(row_bytes * static_cast<size_t>(rows));
   for (int64_t r = 0; r < rows; ++r) {
+    std::byte* dst = data.data() + static_cast<size_t>(r) * row_bytes;
+    if (r >= kDistinctRows) {
+      std::memcpy(dst, data.data() + static_cast<size_t>(r % kDistinctRows) * row_bytes, row_bytes);
+      continue;
+    }
     for (float& x : row) x = dist(rng);
-    quant::quantize_row(type, row.data(), data.data() + static_cast<size_t>(r) * row_bytes, cols);
+    quant::quantize_row(type, row.data(), dst, cols);
   }
   return data;
 }
@@ -69,7 +78,7 @@ Result<double> time_matmul(backend::Backend& b, const std::vector<backend::Tenso
 Status run() {
   auto gpu = RF_TRY(backend::gpu::create_backend({}));
   std::printf("| type | shape | tokens | us | GB/s | TFLOP/s |\n| --- | --- | ---: | ---: | ---: | ---: |\n");
-  for (GgmlType type : {GgmlType::kQ4_0, GgmlType::kQ8_0, GgmlType::kF16}) {
+  for (GgmlType type : {GgmlType::kQ4_0, GgmlType::kQ8_0, GgmlType::kF16, GgmlType::kQ4_K, GgmlType::kQ6_K}) {
     for (const Shape& s : kShapes) {
       const std::vector<std::byte> data = random_rows(type, s.rows, s.cols);
       std::vector<backend::Tensor> ws;

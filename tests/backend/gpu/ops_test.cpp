@@ -33,11 +33,12 @@ class GpuOps : public ::testing::Test {
 
 TEST_F(GpuOps, EmbedEveryType) {
   constexpr int64_t kRows = 50;
-  constexpr int64_t kCols = 128;
+  constexpr int64_t kCols = 512;  // two 256-element blocks
   const auto table = random_floats(rng_, kRows * kCols);
   const std::vector<int32_t> ids = {7, 0, 49, 7, 13};
   for (GgmlType type : {GgmlType::kF32, GgmlType::kF16, GgmlType::kBF16, GgmlType::kQ4_0, GgmlType::kQ4_1,
-                        GgmlType::kQ5_0, GgmlType::kQ5_1, GgmlType::kQ8_0}) {
+                        GgmlType::kQ5_0, GgmlType::kQ5_1, GgmlType::kQ8_0, GgmlType::kIQ4_NL, GgmlType::kQ2_K,
+                        GgmlType::kQ3_K, GgmlType::kQ4_K, GgmlType::kQ5_K, GgmlType::kQ6_K, GgmlType::kIQ4_XS}) {
     std::vector<float> got[2];
     for (int s = 0; s < 2; ++s) {
       const Tensor out = side(s).poisoned(5, kCols);
@@ -254,31 +255,33 @@ TEST_F(GpuOps, MoeRouteAndCombine) {
 // the separate ops give on the CPU, for every intermediate tensor.
 // 9216 columns: rows past what the norm holds in registers.
 TEST_F(GpuOps, FusedResidualNormGluAndMatmul) {
-  constexpr int64_t kFf = 96;
-  for (GgmlType type : {GgmlType::kQ4_0, GgmlType::kQ4_1, GgmlType::kQ8_0, GgmlType::kF16, GgmlType::kBF16}) {
+  for (GgmlType type : {GgmlType::kQ4_0, GgmlType::kQ4_1, GgmlType::kQ8_0, GgmlType::kF16, GgmlType::kBF16,
+                        GgmlType::kQ4_K, GgmlType::kQ6_K}) {
+    // Q8_K copies go 256 at a time: two blocks' worth of gated activations.
+    const int64_t ff = gguf::ggml_type_info(type).block_size == 256 ? 512 : 96;
     for (auto [n, kCols] : {std::pair<int64_t, int64_t>{1, 256}, {3, 256}, {20, 256}, {1, 9216}, {3, 9216}}) {
       SCOPED_TRACE(std::string(gguf::ggml_type_name(type)) + " n=" + std::to_string(n) +
                    " cols=" + std::to_string(kCols));
       const auto x = random_floats(rng_, static_cast<size_t>(n * kCols), -2.0f, 2.0f);
       const auto r = random_floats(rng_, static_cast<size_t>(n * kCols));
       const auto w_norm = random_floats(rng_, kCols);
-      const auto w_up = random_floats(rng_, kFf * kCols);
-      const auto w_down = random_floats(rng_, kCols * kFf);
+      const auto w_up = random_floats(rng_, static_cast<size_t>(ff * kCols));
+      const auto w_down = random_floats(rng_, static_cast<size_t>(kCols * ff));
       std::vector<float> got[2][4];
       for (int s = 0; s < 2; ++s) {
         OpHarness& h = side(s);
         backend::Backend& b = h.backend();
         const Tensor tx = h.f32(x, n, kCols);
         const Tensor txn = h.f32(r, n, kCols);
-        const Tensor gate = h.poisoned(n, kFf);
-        const Tensor up = h.poisoned(n, kFf);
-        const Tensor wu = h.weight(type, w_up, kFf, kCols);
+        const Tensor gate = h.poisoned(n, ff);
+        const Tensor up = h.poisoned(n, ff);
+        const Tensor wu = h.weight(type, w_up, ff, kCols);
         b.add(tx, txn, tx);
         b.rms_norm(tx, h.f32(w_norm, 1, kCols), 1e-5f, txn);
         b.matmul(wu, txn, gate);
         b.matmul(wu, txn, up);
         b.glu(backend::GluKind::kSilu, gate, up, gate);
-        b.matmul(h.weight(type, w_down, kCols, kFf), gate, txn);
+        b.matmul(h.weight(type, w_down, kCols, ff), gate, txn);
         got[s][0] = h.read(tx);
         got[s][1] = h.read(up);
         got[s][2] = h.read(gate);
