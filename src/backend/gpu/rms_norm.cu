@@ -163,7 +163,9 @@ bool vector_rows(const NormArgs& a) {
 
 Status launch_rms_norm(const NormArgs& a, rt::Stream stream) {
   if (a.rows == 0) return ok();
-  if (!act_row_fits(a.act.format, a.cols)) return RF_ERROR(kInternal, "a quantised copy of rows of {} elements", a.cols);
+  if (!act_row_fits(a.act.format, a.cols)) {
+    return RF_ERROR(kInternal, "a quantised copy of rows of {} elements", a.cols);
+  }
   const bool vec = vector_rows(a);
   const unsigned grid = static_cast<unsigned>(a.rows);
   with_act_format(a.act.format, [&]<ActFormat F>() {
