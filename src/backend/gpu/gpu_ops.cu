@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "backend/gpu/attention.cuh"
+#include "backend/gpu/attention_mma.cuh"
 #include "backend/gpu/check.cuh"
 #include "backend/gpu/embed.cuh"
 #include "backend/gpu/gather_rows.cuh"
@@ -157,6 +158,11 @@ void GpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayou
   a.out = f32(out);
   a.out_stride = floats(out);
   a.error_flag = static_cast<uint32_t*>(error_flag_->data());
+  if (attention_mma_fits(a, layout.types, batch.n_seqs, warp_size_)) {
+    record(launch_attention_mma(a, stream_));
+    written(out);
+    return;
+  }
   const int64_t partial = attention_partial_floats(batch.n_tokens, p.n_head, a.n_splits, p.head_dim_v);
   if (partial > 0) {
     const Status reserved = reserve_scratch(attn_scratch_, static_cast<size_t>(partial) * sizeof(float),

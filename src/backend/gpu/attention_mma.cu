@@ -1,0 +1,216 @@
+#include "backend/gpu/attention_mma.cuh"
+
+#include <algorithm>
+#include <climits>
+#include <cmath>
+
+#include "backend/gpu/check.cuh"
+#include "backend/gpu/device_error.cuh"
+
+namespace rocmforge::backend::gpu {
+namespace {
+
+constexpr int kTile = kAttnMmaTile;  // query rows per block and keys per step
+
+// One block: kTile tokens of the batch, one KV head, up to kAttnHeads query
+// heads sharing it (a warp each). Fragment layouts are PTX's for
+// mma.m16n8k16: lane = 4 g + tq holds rows g and g + 8. The tile's tokens may
+// belong to several sequences: each sequence's keys are swept once, with the
+// rows of the others masked.
+template <int kD>
+__global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionArgs a) {
+  constexpr int kLd = kD + 8;         // halves per shared row: the fragment loads hit distinct banks
+  constexpr int kChunks = kD / 16;    // k-steps of Q.K^T
+  constexpr int kNTiles = kD / 8;     // n-tiles of P.V
+  constexpr int kRowLoads = kD / 8;   // 16-byte loads per K or V row
+  __shared__ alignas(16) uint16_t sk[kTile][kLd];
+  __shared__ alignas(16) uint16_t sv[kTile][kLd];
+  __shared__ int32_t s_seq[kTile];
+  __shared__ int32_t s_pos[kTile];
+
+  const int lane = threadIdx.x % kWarpSize;
+  const int warp = threadIdx.x / kWarpSize;
+  const int g = lane / 4;
+  const int tq = lane % 4;
+  const int t0 = blockIdx.x * kTile;
+  const int kvh = blockIdx.y / a.head_groups;
+  const int gqa = a.n_head / a.n_head_kv;
+  const int h = kvh * gqa + (blockIdx.y % a.head_groups) * kAttnHeads + warp;
+  const bool head_ok = h < kvh * gqa + gqa;  // warps past the group's heads only help load
+  if (threadIdx.x < kTile) {
+    const int t = t0 + static_cast<int>(threadIdx.x);
+    s_seq[threadIdx.x] = t < a.n_tokens ? a.token_seq[t] : -1;
+    s_pos[threadIdx.x] = t < a.n_tokens ? a.positions[t] : -1;
+  }
+  __syncthreads();
+  const int seq_r[2] = {s_seq[g], s_seq[g + 8]};
+  const int pos_r[2] = {s_pos[g], s_pos[g + 8]};
+
+  // Q as A fragments, rounded to F16 as the CPU's F16 dot reads it.
+  uint32_t qf[kChunks][4];
+#pragma unroll
+  for (int c = 0; c < kChunks; ++c) {
+#pragma unroll
+    for (int r = 0; r < 4; ++r) {
+      const int row = g + (r % 2) * 8;
+      const int dim = c * 16 + 2 * tq + (r / 2) * 8;
+      const int t = t0 + row;
+      float x0 = 0.0f;
+      float x1 = 0.0f;
+      if (head_ok && t < a.n_tokens) {
+        const float* qp = a.q + static_cast<int64_t>(t) * a.q_stride + static_cast<int64_t>(h) * kD + dim;
+        x0 = qp[0];
+        x1 = qp[1];
+      }
+      qf[c][r] = pack_f16x2(x0, x1);
+    }
+  }
+
+  float m[2] = {-INFINITY, -INFINITY};
+  float l[2] = {0.0f, 0.0f};
+  float o[kNTiles][4] = {};
+
+  for (int first_row = 0; first_row < kTile; ++first_row) {
+    const int seq = s_seq[first_row];
+    bool seen = seq < 0;
+    for (int r = 0; r < first_row; ++r) seen = seen || s_seq[r] == seq;
+    if (seen) continue;
+    // The keys this sequence's rows of the tile attend to.
+    int64_t lo = INT64_MAX;
+    int64_t hi = -1;
+    for (int r = first_row; r < kTile; ++r) {
+      if (s_seq[r] != seq) continue;
+      const int64_t pos = s_pos[r];
+      lo = min(lo, a.window > 0 ? max(int64_t{0}, pos - a.window + 1) : int64_t{0});
+      hi = max(hi, pos);
+    }
+    const int32_t* table = a.block_tables + static_cast<int64_t>(seq) * a.max_blocks;
+    for (int64_t j0 = lo / kTile * kTile; j0 <= hi; j0 += kTile) {
+      __syncthreads();  // the previous step's readers are done with sk and sv
+      for (int i = threadIdx.x; i < 2 * kTile * kRowLoads; i += kAttnThreads) {
+        const bool is_v = i >= kTile * kRowLoads;
+        const int row = (i % (kTile * kRowLoads)) / kRowLoads;
+        const int part = i % kRowLoads;
+        const int64_t j = j0 + row;
+        uint4 val = make_uint4(0, 0, 0, 0);
+        if (j <= hi) {
+          const int32_t blk = table[j / a.block_size];
+          if (blk < 0 || blk >= a.n_blocks) {
+            raise_device_error(a.error_flag, DeviceError::kBlockOutOfRange);
+          } else {
+            const int64_t slot = static_cast<int64_t>(blk) * a.block_size + j % a.block_size;
+            const uint8_t* base = static_cast<const uint8_t*>(is_v ? a.v_cache : a.k_cache) +
+                                  slot * static_cast<int64_t>(is_v ? a.v_row_bytes : a.k_row_bytes);
+            val = *reinterpret_cast<const uint4*>(base + (static_cast<int64_t>(kvh) * kD + part * 8) * 2);
+          }
+        }
+        *reinterpret_cast<uint4*>(&(is_v ? sv : sk)[row][part * 8]) = val;
+      }
+      __syncthreads();
+      if (!head_ok) continue;
+
+      float s[2][4] = {};
+#pragma unroll
+      for (int nt = 0; nt < 2; ++nt) {
+#pragma unroll
+        for (int c = 0; c < kChunks; ++c) {
+          const uint32_t b[2] = {*reinterpret_cast<const uint32_t*>(&sk[nt * 8 + g][c * 16 + 2 * tq]),
+                                 *reinterpret_cast<const uint32_t*>(&sk[nt * 8 + g][c * 16 + 2 * tq + 8])};
+          mma_f16_16x8x16(s[nt], qf[c], b);
+        }
+      }
+#pragma unroll
+      for (int rr = 0; rr < 2; ++rr) {
+        float mx = -INFINITY;
+#pragma unroll
+        for (int nt = 0; nt < 2; ++nt) {
+#pragma unroll
+          for (int e = 0; e < 2; ++e) {
+            const int64_t key = j0 + nt * 8 + 2 * tq + e;
+            float v = s[nt][2 * rr + e] * a.scale;
+            if (a.softcap != 0.0f) v = a.softcap * tanhf(v);
+            const bool live = seq_r[rr] == seq && key <= pos_r[rr] && (a.window <= 0 || key > pos_r[rr] - a.window);
+            s[nt][2 * rr + e] = live ? v : -INFINITY;
+            mx = fmaxf(mx, s[nt][2 * rr + e]);
+          }
+        }
+        mx = fmaxf(mx, shfl_xor(mx, 1));
+        mx = fmaxf(mx, shfl_xor(mx, 2));
+        const float m_new = fmaxf(m[rr], mx);
+        // A row with no live key so far keeps m = -inf: nothing to rescale, every weight 0.
+        const float corr = m_new == -INFINITY ? 1.0f : expf(m[rr] - m_new);
+        float sum = 0.0f;
+#pragma unroll
+        for (int nt = 0; nt < 2; ++nt) {
+#pragma unroll
+          for (int e = 0; e < 2; ++e) {
+            const float p = m_new == -INFINITY ? 0.0f : expf(s[nt][2 * rr + e] - m_new);
+            s[nt][2 * rr + e] = p;
+            sum += p;
+          }
+        }
+        sum += shfl_xor(sum, 1);
+        sum += shfl_xor(sum, 2);
+        l[rr] = l[rr] * corr + sum;
+        m[rr] = m_new;
+#pragma unroll
+        for (int n = 0; n < kNTiles; ++n) {
+          o[n][2 * rr] *= corr;
+          o[n][2 * rr + 1] *= corr;
+        }
+      }
+      // P (16 rows x 16 keys) as an A fragment, straight from the score tiles.
+      const uint32_t pf[4] = {pack_f16x2(s[0][0], s[0][1]), pack_f16x2(s[0][2], s[0][3]),
+                              pack_f16x2(s[1][0], s[1][1]), pack_f16x2(s[1][2], s[1][3])};
+#pragma unroll
+      for (int n = 0; n < kNTiles; ++n) {
+        const int d = n * 8 + g;
+        const uint32_t b[2] = {
+            static_cast<uint32_t>(sv[2 * tq][d]) | (static_cast<uint32_t>(sv[2 * tq + 1][d]) << 16),
+            static_cast<uint32_t>(sv[2 * tq + 8][d]) | (static_cast<uint32_t>(sv[2 * tq + 9][d]) << 16)};
+        mma_f16_16x8x16(o[n], pf, b);
+      }
+    }
+  }
+
+  if (!head_ok) return;
+#pragma unroll
+  for (int rr = 0; rr < 2; ++rr) {
+    const int t = t0 + g + 8 * rr;
+    if (t >= a.n_tokens) continue;
+    const float inv = l[rr] > 0.0f ? 1.0f / l[rr] : 0.0f;
+    float* out = a.out + static_cast<int64_t>(t) * a.out_stride + static_cast<int64_t>(h) * kD;
+#pragma unroll
+    for (int n = 0; n < kNTiles; ++n) {
+      out[n * 8 + 2 * tq] = o[n][2 * rr] * inv;
+      out[n * 8 + 2 * tq + 1] = o[n][2 * rr + 1] * inv;
+    }
+  }
+}
+
+template <int kD>
+Status launch_d(const AttentionArgs& a, rt::Stream stream) {
+  if constexpr (kHasMma) {
+    const dim3 grid(static_cast<unsigned>((a.n_tokens + kTile - 1) / kTile),
+                    static_cast<unsigned>(a.n_head_kv * a.head_groups));
+    attention_mma_kernel<kD><<<grid, kAttnThreads, 0, stream>>>(a);
+    return check_launch("attention_mma_kernel");
+  } else {
+    return RF_ERROR(kInternal, "tensor-core attention in a build without tensor cores");
+  }
+}
+
+}  // namespace
+
+bool attention_mma_fits(const AttentionArgs& a, KvTypes types, int32_t n_seqs, int warp_size) {
+  const bool dims = a.head_dim == a.head_dim_v && (a.head_dim == 64 || a.head_dim == 128);
+  return kHasMma && warp_size == 32 && kAttnThreads / 32 == kAttnHeads && types.k == gguf::GgmlType::kF16 &&
+         types.v == gguf::GgmlType::kF16 && dims && a.n_splits == 1 && a.block_size % kTile == 0 &&
+         a.n_tokens >= kTile * static_cast<int64_t>(std::max(n_seqs, 1));
+}
+
+Status launch_attention_mma(const AttentionArgs& a, rt::Stream stream) {
+  return a.head_dim == 64 ? launch_d<64>(a, stream) : launch_d<128>(a, stream);
+}
+
+}  // namespace rocmforge::backend::gpu

@@ -1,0 +1,26 @@
+// Prefill attention on tensor cores (CUDA): tiles of 16 query tokens against
+// 16 keys at a time, Q.K^T and P.V by mma.m16n8k16 with an online softmax
+// per row in registers (FlashAttention-2's scheme over the paged cache). It
+// takes batches of at least kAttnMmaTile tokens per sequence on average with
+// F16 K and V of 64 or 128 dims; decode keeps the split-K kernel
+// (attention.cuh), whose parallelism over keys a single query needs.
+//
+// Against the split-K kernel, which keeps the CPU's arithmetic, the softmax
+// weights enter P.V rounded to F16 (as in llama.cpp's CUDA flash attention):
+// outputs differ from the CPU's by about 1e-3 relative.
+#pragma once
+
+#include <cstdint>
+
+#include "backend/gpu/attention.cuh"
+
+namespace rocmforge::backend::gpu {
+
+inline constexpr int32_t kAttnMmaTile = 16;
+
+// Whether launch_attention_mma takes this attention over `n_seqs` sequences.
+bool attention_mma_fits(const AttentionArgs& a, KvTypes types, int32_t n_seqs, int warp_size);
+
+Status launch_attention_mma(const AttentionArgs& a, rt::Stream stream);
+
+}  // namespace rocmforge::backend::gpu
