@@ -101,21 +101,25 @@ double tolerance(GgmlType type) {
 // `allow_ties`, a different token is accepted only where the CPU's own
 // margin between the two tokens is within the observed logit noise: a tie at
 // the precision both backends compute in (random tiny models have many).
+void expect_same_token(const std::vector<float>& c, const std::vector<float>& d, bool allow_ties,
+                       const std::string& what) {
+  const int32_t want = argmax(c);
+  const int32_t got = argmax(d);
+  if (got == want) return;
+  EXPECT_TRUE(allow_ties) << what << ": greedy token " << got << ", the CPU's " << want;
+  double noise = 0.0;
+  for (size_t j = 0; j < c.size(); ++j) noise = std::max(noise, std::fabs(static_cast<double>(d[j]) - c[j]));
+  const double margin = static_cast<double>(c[static_cast<size_t>(want)]) - c[static_cast<size_t>(got)];
+  EXPECT_LE(margin, 2.0 * noise) << what << ": chose " << got << " over the CPU's " << want
+                                 << " by more than the logit noise";
+}
+
 void expect_same_generation(const Generation& g, double tol, bool allow_ties, const std::string& what) {
   ASSERT_EQ(g.gpu.size(), g.cpu.size()) << what;
   for (size_t i = 0; i < g.cpu.size(); ++i) {
-    const std::vector<float>& c = g.cpu[i];
-    const std::vector<float>& d = g.gpu[i];
-    expect_close(d, c, tol, what + " step " + std::to_string(i));
-    const int32_t want = argmax(c);
-    const int32_t got = argmax(d);
-    if (got == want) continue;
-    EXPECT_TRUE(allow_ties) << what << ": greedy token of step " << i << " is " << got << ", the CPU's " << want;
-    double noise = 0.0;
-    for (size_t j = 0; j < c.size(); ++j) noise = std::max(noise, std::fabs(static_cast<double>(d[j]) - c[j]));
-    const double margin = static_cast<double>(c[static_cast<size_t>(want)]) - c[static_cast<size_t>(got)];
-    EXPECT_LE(margin, 2.0 * noise) << what << ": step " << i << " chose " << got << " over the CPU's " << want
-                                   << " by more than the logit noise";
+    const std::string step = what + " step " + std::to_string(i);
+    expect_close(g.gpu[i], g.cpu[i], tol, step);
+    expect_same_token(g.cpu[i], g.gpu[i], allow_ties, step);
   }
 }
 
@@ -138,6 +142,18 @@ std::vector<ModelCase> model_cases() {
     out.push_back({std::string(s.name), GgmlType::kQ4_K, true});
   }
   return out;
+}
+
+// Mixture-of-experts models route each token to its top experts: an
+// activation within float noise of a routing tie sends it to another expert
+// on one backend, and that step's logits move far more than rounding does.
+// Measured on the CPU alone, 3e-7 of noise added to matmul outputs moved
+// tiny-qwen3moe's logits by 0.13 (Q4_K) and 0.32 (Q8_0) at such a step; on
+// the H200, tiny-qwen3moe in Q4_K by 0.13. A wrong expert or weight moves
+// them by about 1.
+double model_tolerance(const ModelCase& c) {
+  const bool moe = c.shape.find("moe") != std::string::npos || c.shape.find("mixtral") != std::string::npos;
+  return moe ? std::max(tolerance(c.type), 0.4) : tolerance(c.type);
 }
 
 std::string case_name(const ::testing::TestParamInfo<ModelCase>& info) {
@@ -174,7 +190,7 @@ TEST_P(SynthModel, GreedyGenerationMatchesCpu) {
   std::uniform_int_distribution<int32_t> pick(3, static_cast<int32_t>(cpu.model->config().n_vocab - 1));
   std::vector<int32_t> prompt(37);
   for (int32_t& t : prompt) t = pick(rng);
-  expect_same_generation(generate(*cpu.forward, *gpu.forward, kCtx, prompt, 12), tolerance(c.type), true,
+  expect_same_generation(generate(*cpu.forward, *gpu.forward, kCtx, prompt, 12), model_tolerance(c), true,
                          case_name({c, 0}));
 }
 
@@ -246,7 +262,7 @@ void batched_decode_over_paged_blocks(backend::KvTypes kv_types) {
                                    logits[0].begin() + static_cast<std::ptrdiff_t>((i + 1) * n_vocab));
       const std::vector<float> gpu_row(logits[1].begin() + static_cast<std::ptrdiff_t>(i * n_vocab),
                                        logits[1].begin() + static_cast<std::ptrdiff_t>((i + 1) * n_vocab));
-      EXPECT_EQ(argmax(gpu_row), argmax(row)) << "sequence " << s << " step " << step;
+      expect_same_token(row, gpu_row, true, "sequence " + std::to_string(s) + " step " + std::to_string(step));
       next[i] = argmax(row);
       ++n_past[i];
     }
