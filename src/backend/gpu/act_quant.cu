@@ -18,6 +18,8 @@ __global__ void __launch_bounds__(kThreads)
                      size_t q_stride,
                      float2* __restrict__ ds)  // [rows, cols / 32]
 {
+  wait_for_previous_kernel();
+  allow_next_kernel();
   const int64_t row = blockIdx.y;
   float2* ds_row = nullptr;
   if constexpr (act_has_ds(F)) ds_row = ds + row * (cols / kQuantBlock);
@@ -50,10 +52,10 @@ Status launch_act_quant(ActFormat format, const float* x, int64_t x_stride, int6
   const size_t stride = act_row_bytes(format, cols);
   const int64_t per_cta = format == ActFormat::kQ8K ? kQ8KBlocksPerCta * kSuperBlock : kThreads;
   const dim3 grid(static_cast<unsigned>((cols + per_cta - 1) / per_cta), static_cast<unsigned>(rows));
-  with_act_format(format, [&]<ActFormat F>() {
-    act_quant_kernel<F><<<grid, kThreads, 0, stream>>>(x, x_stride, cols, q, stride, ds);
+  const rt::Error launched = with_act_format(format, [&]<ActFormat F>() {
+    return rt::launch_overlapped(act_quant_kernel<F>, grid, kThreads, stream, x, x_stride, cols, q, stride, ds);
   });
-  return check_launch("act_quant_kernel");
+  return check(launched, "act_quant_kernel");
 }
 
 }  // namespace rocmforge::backend::gpu

@@ -12,6 +12,8 @@ __global__ void __launch_bounds__(kThreads)
                const float* b, int64_t b_stride,  // [rows, cols]
                float* out, int64_t out_stride,    // [rows, cols]
                int64_t cols) {
+  wait_for_previous_kernel();
+  allow_next_kernel();
   const int64_t i = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
   if (i >= cols) return;
   const int64_t r = blockIdx.y;
@@ -25,8 +27,8 @@ Status launch_add(const float* a, int64_t a_stride, const float* b, int64_t b_st
   if (rows == 0) return ok();
   if (rows > 65535) return RF_ERROR(kInternal, "{} rows in one add", rows);
   const dim3 grid(static_cast<unsigned>((cols + kThreads - 1) / kThreads), static_cast<unsigned>(rows));
-  add_kernel<<<grid, kThreads, 0, stream>>>(a, a_stride, b, b_stride, out, out_stride, cols);
-  return check_launch("add_kernel");
+  return check(rt::launch_overlapped(add_kernel, grid, kThreads, stream, a, a_stride, b, b_stride, out, out_stride, cols),
+               "add_kernel");
 }
 
 }  // namespace rocmforge::backend::gpu

@@ -10,6 +10,8 @@ namespace {
 // Merges the splits of one (token, head): out = sum(acc_i e^(m_i - M)) / sum(s_i e^(m_i - M)).
 // grid: n_tokens * n_head; block: kAttnThreads over the value dims.
 __global__ void __launch_bounds__(kAttnThreads) attention_merge_kernel(AttentionArgs a) {
+  wait_for_previous_kernel();
+  allow_next_kernel();
   const int64_t th = blockIdx.x;  // token * n_head + head
   const int64_t t = th / a.n_head;
   const int64_t h = th % a.n_head;
@@ -68,9 +70,8 @@ Status launch_attention(const AttentionArgs& args, KvTypes cache_types, int warp
                     args.head_dim_v);
   }
   if (args.n_splits == 1) return ok();
-  attention_merge_kernel<<<static_cast<unsigned>(static_cast<int64_t>(args.n_tokens) * args.n_head), kAttnThreads, 0,
-                           stream>>>(args);
-  return check_launch("attention_merge_kernel");
+  const dim3 grid(static_cast<unsigned>(static_cast<int64_t>(args.n_tokens) * args.n_head));
+  return check(rt::launch_overlapped(attention_merge_kernel, grid, kAttnThreads, stream, args), "attention_merge_kernel");
 }
 
 }  // namespace rocmforge::backend::gpu

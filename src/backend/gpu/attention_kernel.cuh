@@ -46,6 +46,8 @@ __device__ __forceinline__ void query_as_read(float (&q)[kHeads][kPer], int grou
 // grid: (n_splits, n_head_kv * head_groups, n_tokens); block: kAttnThreads.
 template <int kMaxD, KvElem kK, KvElem kV>
 __global__ void __launch_bounds__(kAttnThreads) attention_kernel(AttentionArgs a) {
+  wait_for_previous_kernel();
+  allow_next_kernel();
   constexpr int kPer = kMaxD / kWarpSize;
   constexpr int kWarps = kAttnThreads / kWarpSize;
   static_assert(kPer >= 1, "head size below the warp size");
@@ -169,8 +171,8 @@ Status launch_attention_d(const AttentionArgs& args, KvTypes cache_types, rt::St
   const dim3 grid(static_cast<unsigned>(args.n_splits),
                   static_cast<unsigned>(args.n_head_kv * args.head_groups), static_cast<unsigned>(args.n_tokens));
   return with_kv_elems(cache_types, [&]<KvElem kK, KvElem kV>() {
-    attention_kernel<kMaxD, kK, kV><<<grid, kAttnThreads, 0, stream>>>(args);
-    return check_launch("attention_kernel");
+    return check(rt::launch_overlapped(attention_kernel<kMaxD, kK, kV>, grid, kAttnThreads, stream, args),
+                 "attention_kernel");
   });
 }
 

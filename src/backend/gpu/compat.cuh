@@ -80,6 +80,12 @@ template <class Kernel>
 Error allow_dynamic_smem(Kernel kernel, int bytes) {
   return hipFuncSetAttribute(reinterpret_cast<const void*>(kernel), hipFuncAttributeMaxDynamicSharedMemorySize, bytes);
 }
+// A plain launch: AMD GPUs have no programmatic dependent launch.
+template <class... Params, class... Args>
+Error launch_overlapped(void (*kernel)(Params...), dim3 grid, dim3 block, Stream s, Args... args) {
+  kernel<<<grid, block, 0, s>>>(static_cast<Params>(args)...);
+  return hipGetLastError();
+}
 #else
 inline constexpr const char* kPlatform = "cuda";
 using Error = cudaError_t;
@@ -133,11 +139,52 @@ template <class Kernel>
 Error allow_dynamic_smem(Kernel kernel, int bytes) {
   return cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
 }
+// kernel<<<grid, block, 0, s>>>(args...), allowed on sm_90 and later to start
+// while the kernel before it on s drains (programmatic dependent launch): a
+// decode step is a chain of short kernels, and each launch's ramp-up then
+// hides behind the previous kernel's last wave. The kernel must begin with
+// wait_for_previous_kernel().
+template <class... Params, class... Args>
+Error launch_overlapped(void (*kernel)(Params...), dim3 grid, dim3 block, Stream s, Args... args) {
+  int device = 0;
+  int major = 0;
+  if (const Error e = cudaGetDevice(&device); e != cudaSuccess) return e;
+  if (const Error e = cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device); e != cudaSuccess) {
+    return e;
+  }
+  cudaLaunchAttribute overlap = {};
+  overlap.id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  overlap.val.programmaticStreamSerializationAllowed = 1;
+  cudaLaunchConfig_t config = {};
+  config.gridDim = grid;
+  config.blockDim = block;
+  config.stream = s;
+  config.attrs = &overlap;
+  config.numAttrs = major >= 9 ? 1 : 0;
+  return cudaLaunchKernelEx(&config, kernel, static_cast<Params>(args)...);
+}
 #endif
 
 }  // namespace rt
 
 // -------------------------------------------------------------------- device
+
+// The device half of rt::launch_overlapped. wait_for_previous_kernel: until
+// the previous kernel on the stream has finished and its writes are visible
+// (before any memory access). allow_next_kernel: this block no longer holds
+// the next kernel back (once every block has said so, its blocks may be
+// scheduled, to wait in wait_for_previous_kernel). No-ops before sm_90 and
+// on AMD.
+__device__ __forceinline__ void wait_for_previous_kernel() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;\n" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void allow_next_kernel() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;\n" :::);
+#endif
+}
 
 #if defined(__HIP_PLATFORM_AMD__)
 // Only device code may use it: one HIP binary holds wave64 (gfx90a) and wave32

@@ -19,6 +19,8 @@ __global__ void __launch_bounds__(kThreads)
                  const int32_t* __restrict__ ids,  // [n]
                  float* __restrict__ out, int64_t out_stride,  // [n, cols]
                  uint32_t* error_flag) {
+  wait_for_previous_kernel();
+  allow_next_kernel();
   using W = WeightType<T>;
   const int32_t id = ids[blockIdx.x];
   if (id < 0 || id >= table_rows) {
@@ -44,9 +46,9 @@ template <gguf::GgmlType T>
 struct Embed {
   static Status run(const uint8_t* table, size_t table_stride, int64_t table_rows, int64_t cols, const int32_t* ids,
                     int64_t n, float* out, int64_t out_stride, uint32_t* error_flag, rt::Stream stream) {
-    embed_kernel<T><<<static_cast<unsigned>(n), kThreads, 0, stream>>>(table, table_stride, table_rows, cols, ids,
-                                                                       out, out_stride, error_flag);
-    return check_launch("embed_kernel");
+    return check(rt::launch_overlapped(embed_kernel<T>, dim3(static_cast<unsigned>(n)), kThreads, stream, table,
+                                       table_stride, table_rows, cols, ids, out, out_stride, error_flag),
+                 "embed_kernel");
   }
 };
 

@@ -14,6 +14,8 @@ __global__ void __launch_bounds__(kThreads)
                        int64_t cols,
                        float* __restrict__ out, int64_t out_stride,  // [n, cols]
                        uint32_t* error_flag) {
+  wait_for_previous_kernel();
+  allow_next_kernel();
   const int64_t i = blockIdx.y;
   const int32_t src = rows[i];
   if (src < 0 || src >= x_rows) {
@@ -34,8 +36,9 @@ Status launch_gather_rows(const float* x, int64_t x_stride, int64_t x_rows, cons
   if (n > 65535) return RF_ERROR(kInternal, "{} rows in one gather", n);
   const dim3 grid(static_cast<unsigned>(std::min<int64_t>(8, (cols + kThreads - 1) / kThreads)),
                   static_cast<unsigned>(n));
-  gather_rows_kernel<<<grid, kThreads, 0, stream>>>(x, x_stride, x_rows, rows, cols, out, out_stride, error_flag);
-  return check_launch("gather_rows_kernel");
+  return check(rt::launch_overlapped(gather_rows_kernel, grid, kThreads, stream, x, x_stride, x_rows, rows, cols, out,
+                                     out_stride, error_flag),
+               "gather_rows_kernel");
 }
 
 }  // namespace rocmforge::backend::gpu

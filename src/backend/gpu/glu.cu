@@ -24,6 +24,8 @@ __global__ void __launch_bounds__(kThreads)
                const float* up, int64_t up_stride,      // [rows, cols]
                float* out, int64_t out_stride,          // [rows, cols]
                int64_t cols, ActOut act) {
+  wait_for_previous_kernel();
+  allow_next_kernel();
   const int64_t i = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
   if (i >= cols) return;  // quantised copies need whole blocks (32, 256 = kThreads): they leave together
   const int64_t r = blockIdx.y;
@@ -50,16 +52,11 @@ Status launch_glu(GluKind kind, const float* gate, int64_t gate_stride, const fl
   if (rows > 65535) return RF_ERROR(kInternal, "{} rows in one glu", rows);
   if (!act_row_fits(act.format, cols)) return RF_ERROR(kInternal, "a quantised copy of rows of {} elements", cols);
   const dim3 grid(static_cast<unsigned>((cols + kThreads - 1) / kThreads), static_cast<unsigned>(rows));
-  with_act_format(act.format, [&]<ActFormat F>() {
-    if (kind == GluKind::kSilu) {
-      glu_kernel<GluKind::kSilu, F><<<grid, kThreads, 0, stream>>>(gate, gate_stride, up, up_stride, out, out_stride,
-                                                                   cols, act);
-    } else {
-      glu_kernel<GluKind::kGelu, F><<<grid, kThreads, 0, stream>>>(gate, gate_stride, up, up_stride, out, out_stride,
-                                                                   cols, act);
-    }
+  const rt::Error launched = with_act_format(act.format, [&]<ActFormat F>() {
+    return rt::launch_overlapped(kind == GluKind::kSilu ? glu_kernel<GluKind::kSilu, F> : glu_kernel<GluKind::kGelu, F>,
+                                 grid, kThreads, stream, gate, gate_stride, up, up_stride, out, out_stride, cols, act);
   });
-  return check_launch("glu_kernel");
+  return check(launched, "glu_kernel");
 }
 
 }  // namespace rocmforge::backend::gpu

@@ -102,6 +102,8 @@ __device__ __forceinline__ void matvec_store(float (&acc)[kRows][kTok], int64_t 
 // Quantised weights against Q8 activations.
 template <gguf::GgmlType T, int kTok>
 __global__ void __launch_bounds__(kMatvecThreads) matvec_quant_kernel(MatvecArgs a) {
+  wait_for_previous_kernel();
+  allow_next_kernel();
   using W = WeightType<T>;
   constexpr int kRows = kMatvecRowsPerBlock<kTok>;
   detail::MatvecOperands o;
@@ -146,6 +148,8 @@ __global__ void __launch_bounds__(kMatvecThreads) matvec_quant_kernel(MatvecArgs
 // step; the last cols % kChunkElems elements one by one.
 template <gguf::GgmlType T, int kTok>
 __global__ void __launch_bounds__(kMatvecThreads) matvec_float_kernel(MatvecArgs a) {
+  wait_for_previous_kernel();
+  allow_next_kernel();
   using W = WeightType<T>;
   constexpr int64_t kChunkBytes = 16;
   constexpr int kRows = kMatvecRowsPerBlock<kTok>;
@@ -193,11 +197,12 @@ Status launch_matvec_tok(MatvecArgs args, rt::Stream stream) {
   const dim3 grid(static_cast<unsigned>(blocks),
                   static_cast<unsigned>(args.experts.ids != nullptr ? args.experts.n_slots : 1));
   if constexpr (block_regions(T).qs != 0) {
-    matvec_quant_kernel<T, kTok><<<grid, kMatvecThreads, 0, stream>>>(args);
+    return check(rt::launch_overlapped(matvec_quant_kernel<T, kTok>, grid, kMatvecThreads, stream, args),
+                 "matvec_quant_kernel");
   } else {
-    matvec_float_kernel<T, kTok><<<grid, kMatvecThreads, 0, stream>>>(args);
+    return check(rt::launch_overlapped(matvec_float_kernel<T, kTok>, grid, kMatvecThreads, stream, args),
+                 "matvec_float_kernel");
   }
-  return check_launch("matvec kernel");
 }
 
 template <gguf::GgmlType T>

@@ -22,6 +22,8 @@ constexpr int kThreads = 512;
 // Four floats per element: rows of cols / 4 float4, all 16-byte aligned.
 template <bool kResidual, ActFormat F>
 __global__ void __launch_bounds__(kThreads) rms_norm_vec_kernel(NormArgs a) {
+  wait_for_previous_kernel();
+  allow_next_kernel();
   constexpr int kWarps = kThreads / kWarpSize;
   constexpr int kHeld = 4;  // float4 per thread in registers between the passes (rows up to 8192)
   __shared__ float partial[kWarps];
@@ -91,6 +93,8 @@ __global__ void __launch_bounds__(kThreads) rms_norm_vec_kernel(NormArgs a) {
 // One float per element, any width and alignment.
 template <bool kResidual, ActFormat F>
 __global__ void __launch_bounds__(kThreads) rms_norm_kernel(NormArgs a) {
+  wait_for_previous_kernel();
+  allow_next_kernel();
   constexpr int kWarps = kThreads / kWarpSize;
   constexpr int kHeld = 16;  // elements in registers between the passes (rows up to 8192)
   __shared__ float partial[kWarps];
@@ -168,20 +172,15 @@ Status launch_rms_norm(const NormArgs& a, rt::Stream stream) {
   }
   const bool vec = vector_rows(a);
   const unsigned grid = static_cast<unsigned>(a.rows);
-  with_act_format(a.act.format, [&]<ActFormat F>() {
+  const rt::Error launched = with_act_format(a.act.format, [&]<ActFormat F>() {
     if (a.residual != nullptr) {
-      if (vec) {
-        rms_norm_vec_kernel<true, F><<<grid, kThreads, 0, stream>>>(a);
-      } else {
-        rms_norm_kernel<true, F><<<grid, kThreads, 0, stream>>>(a);
-      }
-    } else if (vec) {
-      rms_norm_vec_kernel<false, F><<<grid, kThreads, 0, stream>>>(a);
-    } else {
-      rms_norm_kernel<false, F><<<grid, kThreads, 0, stream>>>(a);
+      return rt::launch_overlapped(vec ? rms_norm_vec_kernel<true, F> : rms_norm_kernel<true, F>, grid, kThreads,
+                                   stream, a);
     }
+    return rt::launch_overlapped(vec ? rms_norm_vec_kernel<false, F> : rms_norm_kernel<false, F>, grid, kThreads,
+                                 stream, a);
   });
-  return check_launch("rms_norm_kernel");
+  return check(launched, "rms_norm_kernel");
 }
 
 }  // namespace rocmforge::backend::gpu

@@ -27,6 +27,8 @@ struct RopeArgs {
 __global__ void __launch_bounds__(kThreads)
     rope_kernel(const int32_t* __restrict__ positions,  // [n_tokens]
                 RopeArgs a) {
+  wait_for_previous_kernel();
+  allow_next_kernel();
   const int64_t pairs = a.n_rot / 2;
   const int64_t i = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
   if (i >= a.n_heads * pairs) return;
@@ -82,8 +84,7 @@ Status launch_rope(std::span<const RopeTarget> targets, int64_t n_tokens, const 
   }
   const int64_t work = args.n_heads * (p.n_rot / 2);
   const dim3 grid(static_cast<unsigned>((work + kThreads - 1) / kThreads), static_cast<unsigned>(n_tokens));
-  rope_kernel<<<grid, kThreads, 0, stream>>>(positions, args);
-  return check_launch("rope_kernel");
+  return check(rt::launch_overlapped(rope_kernel, grid, kThreads, stream, positions, args), "rope_kernel");
 }
 
 }  // namespace rocmforge::backend::gpu

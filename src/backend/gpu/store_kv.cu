@@ -21,6 +21,8 @@ __global__ void __launch_bounds__(kThreads)
                     uint8_t* __restrict__ k_cache, size_t k_row_bytes,  // [n_slots, k_row_bytes]
                     uint8_t* __restrict__ v_cache, size_t v_row_bytes,  // [n_slots, v_row_bytes]
                     uint32_t* error_flag) {
+  wait_for_previous_kernel();
+  allow_next_kernel();
   const int64_t t = blockIdx.x;
   const int64_t slot = slots[t];
   if (slot < 0 || slot >= n_slots) {
@@ -45,10 +47,11 @@ Status launch_store_kv(const float* k, int64_t k_stride, const float* v, int64_t
   const int64_t v_width = layout.n_head_kv * layout.head_dim_v;
   const auto grid = static_cast<unsigned>(n_tokens);
   return with_kv_elems(layout.types, [&]<KvElem kK, KvElem kV>() {
-    store_kv_kernel<kK, kV><<<grid, kThreads, 0, stream>>>(
-        k, k_stride, v, v_stride, slots, layout.slots(), k_width, v_width, static_cast<uint8_t*>(kv.k),
-        layout.k_row_bytes(), static_cast<uint8_t*>(kv.v), layout.v_row_bytes(), error_flag);
-    return check_launch("store_kv_kernel");
+    return check(rt::launch_overlapped(store_kv_kernel<kK, kV>, dim3(grid), kThreads, stream, k, k_stride, v, v_stride,
+                                       slots, layout.slots(), k_width, v_width, static_cast<uint8_t*>(kv.k),
+                                       layout.k_row_bytes(), static_cast<uint8_t*>(kv.v), layout.v_row_bytes(),
+                                       error_flag),
+                 "store_kv_kernel");
   });
 }
 
