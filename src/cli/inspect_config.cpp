@@ -27,6 +27,7 @@ std::string_view scaling_name(model::RopeScaling s) {
     case model::RopeScaling::kNone: return "none";
     case model::RopeScaling::kLinear: return "linear";
     case model::RopeScaling::kYarn: return "yarn";
+    case model::RopeScaling::kLongRope: return "longrope";
   }
   return "?";
 }

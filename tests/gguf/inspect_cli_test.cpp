@@ -43,6 +43,18 @@ TEST(InspectCli, PrintsMetadataTensorsAndTotals) {
   EXPECT_EQ(run.err, "");
 }
 
+// Each RoPE scaling type has its name in the derived configuration (Phi-3's LongRoPE here).
+TEST(InspectCli, NamesTheRopeScaling) {
+  const auto path = std::filesystem::temp_directory_path() / "rocmforge_inspect_longrope.gguf";
+  const RunResult synth =
+      run_command({cli_path(), "synth", path.string(), "--shape", "tiny-rope-longrope", "--type", "q8_0"});
+  ASSERT_EQ(synth.exit_code, 0) << synth.err;
+  const RunResult run = run_command({cli_path(), "inspect", path.string()});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr("scaling longrope"));
+  std::filesystem::remove(path);
+}
+
 TEST(InspectCli, JsonHasTheSameInformation) {
   const RunResult run = run_command({cli_path(), "inspect", "--json", source_path("models/stories260K.gguf")});
   ASSERT_EQ(run.exit_code, 0) << run.err;
