@@ -19,14 +19,26 @@ constexpr int kThreads = 512;
 // (store_act4); rms_norm_kernel takes rows whose width or alignment does not
 // allow that.
 
+// 1 / sqrt(mean of squares + eps) of a row from each thread's partial sum of
+// squares; every thread of the block calls it and gets the same value.
+__device__ __forceinline__ float row_scale(float sq, int64_t cols, float eps) {
+  constexpr int kWarps = kThreads / kWarpSize;
+  __shared__ float partial[kWarps];
+  sq = warp_sum(sq);
+  if (threadIdx.x % kWarpSize == 0) partial[threadIdx.x / kWarpSize] = sq;
+  __syncthreads();
+  float total = 0.0f;
+#pragma unroll
+  for (int w = 0; w < kWarps; ++w) total += partial[w];
+  return 1.0f / sqrtf(total / static_cast<float>(cols) + eps);
+}
+
 // Four floats per element: rows of cols / 4 float4, all 16-byte aligned.
 template <bool kResidual, ActFormat F>
 __global__ void __launch_bounds__(kThreads) rms_norm_vec_kernel(NormArgs a) {
   wait_for_previous_kernel();
   allow_next_kernel();
-  constexpr int kWarps = kThreads / kWarpSize;
   constexpr int kHeld = 4;  // float4 per thread in registers between the passes (rows up to 8192)
-  __shared__ float partial[kWarps];
   const int64_t row = blockIdx.x;
   const int64_t n4 = a.cols / 4;
   const auto* src = reinterpret_cast<const float4*>(a.x + row * a.x_stride);
@@ -56,13 +68,7 @@ __global__ void __launch_bounds__(kThreads) rms_norm_vec_kernel(NormArgs a) {
     const float4 v = load(i);
     sq += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
   }
-  sq = warp_sum(sq);
-  if (threadIdx.x % kWarpSize == 0) partial[threadIdx.x / kWarpSize] = sq;
-  __syncthreads();
-  float total = 0.0f;
-#pragma unroll
-  for (int w = 0; w < kWarps; ++w) total += partial[w];
-  const float scale = 1.0f / sqrtf(total / static_cast<float>(a.cols) + a.eps);
+  const float scale = row_scale(sq, a.cols, a.eps);
   auto* dst = reinterpret_cast<float4*>(a.out + row * a.out_stride);
   uint8_t* q_row = nullptr;
   if constexpr (F != ActFormat::kF32) q_row = a.act.q + row * a.act.q_stride;
@@ -95,9 +101,7 @@ template <bool kResidual, ActFormat F>
 __global__ void __launch_bounds__(kThreads) rms_norm_kernel(NormArgs a) {
   wait_for_previous_kernel();
   allow_next_kernel();
-  constexpr int kWarps = kThreads / kWarpSize;
   constexpr int kHeld = 16;  // elements in registers between the passes (rows up to 8192)
-  __shared__ float partial[kWarps];
   const int64_t row = blockIdx.x;
   const float* src = a.x + row * a.x_stride;
   float* sum_row = kResidual ? a.sum + row * a.sum_stride : nullptr;
@@ -122,13 +126,7 @@ __global__ void __launch_bounds__(kThreads) rms_norm_kernel(NormArgs a) {
     }
     sq += v * v;
   }
-  sq = warp_sum(sq);
-  if (threadIdx.x % kWarpSize == 0) partial[threadIdx.x / kWarpSize] = sq;
-  __syncthreads();
-  float total = 0.0f;
-#pragma unroll
-  for (int w = 0; w < kWarps; ++w) total += partial[w];
-  const float scale = 1.0f / sqrtf(total / static_cast<float>(a.cols) + a.eps);
+  const float scale = row_scale(sq, a.cols, a.eps);
   float* dst = a.out + row * a.out_stride;
   uint8_t* q_row = nullptr;
   if constexpr (F != ActFormat::kF32) q_row = a.act.q + row * a.act.q_stride;
