@@ -23,8 +23,8 @@ __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionAr
   constexpr int kChunks = kD / 16;    // k-steps of Q.K^T
   constexpr int kNTiles = kD / 8;     // n-tiles of P.V
   constexpr int kRowLoads = kD / 8;   // 16-byte loads per K or V row
-  __shared__ alignas(16) uint16_t sk[kTile][kLd];
-  __shared__ alignas(16) uint16_t sv[kTile][kLd];
+  alignas(16) __shared__ uint16_t sk[kTile][kLd];
+  alignas(16) __shared__ uint16_t sv[kTile][kLd];
   __shared__ int32_t s_seq[kTile];
   __shared__ int32_t s_pos[kTile];
 
