@@ -143,7 +143,7 @@ std::vector<AttnCase> cases() {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, Attention, ::testing::ValuesIn(cases()),
-                         [](const ::testing::TestParamInfo<AttnCase>& info) { return info.param.name; });
+                         [](const ::testing::TestParamInfo<AttnCase>& p) { return p.param.name; });
 
 }  // namespace
 }  // namespace rocmforge::testing
