@@ -77,7 +77,8 @@ Status quantize(const QuantizeCliOptions& o) {
     RF_TRY(model::write_quantized(plan, o.output, pool, [&](const model::QuantizeProgress& p) {
       if (!announced) {
         fmt::print(stderr, "quantize: {} -> {} as {}{}, {} threads\n", o.input, o.output,
-                   model::file_type_name(options.file_type.type), o.pure ? " (pure)" : "", o.n_threads);
+                   options.file_type.copy ? options.file_type.name : model::file_type_name(options.file_type.type),
+                   o.pure ? " (pure)" : "", o.n_threads);
         announced = true;
       }
       show_progress(plan, p, bar);

@@ -35,6 +35,7 @@ constexpr std::array kFileTypes = {
     FileTypeInfo{"F16", FileType::kF16, GgmlType::kF16},
     FileTypeInfo{"BF16", FileType::kBF16, GgmlType::kBF16},
     FileTypeInfo{"F32", FileType::kAllF32, GgmlType::kF32},
+    FileTypeInfo{"COPY", FileType::kAllF32, GgmlType::kF32, true},
 };
 
 // llama.cpp file types we refuse, and why. Without an importance matrix
@@ -42,7 +43,7 @@ constexpr std::array kFileTypes = {
 // src/quant/ does not have.
 struct Refused {
   std::string_view name;
-  int id;  // general.file_type; -1: none of its own
+  int id;  // general.file_type
   std::string_view reason;
 };
 
@@ -55,7 +56,7 @@ constexpr std::array kRefused = {
     Refused{"IQ2_S", 28, kNeedsImatrix},   Refused{"IQ2_M", 29, kNeedsImatrix},   Refused{"IQ1_M", 31, kNeedsImatrix},
     Refused{"IQ3_S", 26, kNoQuantiser},    Refused{"IQ3_M", 27, kNoQuantiser},    Refused{"TQ1_0", 36, kNoQuantiser},
     Refused{"TQ2_0", 37, kNoQuantiser},    Refused{"MXFP4_MOE", 38, kNoQuantiser}, Refused{"Q1_0", 40, kNoQuantiser},
-    Refused{"Q2_0", 41, kNoQuantiser},     Refused{"COPY", -1, "copying without conversion is not implemented"},
+    Refused{"Q2_0", 41, kNoQuantiser},
 };
 
 std::string upper(std::string_view text) {
@@ -74,9 +75,11 @@ std::string valid_names() {
   return names;
 }
 
-// An alias ("Q4_K") comes before its file type's own name, so take the last.
+// An alias ("Q4_K") comes before its file type's own name, so take the last
+// (COPY is no file type of its own).
 const FileTypeInfo& canonical(FileType type) {
-  return *std::find_if(kFileTypes.rbegin(), kFileTypes.rend(), [&](const FileTypeInfo& info) { return info.type == type; });
+  return *std::find_if(kFileTypes.rbegin(), kFileTypes.rend(),
+                       [&](const FileTypeInfo& info) { return info.type == type && !info.copy; });
 }
 
 }  // namespace

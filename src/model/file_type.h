@@ -40,6 +40,9 @@ struct FileTypeInfo {
   std::string_view name;  // as llama-quantize spells it: "Q4_K_M"
   FileType type;
   gguf::GgmlType default_type;  // llama_ftype_get_default_type
+  // COPY (llama-quantize's only_copy): every tensor as it is, the input's
+  // general.file_type kept; `type` is F32 there, as llama.cpp lists it.
+  bool copy = false;
 };
 
 // The names rocmforge accepts, in llama-quantize's order, aliases included

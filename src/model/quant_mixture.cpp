@@ -264,7 +264,7 @@ Result<std::vector<TensorTypeChoice>> choose_tensor_types(const MixtureModel& mo
   std::vector<TensorTypeChoice> choices;
   choices.reserve(tensors.size());
   for (const TensorInfo& t : tensors) {
-    if (!allows_quantization(t)) {
+    if (file_type.copy || !allows_quantization(t)) {
       choices.push_back({t.type, false});
       continue;
     }

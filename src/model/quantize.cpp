@@ -136,13 +136,14 @@ Status write_quantized(const QuantizePlan& plan, const std::string& output_path,
     return RF_ERROR(kInvalidArgument, "the output '{}' is the input file", output_path);
   }
   gguf::GgufWriter writer;
+  const bool copy = plan.options.file_type.copy;  // the input's file type stays
   for (const gguf::MetadataEntry& entry : plan.input.metadata()) {
-    const bool dropped = entry.key == kQuantizationVersionKey || entry.key == kFileTypeKey ||
+    const bool dropped = entry.key == kQuantizationVersionKey || (entry.key == kFileTypeKey && !copy) ||
                          std::find(std::begin(kSplitKeys), std::end(kSplitKeys), entry.key) != std::end(kSplitKeys);
     if (!dropped) RF_TRY(writer.set(entry.key, entry.value));
   }
   writer.set_u32(kQuantizationVersionKey, kQuantizationVersion);
-  writer.set_u32(kFileTypeKey, static_cast<uint32_t>(plan.options.file_type.type));
+  if (!copy) writer.set_u32(kFileTypeKey, static_cast<uint32_t>(plan.options.file_type.type));
 
   Position position;
   for (size_t i = 0; i < plan.tensors.size(); ++i) {

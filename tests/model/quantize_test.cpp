@@ -134,6 +134,28 @@ TEST(Quantize, SameTypeIsACopyNotARequantisation) {
   fs::remove(out);
 }
 
+// llama-quantize's COPY: a mixture of types comes out as it went in, its
+// file type kept, already quantised tensors included (no --allow-requantize).
+TEST(Quantize, CopyKeepsEveryTensorAndTheFileType) {
+  const std::string in = testing::data_path("models/quant/tiny-mix-q4_k_m.gguf");
+  const std::string out = temp_path("only-copy.gguf");
+  ASSERT_TRUE(quantize_file(in, out, options_for("copy", false), 2));
+  const gguf::GgufFile a = gguf::GgufFile::open(in).value();
+  const gguf::GgufFile b = gguf::GgufFile::open(out).value();
+  ASSERT_EQ(b.tensors().size(), a.tensors().size());
+  for (const gguf::TensorInfo& t : a.tensors()) {
+    const gguf::TensorInfo* copied = b.find_tensor(t.name);
+    ASSERT_NE(copied, nullptr) << t.name;
+    EXPECT_EQ(copied->type, t.type) << t.name;
+    ASSERT_EQ(copied->n_bytes, t.n_bytes) << t.name;
+    EXPECT_TRUE(std::equal(t.bytes().begin(), t.bytes().end(), copied->bytes().begin())) << t.name;
+  }
+  EXPECT_EQ(b.get_int("general.file_type").value(), a.get_int("general.file_type").value());
+  EXPECT_EQ(parse_file_type("COPY")->name, "COPY");
+  EXPECT_EQ(file_type_name(FileType::kAllF32), "F32");  // COPY is no file type of its own
+  fs::remove(out);
+}
+
 TEST(Quantize, ReportsProgressForEveryTensorUpToTheTotal) {
   const QuantizePlan plan = plan_quantization(kTinyF32, options_for("Q4_K_M", false)).value();
   core::ThreadPool pool(2);
