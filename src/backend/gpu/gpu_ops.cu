@@ -55,7 +55,7 @@ void GpuBackend::matmul(const Tensor& w, const Tensor& x, const Tensor& out) {
   for (int i = 0; joins && i < n_pending_; ++i) joins = !overlap(out, pending_out_[i]);
   if (!joins) flush_matvecs();
   if (n_pending_ == 0) pending_x_ = x;
-  pending_[n_pending_] = {weight_view(w, w.rows), f32(out), floats(out)};
+  pending_[n_pending_] = {wv, f32(out), floats(out)};
   pending_out_[n_pending_++] = out;
 }
 
