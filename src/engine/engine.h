@@ -50,6 +50,10 @@ struct EngineOptions {
   int64_t n_ctx = 4096;            // positions per sequence, prompt and generated tokens together
   backend::KvTypes kv_types;  // F16 for K and V unless chosen
   bool prefix_caching = true;
+  // Threads that draw a step's tokens, the engine thread among them: the
+  // sequences' samplers are independent, and a step of 64 rows over a 128k
+  // vocabulary is milliseconds on one core.
+  int sampling_threads = 1;
   const core::Logger* logger = nullptr;  // must outlive the engine; null: no logging
   TimingObserver on_timing;              // may be empty
 

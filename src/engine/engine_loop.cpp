@@ -33,7 +33,8 @@ EngineLoop::EngineLoop(const EngineOptions& options, std::unique_ptr<ModelRunner
       n_queued_(n_queued),
       kv_(static_cast<int32_t>(options.n_kv_blocks), static_cast<int32_t>(options.block_size),
           options.prefix_caching),
-      scheduler_(kv_, {options.max_batch_tokens, options.max_seqs}) {
+      scheduler_(kv_, {options.max_batch_tokens, options.max_seqs}),
+      sampling_pool_(options.sampling_threads) {
   counters_.kv_blocks_total = options.n_kv_blocks;
   publish();
 }
@@ -119,16 +120,26 @@ void EngineLoop::step() {
 void EngineLoop::sample(const StepPlan& plan, std::span<const float> logits) {
   const auto n_vocab = static_cast<size_t>(runner_->n_vocab());
   const Clock::time_point now = Clock::now();
-  size_t row = 0;
+  drawn_.clear();
   for (const ScheduledChunk& c : plan.chunks) {
     auto& seq = static_cast<Sequence&>(*c.seq);
     kv_.commit(seq.blocks, seq.tokens, c.n_past + c.n_tokens);
     if (!c.sample) continue;
     if (seq.state == RequestState::kPrefilling) transition(seq.state, RequestState::kDecoding);
-    const std::optional<FinishReason> done = seq.on_logits(logits.subspan(row * n_vocab, n_vocab), now, options_.on_timing);
-    ++row;
+    drawn_.emplace_back(&seq, GeneratedToken{});
+  }
+  // Each row with its own sequence's sampler, so the tokens do not depend on the thread count.
+  constexpr int64_t kRowsPerTask = 2;
+  sampling_pool_.parallel_for(static_cast<int64_t>(drawn_.size()), kRowsPerTask, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      auto& [seq, token] = drawn_[static_cast<size_t>(i)];
+      token = seq->draw(logits.subspan(static_cast<size_t>(i) * n_vocab, n_vocab));
+    }
+  });
+  for (auto& [seq, token] : drawn_) {
+    const std::optional<FinishReason> done = seq->on_token(std::move(token), now, options_.on_timing);
     ++counters_.generated_tokens;
-    if (done) retire(seq, *done);
+    if (done) retire(*seq, *done);
   }
 }
 

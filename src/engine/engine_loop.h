@@ -12,7 +12,10 @@
 #include <mutex>
 #include <optional>
 #include <unordered_map>
+#include <utility>
+#include <vector>
 
+#include "core/thread_pool.h"
 #include "engine/command_queue.h"
 #include "engine/engine.h"
 #include "engine/scheduler.h"
@@ -63,6 +66,8 @@ class EngineLoop {
   Scheduler scheduler_;
   std::unordered_map<uint64_t, std::unique_ptr<Sequence>> sequences_;
   model::Batch batch_;
+  core::ThreadPool sampling_pool_;
+  std::vector<std::pair<Sequence*, GeneratedToken>> drawn_;  // this step's sampled rows, in order
   EngineStats counters_;
   std::optional<Clock::time_point> deadline_;  // set by shutdown
 };

@@ -48,8 +48,18 @@ void Sequence::record_token_time(Clock::time_point now, const TimingObserver& ob
   last_token_ = now;
 }
 
-std::optional<FinishReason> Sequence::on_logits(std::span<const float> logits, Clock::time_point now, const TimingObserver& observer) {
-  const int32_t token = sampler_.sample(logits);
+GeneratedToken Sequence::draw(std::span<const float> logits) {
+  GeneratedToken drawn{sampler_.sample(logits), std::nullopt, {}};
+  if (logprobs_) {
+    const LogSoftmax softmax(logits);
+    drawn.logprob = softmax.logprob(drawn.id);
+    if (top_logprobs_ > 0) drawn.top_logprobs = softmax.top(top_logprobs_);
+  }
+  return drawn;
+}
+
+std::optional<FinishReason> Sequence::on_token(GeneratedToken drawn, Clock::time_point now, const TimingObserver& observer) {
+  const int32_t token = drawn.id;
   ++n_generated_;
   record_token_time(now, observer);
   if (!ignore_eos_ && tokenizer_.is_eog(token)) {
@@ -62,12 +72,7 @@ std::optional<FinishReason> Sequence::on_logits(std::span<const float> logits, C
   tokens.push_back(token);
 
   Event event;
-  event.token = GeneratedToken{token, std::nullopt, {}};
-  if (logprobs_) {
-    const LogSoftmax softmax(logits);
-    event.token->logprob = softmax.logprob(token);
-    if (top_logprobs_ > 0) event.token->top_logprobs = softmax.top(top_logprobs_);
-  }
+  event.token = std::move(drawn);
   StopMatcher::Output out = stop_.push(detokenizer_.push(token));
   event.text = std::move(out.text);
   channel_->push(std::move(event));

@@ -33,9 +33,13 @@ class Sequence final : public SequenceState {
   const std::string& id() const { return id_; }
   int64_t n_generated() const { return n_generated_; }
 
-  // The step's logits for this sequence: samples a token and streams it.
-  // Returns why the request finished, if it did (the finish event is sent).
-  std::optional<FinishReason> on_logits(std::span<const float> logits, Clock::time_point now, const TimingObserver& observer);
+  // Draws the next token from the step's logits for this sequence, with its
+  // log-probabilities when the request asked for them. Touches this
+  // sequence's sampler only: several sequences may draw at once.
+  GeneratedToken draw(std::span<const float> logits);
+  // Takes the drawn token and streams it. Returns why the request finished,
+  // if it did (the finish event is sent).
+  std::optional<FinishReason> on_token(GeneratedToken token, Clock::time_point now, const TimingObserver& observer);
   // Ends the stream for a reason other than sampling (cancel, error).
   void finish(FinishReason reason, std::optional<Error> error, Clock::time_point now,
               const TimingObserver& observer);

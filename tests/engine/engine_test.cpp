@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <set>
 #include <thread>
 
 #include "engine_fixture.h"
@@ -131,7 +132,10 @@ TEST(Engine, PreemptsUnderATinyPoolAndFinishesEveryRequest) {
   o.prefix_caching = false;
   FakeEngine f(o);
   std::vector<std::shared_ptr<RequestHandle>> handles;
+  // All six queued before the first step, or a slow test thread could let each finish before the next arrives.
+  f.log->gate();
   for (int i = 0; i < 6; ++i) handles.push_back(*f.engine->submit(greedy_request(prompt_of(i, 6), 16)));
+  f.log->ungate();
   for (int i = 0; i < 6; ++i) {
     const Collected c = collect(*handles[static_cast<size_t>(i)]);
     ASSERT_TRUE(c.finish);
@@ -304,6 +308,7 @@ TEST(Engine, ReportsLogprobsOfTheRawLogits) {
   Request r = greedy_request(letters("a"), 2);
   r.logprobs = true;
   r.top_logprobs = 2;
+      r.ignore_eos = true;  // temperature 3 draws end-of-generation too
   const Collected c = collect(**f.engine->submit(r));
   ASSERT_EQ(c.events.size(), 3u);
   const GeneratedToken& t = *c.events[0].token;
@@ -354,6 +359,52 @@ TEST(Engine, SeededSamplingRepeatsAloneAndInABatch) {
   std::vector<std::shared_ptr<RequestHandle>> crowd;
   for (int i = 0; i < 6; ++i) crowd.push_back(*f.engine->submit(r));
   for (auto& h : crowd) EXPECT_EQ(collect(*h).tokens, alone);
+}
+
+// Several threads drawing a step's rows give each request the tokens and
+// log-probabilities one thread gives it.
+TEST(Engine, ParallelSamplingDrawsWhatOneThreadDraws) {
+  auto run = [](int threads) {
+    EngineOptions o = small_options();
+    o.sampling_threads = threads;
+    FakeEngine f(o);
+    std::vector<std::shared_ptr<RequestHandle>> handles;
+    f.log->gate();  // all in the same steps
+    for (int i = 0; i < 8; ++i) {
+      Request r = greedy_request(prompt_of(i, 5), 16);
+      r.sampling.temperature = 3.0f;
+      r.sampling.top_k = 0;
+      r.sampling.top_p = 1.0f;
+      r.sampling.min_p = 0.0f;
+      r.sampling.seed = static_cast<uint64_t>(100 + i);
+      r.logprobs = true;
+      r.top_logprobs = 2;
+      r.ignore_eos = true;  // temperature 3 draws end-of-generation too
+      handles.push_back(*f.engine->submit(r));
+    }
+    f.log->ungate();
+    std::vector<std::pair<std::vector<int32_t>, std::vector<float>>> out;
+    for (auto& h : handles) {
+      const Collected c = collect(*h);
+      std::vector<float> logprobs;
+      for (const Event& e : c.events) {
+        if (e.token) logprobs.push_back(*e.token->logprob);
+      }
+      out.emplace_back(c.tokens, logprobs);
+    }
+    return out;
+  };
+  const auto one = run(1);
+  const auto four = run(4);
+  ASSERT_EQ(one.size(), four.size());
+  std::set<std::vector<int32_t>> distinct;
+  for (size_t i = 0; i < one.size(); ++i) {
+    EXPECT_EQ(four[i].first, one[i].first) << "request " << i;
+    EXPECT_EQ(four[i].second, one[i].second) << "request " << i;
+    EXPECT_EQ(one[i].first.size(), 16u);
+    distinct.insert(one[i].first);
+  }
+  EXPECT_GT(distinct.size(), 1u);  // the seeds drew different tokens: the comparison means something
 }
 
 TEST(Engine, ShutdownLetsRequestsFinishBeforeTheDeadline) {
