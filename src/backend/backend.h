@@ -72,6 +72,10 @@ class Backend {
 
   // Memory.
   virtual Result<std::unique_ptr<Buffer>> allocate(size_t bytes) = 0;
+  // Host memory that download() fills fastest (page-locked on a GPU, where a
+  // copy into pageable memory goes through a bounce buffer at a fraction of
+  // the bus's speed): for what the host reads back every step, the logits.
+  virtual Result<std::unique_ptr<Buffer>> allocate_host(size_t bytes) = 0;
   // Makes a GGUF tensor usable by ops: a view of the mapping on the CPU, an
   // upload (kept quantised) on a GPU. The view stays valid while the backend
   // and the file's mapping live.

@@ -216,9 +216,13 @@ Result<std::span<const float>> ForwardPass::run(const Batch& batch) {
     return std::span<const float>{};
   }
 
-  host_logits_.resize(static_cast<size_t>(n_out * config_.n_vocab));
-  RF_TRY(backend_.download(host_logits_.data(), logits.data, host_logits_.size() * sizeof(float)));
-  return std::span<const float>(host_logits_);
+  const auto n_floats = static_cast<size_t>(n_out * config_.n_vocab);
+  if (!host_logits_ || host_logits_->size() < n_floats * sizeof(float)) {
+    host_logits_.reset();
+    host_logits_ = RF_TRY(backend_.allocate_host(n_floats * sizeof(float)));
+  }
+  RF_TRY(backend_.download(host_logits_->data(), logits.data, n_floats * sizeof(float)));
+  return std::span<const float>(static_cast<const float*>(host_logits_->data()), n_floats);
 }
 
 }  // namespace rocmforge::model

@@ -8,7 +8,6 @@
 
 #include <memory>
 #include <span>
-#include <vector>
 
 #include "backend/backend.h"
 #include "model/batch.h"
@@ -73,7 +72,7 @@ class ForwardPass {
   std::unique_ptr<backend::Buffer> act_buffer_;
   std::unique_ptr<backend::Buffer> meta_;
   Activations act_;
-  std::vector<float> host_logits_;
+  std::unique_ptr<backend::Buffer> host_logits_;  // backend host memory, grown to the largest step
 };
 
 }  // namespace rocmforge::model

@@ -23,6 +23,7 @@ class CpuBackend final : public Backend {
   int n_threads() const { return pool_.size(); }
 
   Result<std::unique_ptr<Buffer>> allocate(size_t bytes) override;
+  Result<std::unique_ptr<Buffer>> allocate_host(size_t bytes) override { return allocate(bytes); }
   Result<Tensor> load_weight(const gguf::TensorInfo& info) override;
   void upload(void* dst, const void* src, size_t bytes) override;
   Status download(void* dst, const void* src, size_t bytes) override;

@@ -77,4 +77,15 @@ class PinnedBuffer {
   size_t size_ = 0;
 };
 
+// Pinned host memory behind the Buffer interface (Backend::allocate_host).
+class PinnedHostBuffer final : public Buffer {
+ public:
+  explicit PinnedHostBuffer(PinnedBuffer memory) : memory_(std::move(memory)) {}
+  void* data() const override { return memory_.data(); }
+  size_t size() const override { return memory_.size(); }
+
+ private:
+  PinnedBuffer memory_;
+};
+
 }  // namespace rocmforge::backend::gpu

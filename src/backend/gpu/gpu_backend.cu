@@ -136,6 +136,10 @@ Result<std::unique_ptr<Buffer>> GpuBackend::allocate(size_t bytes) {
   return std::unique_ptr<Buffer>(RF_TRY(DeviceBuffer::create(budget_, bytes, "an activation or cache buffer")));
 }
 
+Result<std::unique_ptr<Buffer>> GpuBackend::allocate_host(size_t bytes) {
+  return std::unique_ptr<Buffer>(new PinnedHostBuffer(RF_TRY(PinnedBuffer::create(bytes))));
+}
+
 Result<Tensor> GpuBackend::load_weight(const gguf::TensorInfo& info) {
   if (!weight_type_supported(info.type)) {
     return RF_ERROR(kUnsupported, "tensor '{}': the GPU backend has no kernels for {} weights", info.name,

@@ -40,6 +40,7 @@ class GpuBackend final : public Backend {
   std::string name() const override { return rt::kPlatform; }
 
   Result<std::unique_ptr<Buffer>> allocate(size_t bytes) override;
+  Result<std::unique_ptr<Buffer>> allocate_host(size_t bytes) override;
   Result<Tensor> load_weight(const gguf::TensorInfo& info) override;
   void upload(void* dst, const void* src, size_t bytes) override;
   Status download(void* dst, const void* src, size_t bytes) override;
