@@ -136,9 +136,24 @@ EOF
     if ((profile)); then
       profile=0
       ncu_bin=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2> /dev/null | head -1)
-      timeout 240 "$ncu_bin" --clock-control none --metrics gpu__time_duration.sum --print-summary per-kernel \
-        -c 2000 "$bin/rocmforge" bench -m "$model" --device gpu -p 0 -n 2 -r 1 > "$out/ncu.txt" 2>&1 ||
+      ncu_args=(--clock-control none --metrics gpu__time_duration.sum --print-kernel-base function)
+      timeout 240 "$ncu_bin" "${ncu_args[@]}" --print-summary per-kernel -c 2000 \
+        "$bin/rocmforge" bench -m "$model" --device gpu -p 0 -n 2 -r 1 > "$out/ncu.txt" 2>&1 ||
         log "profile: ncu failed (ncu.txt)"
+      # One prompt step of 512 tokens (after its warm-up), and two decode
+      # steps of 64 sequences after 512-token prompts: every launch, then the
+      # last steps' kernels summed by name (a step starts at embed_kernel).
+      profile_steps() {
+        local name=$1 steps=$2
+        shift 2
+        timeout 300 "$ncu_bin" "${ncu_args[@]}" --csv --print-units base \
+          "$bin/rocmforge" bench -m "$model" --device gpu "$@" > "$out/ncu-$name.csv" 2>> "$out/bench.log" ||
+          log "profile: ncu $name failed"
+        python3 "$root/scripts/ncu-steps.py" "$out/ncu-$name.csv" "$steps" > "$out/ncu-$name.txt" 2>&1
+        rm -f "$out/ncu-$name.csv"
+      }
+      profile_steps pp512 1 -p 512 -n 0 -r 1
+      profile_steps b64 2 -p 512 -n 2 -r 1 -b 64
     fi
     rm -f "$model"
   done
