@@ -64,7 +64,7 @@ TEST(ModelConfig, TiedOutputHeadWhenOutputWeightIsAbsent) {
 
 TEST(ModelConfig, UnsupportedArchitectureListsSupportedOnes) {
   const std::string path = write_edited_copy(write_small_model("base_arch"), "arch",
-                                             {[](gguf::GgufWriter& w) { w.set_string("general.architecture", "mamba"); }});
+                                             ModelEdit::of_metadata([](gguf::GgufWriter& w) { w.set_string("general.architecture", "mamba"); }));
   const Error e = load_error(path);
   EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
   EXPECT_NE(e.message().find("'mamba'"), std::string::npos);
@@ -74,7 +74,7 @@ TEST(ModelConfig, UnsupportedArchitectureListsSupportedOnes) {
 TEST(ModelConfig, MissingTensorIsNamed) {
   const std::string path = write_edited_copy(
       write_small_model("base_missing"), "missing",
-      {nullptr, [](const gguf::TensorInfo& t) { return t.name != "blk.1.ffn_up.weight"; }});
+      ModelEdit::keeping([](const gguf::TensorInfo& t) { return t.name != "blk.1.ffn_up.weight"; }));
   const Error e = load_error(path);
   EXPECT_EQ(e.code(), ErrorCode::kNotFound);
   EXPECT_NE(e.message().find("blk.1.ffn_up.weight"), std::string::npos);
@@ -82,7 +82,7 @@ TEST(ModelConfig, MissingTensorIsNamed) {
 
 TEST(ModelConfig, HeadCountContradictingTensorShapes) {
   const std::string path = write_edited_copy(write_small_model("base_heads"), "heads",
-                                             {[](gguf::GgufWriter& w) { w.set_u32("llama.attention.head_count", 2); }});
+                                             ModelEdit::of_metadata([](gguf::GgufWriter& w) { w.set_u32("llama.attention.head_count", 2); }));
   const Error e = load_error(path);
   EXPECT_EQ(e.code(), ErrorCode::kParse);
   EXPECT_NE(e.message().find("attn_q.weight"), std::string::npos) << e.message();
@@ -90,33 +90,33 @@ TEST(ModelConfig, HeadCountContradictingTensorShapes) {
 
 TEST(ModelConfig, HeadCountNotMultipleOfKvHeads) {
   const std::string path = write_edited_copy(write_small_model("base_gqa"), "gqa",
-                                             {[](gguf::GgufWriter& w) { w.set_u32("llama.attention.head_count_kv", 3); }});
+                                             ModelEdit::of_metadata([](gguf::GgufWriter& w) { w.set_u32("llama.attention.head_count_kv", 3); }));
   const Error e = load_error(path);
   EXPECT_NE(e.message().find("not a multiple of the KV head count"), std::string::npos) << e.message();
 }
 
 TEST(ModelConfig, FeedForwardLengthContradictingTensors) {
   const std::string path = write_edited_copy(write_small_model("base_ff"), "ff",
-                                             {[](gguf::GgufWriter& w) { w.set_u32("llama.feed_forward_length", 96); }});
+                                             ModelEdit::of_metadata([](gguf::GgufWriter& w) { w.set_u32("llama.feed_forward_length", 96); }));
   const Error e = load_error(path);
   EXPECT_NE(e.message().find("ffn_gate.weight"), std::string::npos) << e.message();
 }
 
 TEST(ModelConfig, TokenListLengthMustMatchEmbeddingRows) {
   const std::string path =
-      write_edited_copy(write_small_model("base_vocab"), "vocab", {[](gguf::GgufWriter& w) {
+      write_edited_copy(write_small_model("base_vocab"), "vocab", ModelEdit::of_metadata([](gguf::GgufWriter& w) {
                           std::vector<std::string> tokens(100, "x");
                           w.set_string_array("tokenizer.ggml.tokens", tokens);
-                        }});
+                        }));
   const Error e = load_error(path);
   EXPECT_NE(e.message().find("100 entries"), std::string::npos) << e.message();
 }
 
 TEST(ModelConfig, WrongTensorShapeIsNamed) {
   const std::string path = write_edited_copy(write_small_model("base_shape"), "shape",
-                                             {nullptr, nullptr, [](const gguf::TensorInfo& t, std::vector<int64_t>& ne) {
+                                             ModelEdit::reshaping([](const gguf::TensorInfo& t, std::vector<int64_t>& ne) {
                                                 if (t.name == "blk.0.attn_q.weight") ne[1] = 32;
-                                              }});
+                                              }));
   const Error e = load_error(path);
   EXPECT_EQ(e.code(), ErrorCode::kParse);
   EXPECT_NE(e.message().find("blk.0.attn_q.weight"), std::string::npos);
@@ -125,26 +125,26 @@ TEST(ModelConfig, WrongTensorShapeIsNamed) {
 
 TEST(ModelConfig, RopeDimensionsMustBeEvenAndFitTheHead) {
   const std::string path = write_edited_copy(write_small_model("base_rope"), "rope",
-                                             {[](gguf::GgufWriter& w) { w.set_u32("llama.rope.dimension_count", 7); }});
+                                             ModelEdit::of_metadata([](gguf::GgufWriter& w) { w.set_u32("llama.rope.dimension_count", 7); }));
   EXPECT_NE(load_error(path).message().find("rope dimension count 7"), std::string::npos);
 }
 
 TEST(ModelConfig, RopeScaling) {
-  const std::string linear = write_edited_copy(write_small_model("base_scaling"), "linear", {[](gguf::GgufWriter& w) {
+  const std::string linear = write_edited_copy(write_small_model("base_scaling"), "linear", ModelEdit::of_metadata([](gguf::GgufWriter& w) {
                                                  w.set_string("llama.rope.scaling.type", "linear");
                                                  w.set_f32("llama.rope.scaling.factor", 4.0f);
-                                               }});
+                                               }));
   const model::ModelConfig c = load(linear);
   EXPECT_EQ(c.rope.scaling, model::RopeScaling::kLinear);
   EXPECT_FLOAT_EQ(c.rope.freq_scale, 0.25f);
   const std::string unknown = write_edited_copy(write_small_model("base_scaling2"), "unknown_scaling",
-                                                {[](gguf::GgufWriter& w) { w.set_string("llama.rope.scaling.type", "longrope2"); }});
+                                                ModelEdit::of_metadata([](gguf::GgufWriter& w) { w.set_string("llama.rope.scaling.type", "longrope2"); }));
   EXPECT_EQ(load_error(unknown).code(), ErrorCode::kUnsupported);
 }
 
 TEST(ModelConfig, MetadataOfTheWrongTypeIsAnError) {
   const std::string path = write_edited_copy(write_small_model("base_type"), "type",
-                                             {[](gguf::GgufWriter& w) { w.set_string("llama.block_count", "two"); }});
+                                             ModelEdit::of_metadata([](gguf::GgufWriter& w) { w.set_string("llama.block_count", "two"); }));
   EXPECT_FALSE(load_error(path).message().empty());
 }
 

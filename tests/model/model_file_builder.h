@@ -23,6 +23,24 @@ struct ModelEdit {
   std::function<bool(const gguf::TensorInfo&)> keep_tensor;
   // May replace a tensor's shape (ne); the bytes are resized to match.
   std::function<void(const gguf::TensorInfo&, std::vector<int64_t>&)> reshape;
+
+  // One kind of edit each (an aggregate initialiser naming one member draws
+  // GCC's -Wmissing-field-initializers for the others).
+  static ModelEdit of_metadata(std::function<void(gguf::GgufWriter&)> f) {
+    ModelEdit e;
+    e.metadata = std::move(f);
+    return e;
+  }
+  static ModelEdit keeping(std::function<bool(const gguf::TensorInfo&)> f) {
+    ModelEdit e;
+    e.keep_tensor = std::move(f);
+    return e;
+  }
+  static ModelEdit reshaping(std::function<void(const gguf::TensorInfo&, std::vector<int64_t>&)> f) {
+    ModelEdit e;
+    e.reshape = std::move(f);
+    return e;
+  }
 };
 
 // Copies `source` to a new temporary file with `edit` applied; returns its path.
