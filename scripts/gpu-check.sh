@@ -141,7 +141,8 @@ EOF
         "$bin/rocmforge" bench -m "$model" --device gpu -p 0 -n 2 -r 1 > "$out/ncu.txt" 2>&1 ||
         log "profile: ncu failed (ncu.txt)"
       # One prompt step of 512 tokens (after its warm-up), and two decode
-      # steps of 64 sequences after 512-token prompts: every launch, then the
+      # steps of 64 sequences after 512-token prompts (eight per prompt step,
+      # so that ncu, some ms a launch, gets through): every launch, then the
       # last steps' kernels summed by name (a step starts at embed_kernel).
       profile_steps() {
         local name=$1 steps=$2
@@ -153,7 +154,7 @@ EOF
         rm -f "$out/ncu-$name.csv"
       }
       profile_steps pp512 1 -p 512 -n 0 -r 1
-      profile_steps b64 2 -p 512 -n 2 -r 1 -b 64
+      profile_steps b64 2 -p 512 -n 2 -r 1 -b 64 --ubatch-size 4096
     fi
     rm -f "$model"
   done

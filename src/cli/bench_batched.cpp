@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <numeric>
+#include <span>
 #include <vector>
 
 #include "model/batch.h"
@@ -9,9 +10,8 @@
 
 namespace rocmforge::cli {
 
-// Each sequence gets its own run of KV blocks; prompts go in one sequence
-// per step. Two untimed decode steps come first, so a GPU backend has
-// recorded the step's graph before the clock starts.
+// Each sequence gets its own run of KV blocks. Two untimed decode steps come
+// first, so a GPU backend has recorded the step's graph before the clock starts.
 Result<double> time_batched_decode(const model::ModelConfig& config, const model::ModelWeights& weights,
                                    backend::Backend& backend, const BatchedDecode& t, std::mt19937& rng) {
   constexpr int kWarmup = 2;
@@ -35,18 +35,29 @@ Result<double> time_batched_decode(const model::ModelConfig& config, const model
   }
   std::uniform_int_distribution<int32_t> pick(0, static_cast<int32_t>(config.n_vocab - 1));
   model::Batch batch;
-  for (int s = 0; s < t.n_seqs; ++s) {
-    std::vector<int32_t> prompt(static_cast<size_t>(t.n_prompt));
+  // The prompts fill steps of up to n_ubatch tokens, several sequences to a
+  // step when they fit (a prompt longer than what is left is split).
+  std::vector<std::vector<int32_t>> prompts(static_cast<size_t>(t.n_seqs));
+  for (auto& prompt : prompts) {
+    prompt.resize(static_cast<size_t>(t.n_prompt));
     for (int32_t& id : prompt) id = pick(rng);
-    for (int begin = 0; begin < t.n_prompt; begin += static_cast<int>(fo.max_batch_tokens)) {
-      const int n = std::min(t.n_prompt - begin, static_cast<int>(fo.max_batch_tokens));
-      batch.clear();
-      RF_TRY(batch.add({std::span<const int32_t>(prompt).subspan(static_cast<size_t>(begin), static_cast<size_t>(n)),
-                        begin, tables[static_cast<size_t>(s)], begin + n == t.n_prompt},
+  }
+  batch.clear();
+  for (int s = 0; s < t.n_seqs; ++s) {
+    const std::span<const int32_t> prompt(prompts[static_cast<size_t>(s)]);
+    for (int begin = 0; begin < t.n_prompt;) {
+      const int n = std::min(t.n_prompt - begin, static_cast<int>(fo.max_batch_tokens) - batch.n_tokens());
+      RF_TRY(batch.add({prompt.subspan(static_cast<size_t>(begin), static_cast<size_t>(n)), begin,
+                        tables[static_cast<size_t>(s)], begin + n == t.n_prompt},
                        fo.block_size, fo.kv_blocks));
-      RF_TRY(forward->run(batch));
+      begin += n;
+      if (batch.n_tokens() == fo.max_batch_tokens) {
+        RF_TRY(forward->run(batch));
+        batch.clear();
+      }
     }
   }
+  if (batch.n_tokens() > 0) RF_TRY(forward->run(batch));
 
   const int32_t token = 1;
   auto step = [&](int32_t n_past) -> Status {
