@@ -10,21 +10,50 @@
 namespace rocmforge::backend::gpu {
 namespace {
 
-constexpr int kTile = kAttnMmaTile;  // query rows per block and keys per step
+constexpr int kTile = kAttnMmaTile;  // query rows per block
+constexpr int kKeys = 32;            // keys per step, two shared-memory stages
+
+// One step's keys [j0, j0 + kKeys) of one sequence into stage `sk`/`sv` by
+// cp.async (zeros past `hi`, so that P.V never meets stale data).
+template <int kD, int kLd>
+__device__ __forceinline__ void load_keys(const AttentionArgs& a, const int32_t* table, int kvh, int64_t j0, int64_t hi,
+                                          uint16_t (*sk)[kLd], uint16_t (*sv)[kLd]) {
+  constexpr int kRowLoads = kD / 8;  // 16-byte loads per K or V row
+  for (int i = threadIdx.x; i < 2 * kKeys * kRowLoads; i += kAttnThreads) {
+    const bool is_v = i >= kKeys * kRowLoads;
+    const int row = (i % (kKeys * kRowLoads)) / kRowLoads;
+    const int part = i % kRowLoads;
+    const int64_t j = j0 + row;
+    uint16_t* dst = &(is_v ? sv : sk)[row][part * 8];
+    const int32_t blk = j <= hi ? table[j / a.block_size] : -1;
+    if (j <= hi && blk >= 0 && blk < a.n_blocks) {
+      const int64_t slot = static_cast<int64_t>(blk) * a.block_size + j % a.block_size;
+      const uint8_t* base = static_cast<const uint8_t*>(is_v ? a.v_cache : a.k_cache) +
+                            slot * static_cast<int64_t>(is_v ? a.v_row_bytes : a.k_row_bytes);
+      cp_async_16(dst, base + (static_cast<int64_t>(kvh) * kD + part * 8) * 2);
+    } else {
+      if (j <= hi) raise_device_error(a.error_flag, DeviceError::kBlockOutOfRange);
+      *reinterpret_cast<uint4*>(dst) = make_uint4(0, 0, 0, 0);
+    }
+  }
+  cp_async_commit();
+}
 
 // One block: kTile tokens of the batch, one KV head, up to kAttnHeads query
 // heads sharing it (a warp each). Fragment layouts are PTX's for
 // mma.m16n8k16: lane = 4 g + tq holds rows g and g + 8. The tile's tokens may
 // belong to several sequences: each sequence's keys are swept once, with the
-// rows of the others masked.
+// rows of the others masked. Keys go through shared memory kKeys at a time,
+// the next step's copy in flight while this one computes; K fragments come
+// by ldmatrix, V's (keys along k) by ldmatrix.trans.
 template <int kD>
 __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionArgs a) {
-  constexpr int kLd = kD + 8;         // halves per shared row: the fragment loads hit distinct banks
+  constexpr int kLd = kD + 8;         // halves per shared row: 16-byte aligned, ldmatrix rows hit distinct banks
   constexpr int kChunks = kD / 16;    // k-steps of Q.K^T
   constexpr int kNTiles = kD / 8;     // n-tiles of P.V
-  constexpr int kRowLoads = kD / 8;   // 16-byte loads per K or V row
-  alignas(16) __shared__ uint16_t sk[kTile][kLd];
-  alignas(16) __shared__ uint16_t sv[kTile][kLd];
+  constexpr int kKeyTiles = kKeys / 8;
+  alignas(16) __shared__ uint16_t sk[2][kKeys][kLd];
+  alignas(16) __shared__ uint16_t sv[2][kKeys][kLd];
   __shared__ int32_t s_seq[kTile];
   __shared__ int32_t s_pos[kTile];
 
@@ -85,91 +114,92 @@ __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionAr
       hi = max(hi, pos);
     }
     const int32_t* table = a.block_tables + static_cast<int64_t>(seq) * a.max_blocks;
-    for (int64_t j0 = lo / kTile * kTile; j0 <= hi; j0 += kTile) {
-      __syncthreads();  // the previous step's readers are done with sk and sv
-      for (int i = threadIdx.x; i < 2 * kTile * kRowLoads; i += kAttnThreads) {
-        const bool is_v = i >= kTile * kRowLoads;
-        const int row = (i % (kTile * kRowLoads)) / kRowLoads;
-        const int part = i % kRowLoads;
-        const int64_t j = j0 + row;
-        uint4 val = make_uint4(0, 0, 0, 0);
-        if (j <= hi) {
-          const int32_t blk = table[j / a.block_size];
-          if (blk < 0 || blk >= a.n_blocks) {
-            raise_device_error(a.error_flag, DeviceError::kBlockOutOfRange);
-          } else {
-            const int64_t slot = static_cast<int64_t>(blk) * a.block_size + j % a.block_size;
-            const uint8_t* base = static_cast<const uint8_t*>(is_v ? a.v_cache : a.k_cache) +
-                                  slot * static_cast<int64_t>(is_v ? a.v_row_bytes : a.k_row_bytes);
-            val = *reinterpret_cast<const uint4*>(base + (static_cast<int64_t>(kvh) * kD + part * 8) * 2);
+    const int64_t j_first = lo / kKeys * kKeys;
+    __syncthreads();  // the previous sequence's readers are done with both stages
+    load_keys<kD, kLd>(a, table, kvh, j_first, hi, sk[0], sv[0]);
+    for (int64_t j0 = j_first, stage = 0; j0 <= hi; j0 += kKeys, stage ^= 1) {
+      if (j0 + kKeys <= hi) {
+        load_keys<kD, kLd>(a, table, kvh, j0 + kKeys, hi, sk[stage ^ 1], sv[stage ^ 1]);
+        cp_async_wait<1>();
+      } else {
+        cp_async_wait<0>();
+      }
+      __syncthreads();  // this step's keys are in place for every warp
+      if (head_ok) {
+        float s[kKeyTiles][4] = {};
+#pragma unroll
+        for (int nt = 0; nt < kKeyTiles; nt += 2) {
+#pragma unroll
+          for (int c = 0; c < kChunks; ++c) {
+            uint32_t r[4];
+            const int mat = lane / 8;
+            ldmatrix_x4(r, &sk[stage][(nt + mat / 2) * 8 + lane % 8][c * 16 + (mat % 2) * 8]);
+            const uint32_t b0[2] = {r[0], r[1]};
+            const uint32_t b1[2] = {r[2], r[3]};
+            mma_f16_16x8x16(s[nt], qf[c], b0);
+            mma_f16_16x8x16(s[nt + 1], qf[c], b1);
           }
         }
-        *reinterpret_cast<uint4*>(&(is_v ? sv : sk)[row][part * 8]) = val;
-      }
-      __syncthreads();
-      if (!head_ok) continue;
-
-      float s[2][4] = {};
 #pragma unroll
-      for (int nt = 0; nt < 2; ++nt) {
+        for (int rr = 0; rr < 2; ++rr) {
+          float mx = -INFINITY;
 #pragma unroll
-        for (int c = 0; c < kChunks; ++c) {
-          const uint32_t b[2] = {*reinterpret_cast<const uint32_t*>(&sk[nt * 8 + g][c * 16 + 2 * tq]),
-                                 *reinterpret_cast<const uint32_t*>(&sk[nt * 8 + g][c * 16 + 2 * tq + 8])};
-          mma_f16_16x8x16(s[nt], qf[c], b);
-        }
-      }
+          for (int nt = 0; nt < kKeyTiles; ++nt) {
 #pragma unroll
-      for (int rr = 0; rr < 2; ++rr) {
-        float mx = -INFINITY;
+            for (int e = 0; e < 2; ++e) {
+              const int64_t key = j0 + nt * 8 + 2 * tq + e;
+              float v = s[nt][2 * rr + e] * a.scale;
+              if (a.softcap != 0.0f) v = a.softcap * tanhf(v);
+              const bool live =
+                  seq_r[rr] == seq && key <= pos_r[rr] && (a.window <= 0 || key > pos_r[rr] - a.window);
+              s[nt][2 * rr + e] = live ? v : -INFINITY;
+              mx = fmaxf(mx, s[nt][2 * rr + e]);
+            }
+          }
+          mx = fmaxf(mx, shfl_xor(mx, 1));
+          mx = fmaxf(mx, shfl_xor(mx, 2));
+          const float m_new = fmaxf(m[rr], mx);
+          // A row with no live key so far keeps m = -inf: nothing to rescale, every weight 0.
+          const float corr = m_new == -INFINITY ? 1.0f : expf(m[rr] - m_new);
+          float sum = 0.0f;
 #pragma unroll
-        for (int nt = 0; nt < 2; ++nt) {
+          for (int nt = 0; nt < kKeyTiles; ++nt) {
 #pragma unroll
-          for (int e = 0; e < 2; ++e) {
-            const int64_t key = j0 + nt * 8 + 2 * tq + e;
-            float v = s[nt][2 * rr + e] * a.scale;
-            if (a.softcap != 0.0f) v = a.softcap * tanhf(v);
-            const bool live = seq_r[rr] == seq && key <= pos_r[rr] && (a.window <= 0 || key > pos_r[rr] - a.window);
-            s[nt][2 * rr + e] = live ? v : -INFINITY;
-            mx = fmaxf(mx, s[nt][2 * rr + e]);
+            for (int e = 0; e < 2; ++e) {
+              const float p = m_new == -INFINITY ? 0.0f : expf(s[nt][2 * rr + e] - m_new);
+              s[nt][2 * rr + e] = p;
+              sum += p;
+            }
+          }
+          sum += shfl_xor(sum, 1);
+          sum += shfl_xor(sum, 2);
+          l[rr] = l[rr] * corr + sum;
+          m[rr] = m_new;
+#pragma unroll
+          for (int n = 0; n < kNTiles; ++n) {
+            o[n][2 * rr] *= corr;
+            o[n][2 * rr + 1] *= corr;
           }
         }
-        mx = fmaxf(mx, shfl_xor(mx, 1));
-        mx = fmaxf(mx, shfl_xor(mx, 2));
-        const float m_new = fmaxf(m[rr], mx);
-        // A row with no live key so far keeps m = -inf: nothing to rescale, every weight 0.
-        const float corr = m_new == -INFINITY ? 1.0f : expf(m[rr] - m_new);
-        float sum = 0.0f;
 #pragma unroll
-        for (int nt = 0; nt < 2; ++nt) {
+        for (int kk = 0; kk < kKeys / 16; ++kk) {
+          // P (16 rows x 16 keys) as an A fragment, straight from the score tiles.
+          const uint32_t pf[4] = {pack_f16x2(s[2 * kk][0], s[2 * kk][1]), pack_f16x2(s[2 * kk][2], s[2 * kk][3]),
+                                  pack_f16x2(s[2 * kk + 1][0], s[2 * kk + 1][1]),
+                                  pack_f16x2(s[2 * kk + 1][2], s[2 * kk + 1][3])};
 #pragma unroll
-          for (int e = 0; e < 2; ++e) {
-            const float p = m_new == -INFINITY ? 0.0f : expf(s[nt][2 * rr + e] - m_new);
-            s[nt][2 * rr + e] = p;
-            sum += p;
+          for (int n = 0; n < kNTiles; n += 2) {
+            uint32_t r[4];
+            const int mat = lane / 8;
+            ldmatrix_x4_trans(r, &sv[stage][kk * 16 + (mat % 2) * 8 + lane % 8][(n + mat / 2) * 8]);
+            const uint32_t b0[2] = {r[0], r[1]};
+            const uint32_t b1[2] = {r[2], r[3]};
+            mma_f16_16x8x16(o[n], pf, b0);
+            mma_f16_16x8x16(o[n + 1], pf, b1);
           }
         }
-        sum += shfl_xor(sum, 1);
-        sum += shfl_xor(sum, 2);
-        l[rr] = l[rr] * corr + sum;
-        m[rr] = m_new;
-#pragma unroll
-        for (int n = 0; n < kNTiles; ++n) {
-          o[n][2 * rr] *= corr;
-          o[n][2 * rr + 1] *= corr;
-        }
       }
-      // P (16 rows x 16 keys) as an A fragment, straight from the score tiles.
-      const uint32_t pf[4] = {pack_f16x2(s[0][0], s[0][1]), pack_f16x2(s[0][2], s[0][3]),
-                              pack_f16x2(s[1][0], s[1][1]), pack_f16x2(s[1][2], s[1][3])};
-#pragma unroll
-      for (int n = 0; n < kNTiles; ++n) {
-        const int d = n * 8 + g;
-        const uint32_t b[2] = {
-            static_cast<uint32_t>(sv[2 * tq][d]) | (static_cast<uint32_t>(sv[2 * tq + 1][d]) << 16),
-            static_cast<uint32_t>(sv[2 * tq + 8][d]) | (static_cast<uint32_t>(sv[2 * tq + 9][d]) << 16)};
-        mma_f16_16x8x16(o[n], pf, b);
-      }
+      __syncthreads();  // every warp is done with this stage before the next copy into it
     }
   }
 

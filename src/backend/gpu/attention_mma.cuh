@@ -1,5 +1,5 @@
 // Prefill attention on tensor cores (CUDA): tiles of 16 query tokens against
-// 16 keys at a time, Q.K^T and P.V by mma.m16n8k16 with an online softmax
+// 32 keys at a time, Q.K^T and P.V by mma.m16n8k16 with an online softmax
 // per row in registers (FlashAttention-2's scheme over the paged cache). It
 // takes batches of at least kAttnMmaTile tokens per sequence on average with
 // F16 K and V of 64 or 128 dims; decode keeps the split-K kernel
