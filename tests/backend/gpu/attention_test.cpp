@@ -1,7 +1,8 @@
 // GPU paged attention against the CPU backend: prefill and decode batches,
 // several sequences with scattered block tables, grouped-query heads of
 // several sizes, F32, F16 and Q8_0 caches (K and V chosen apart), sliding
-// windows and soft-capping, and enough keys for the decode path to split them.
+// windows and soft-capping, and enough keys for the decode path to split them
+// (with F16 K and V, the tiled kernel; else the per-key one).
 // Cases marked `mma` are batches the tensor-core prefill kernel takes on CUDA
 // (F16 caches, 64 or 128 dims, 16 or more tokens per sequence), whose F16
 // softmax weights put them about 1e-3 from the exact result.
@@ -101,6 +102,13 @@ std::vector<AttnCase> cases() {
   const backend::KvTypes f16{GgmlType::kF16, GgmlType::kF16};
   const backend::KvTypes f32{GgmlType::kF32, GgmlType::kF32};
   const backend::KvTypes q8{GgmlType::kQ8_0, GgmlType::kQ8_0};
+  // Decode batches of many sequences at several hundred keys each, of
+  // staggered lengths: the tiles of the F16 kernel end at every offset.
+  auto decodes = [](int32_t n, int32_t first, int32_t step) {
+    std::vector<Seq> seqs;
+    for (int32_t i = 0; i < n; ++i) seqs.push_back({first + i * step, 1});
+    return seqs;
+  };
   return {
       {"prefill_d64_gqa4_f16", 8, 2, 64, 64, {{0, 37}}, f16, 0, 0.0f, true},
       {"prefill_d64_gqa4_f32", 8, 2, 64, 64, {{0, 37}}, f32},
@@ -121,6 +129,18 @@ std::vector<AttnCase> cases() {
       {"k96_v64", 8, 4, 96, 64, {{20, 5}}, f16},
       {"window_and_softcap", 8, 2, 64, 64, {{300, 6}}, f32, 64, 30.0f},
       {"multi_query", 12, 1, 64, 64, {{90, 2}}, f16},
+      // The tiled F16 kernel (F16 K and V): batched decode at GQA 1, 4 and 8
+      // on each head-size instance, a partial head group, a window with
+      // soft-capping (and a sequence of one key), K heads narrower than V's
+      // or not a whole chunk, prefill of 256-dim heads.
+      {"f16_decode_batch_d128_gqa4", 32, 8, 128, 128, decodes(24, 300, 17), f16},
+      {"f16_decode_batch_d64_gqa1", 8, 8, 64, 64, decodes(16, 200, 29), f16},
+      {"f16_decode_batch_d256_gqa8", 16, 2, 256, 256, decodes(12, 400, 23), f16},
+      {"f16_decode_gqa6_two_head_groups_d64", 12, 2, 64, 64, {{500, 1}, {45, 1}}, f16},
+      {"f16_decode_window_and_softcap_d128", 16, 4, 128, 128, {{900, 1}, {130, 1}, {0, 1}}, f16, 200, 30.0f},
+      {"f16_decode_k192_v128", 8, 2, 192, 128, {{300, 1}, {77, 1}}, f16},
+      {"f16_decode_k64_v256", 8, 2, 64, 256, {{260, 1}, {31, 1}}, f16},
+      {"f16_prefill_d256_gqa2", 8, 4, 256, 256, {{40, 9}}, f16},
       // Q8_0 (llama.cpp's -ctk/-ctv q8_0) on every head-size instance, prefill and split decode.
       {"q8_0_prefill_d64_gqa4", 8, 2, 64, 64, {{0, 37}}, q8},
       {"q8_0_chunk_after_cache_d128", 32, 8, 128, 128, {{100, 20}}, q8},
