@@ -1,21 +1,16 @@
 // The GEMM kernels behind launch_gemm_t (included by the mm_<type>.cu
 // instance files only): out[M tokens, N rows] = x[M, K] . w[N, K]^T.
 //
-// Both tensor-core kernels (CUDA) compute a kBM x 128 tile (tokens x weight
-// rows) with 256 threads, 8 warps as 2 x 4, in k-steps of 128 bytes per row
-// held in two shared-memory stages (one barrier per step; rows padded to 144
-// bytes so ldmatrix reads hit distinct banks):
-//  - gemm_q8_kernel, quantised weights: the weights' quants are unpacked to
-//    signed bytes in shared memory and multiplied with the int8 activations
-//    (Q8, the matvec path's format) by mma.sync m16n8k32; each 32-element
-//    unit's integer sums are then scaled by d_w * d_a (plus m_w * s_a for the
-//    types with a min), which is the CPU's arithmetic, so prefill and decode
-//    agree with it alike. Types with a scale per 16 elements (Q2_K, Q3_K,
-//    Q6_K) split each m16n8k32 into its two m16n8k16 halves, which read the
-//    same fragments, and scale each half's sums with its own scale. The
-//    packed weights of the next step are loaded into registers while the
-//    current step computes.
-//  - gemm_half_kernel, F16/BF16 weights: F16 (BF16) activations, as the CPU
+// Tensor-core kernels (CUDA):
+//  - gemm_q8_kernel (gemm_q8_kernel.cuh), quantised weights, for the 9..127
+//    tokens of batched decode (from 128 the BLAS takes over, dense_gemm.cuh):
+//    blocks of 128 weight rows by 16, 32 or 64 tokens; int8 activations (Q8,
+//    the matvec path's format), mma.sync m16n8k32 integer sums per
+//    32-element unit scaled as the CPU does, so decode agrees with it.
+//  - gemm_half_kernel, F16/BF16 weights: a kBM x 128 tile (tokens x weight
+//    rows) with 256 threads, 8 warps as 2 x 4, in k-steps of 128 bytes per
+//    row held in two shared-memory stages (rows padded to 144 bytes so
+//    ldmatrix reads hit distinct banks); F16 (BF16) activations, as the CPU
 //    uses, both operands by cp.async, mma.sync m16n8k16.
 // gemm_portable_kernel is a plain shared-memory tiled f32 kernel, for F32
 // weights, float rows that are not whole 32-element blocks, and the HIP
@@ -26,21 +21,19 @@
 #include <algorithm>
 
 #include "backend/gpu/check.cuh"
-#include "backend/gpu/kquant_types.cuh"
+#include "backend/gpu/gemm_q8_kernel.cuh"
 #include "backend/gpu/matmul.cuh"
 
 namespace rocmforge::backend::gpu {
 
 inline constexpr int kGemmThreads = 256;
 
-template <int kBM, int kSubs = 1>
+template <int kBM>
 struct MmaTile {
   static constexpr int kBN = 128;
   static constexpr int kStepBytes = 128;       // bytes of each row per k-step
   static constexpr int kLd = kStepBytes + 16;  // bytes per shared row
-  static constexpr int kBlocks = 4;            // 32-element units per k-step (int8 kernel)
   static constexpr int kTileBytes = (kBM + kBN) * kLd;
-  static constexpr int kScaleBytes = (kBM + kBN) * kBlocks * kSubs * 8;  // a float2 per sub-block
   static constexpr int kTilesM = kBM / 2 / 16;  // m16 tiles per warp
   static constexpr int kTilesN = kBN / 4 / 8;   // n8 tiles per warp
 };
@@ -104,169 +97,7 @@ __device__ __forceinline__ void mma_store(const float (&acc)[MmaTile<kBM>::kTile
   }
 }
 
-// The activation side of a unit's sub-block scales, for gemm_unit's
-// (scale, min) pairs: (d_a, s_a) with s_a = d_a * (sum of the sub-block's quants).
-template <ActFormat F, int kSubs>
-__device__ __forceinline__ void act_unit_scales(float2 ds, float2* out) {
-  if constexpr (F == ActFormat::kQ8K) {
-    const int2 sums = q8k_sums(ds);
-    if constexpr (kSubs == 2) {
-      out[0] = make_float2(ds.x, ds.x * static_cast<float>(sums.x));
-      out[1] = make_float2(ds.x, ds.x * static_cast<float>(sums.y));
-    } else {
-      out[0] = make_float2(ds.x, ds.x * static_cast<float>(sums.x + sums.y));
-    }
-  } else {
-    static_assert(kSubs == 1, "the 32-element formats have one scale per unit");
-    out[0] = ds;  // (d, s): only the types with a min read s, and theirs is Q8_1's
-  }
-}
-
 }  // namespace detail
-
-template <gguf::GgmlType T, int kBM>
-__global__ void __launch_bounds__(kGemmThreads) gemm_q8_kernel(const uint8_t* __restrict__ w,  // [N, w_stride]
-                                                               size_t w_stride, int64_t N, int64_t K,
-                                                               const uint8_t* __restrict__ xq,  // [M, x_stride] int8
-                                                               const float2* __restrict__ xds,  // [M, K / 32]
-                                                               size_t x_stride, int64_t M,
-                                                               float* __restrict__ out,  // [M, out_stride] per split
-                                                               int64_t out_stride, GemmSplit split) {
-  using W = WeightType<T>;
-  constexpr int kSubs = W::kSubs;
-  using Tile = MmaTile<kBM, kSubs>;
-  constexpr bool kMin = W::kHasMin;
-  constexpr int kStage = Tile::kTileBytes + Tile::kScaleBytes;
-  extern __shared__ uint4 gemm_smem[];
-  uint8_t* smem = reinterpret_cast<uint8_t*>(gemm_smem);
-  // Stage layout: activations [kBM][kLd], weights [128][kLd], activation (d, s) [kBM][4][kSubs],
-  // weight (d, m) [128][4][kSubs].
-  auto x_scales = [&](uint8_t* stage) { return reinterpret_cast<float2*>(stage + Tile::kTileBytes); };
-  auto w_scales = [&](uint8_t* stage) { return x_scales(stage) + kBM * Tile::kBlocks * kSubs; };
-
-  const int64_t n_base = static_cast<int64_t>(blockIdx.x) * Tile::kBN;
-  const int64_t m_base = static_cast<int64_t>(blockIdx.y) * kBM;
-  const int warp = threadIdx.x / kWarpSize;
-  const int lane = threadIdx.x % kWarpSize;
-  const int wm = warp % 2;
-  const int wn = warp / 2;
-  const int64_t nb = K / kQuantBlock;
-  const int64_t kt_begin = static_cast<int64_t>(blockIdx.z) * split.steps;
-  const int64_t kt_end = min((nb + Tile::kBlocks - 1) / Tile::kBlocks, kt_begin + split.steps);
-  out += static_cast<int64_t>(blockIdx.z) * split.out_offset;
-
-  // Each thread owns two blocks of the weight tile per step: row br, blocks bk and bk + 1.
-  const int br = threadIdx.x / 2;
-  const int bk = (threadIdx.x % 2) * 2;
-  const int64_t w_row = n_base + br;
-  const uint8_t* w_ptr = w + (w_row < N ? w_row : 0) * w_stride;
-  decltype(W::load(w_ptr, nb, 0)) pending[2];
-
-  auto fetch_w = [&](int64_t kt) {
-#pragma unroll
-    for (int i = 0; i < 2; ++i) {
-      const int64_t b = kt * Tile::kBlocks + bk + i;
-      if (w_row < N && b < nb) pending[i] = W::load(w_ptr, nb, b);
-    }
-  };
-  auto store_w = [&](uint8_t* stage, int64_t kt) {
-#pragma unroll
-    for (int i = 0; i < 2; ++i) {
-      const int64_t b = kt * Tile::kBlocks + bk + i;
-      const bool valid = w_row < N && b < nb;
-      uint32_t q[8] = {};
-      float2 sc[kSubs] = {};
-      if (valid) W::gemm_unit(pending[i], q, sc);
-      uint4* row = reinterpret_cast<uint4*>(stage + kBM * Tile::kLd + br * Tile::kLd + (bk + i) * kQuantBlock);
-      row[0] = make_uint4(q[0], q[1], q[2], q[3]);
-      row[1] = make_uint4(q[4], q[5], q[6], q[7]);
-#pragma unroll
-      for (int t = 0; t < kSubs; ++t) w_scales(stage)[(br * Tile::kBlocks + bk + i) * kSubs + t] = sc[t];
-    }
-  };
-  auto load_x = [&](uint8_t* stage, int64_t kt) {
-    detail::mma_load_x<kBM>(stage, xq, x_stride, m_base, M, K, kt);
-    for (int e = threadIdx.x; e < kBM * Tile::kBlocks; e += kGemmThreads) {
-      const int r = e / Tile::kBlocks;
-      const int64_t b = kt * Tile::kBlocks + e % Tile::kBlocks;
-      const float2 ds = m_base + r < M && b < nb ? xds[(m_base + r) * nb + b] : make_float2(0.0f, 0.0f);
-      detail::act_unit_scales<act_format_of(T), kSubs>(ds, x_scales(stage) + e * kSubs);
-    }
-  };
-
-  float acc[Tile::kTilesM][Tile::kTilesN][4] = {};
-  load_x(smem, kt_begin);
-  fetch_w(kt_begin);
-  store_w(smem, kt_begin);
-  cp_async_commit();
-  cp_async_wait<0>();
-  __syncthreads();
-
-  for (int64_t kt = kt_begin; kt < kt_end; ++kt) {
-    uint8_t* cur = smem + ((kt - kt_begin) % 2) * kStage;
-    uint8_t* nxt = smem + ((kt - kt_begin + 1) % 2) * kStage;
-    const bool more = kt + 1 < kt_end;
-    if (more) {
-      load_x(nxt, kt + 1);
-      fetch_w(kt + 1);
-      cp_async_commit();
-    }
-    const float2* xs = x_scales(cur);
-    const float2* ws = w_scales(cur);
-#pragma unroll 1  // keeps the block to one 256-thread group's registers without spills
-    for (int blk = 0; blk < Tile::kBlocks; ++blk) {
-      float2 wd[Tile::kTilesN][2][kSubs];
-#pragma unroll
-      for (int j = 0; j < Tile::kTilesN; ++j) {
-        const int n = wn * (Tile::kBN / 4) + j * 8 + 2 * (lane % 4);
-#pragma unroll
-        for (int t = 0; t < kSubs; ++t) {
-          wd[j][0][t] = ws[(n * Tile::kBlocks + blk) * kSubs + t];
-          wd[j][1][t] = ws[((n + 1) * Tile::kBlocks + blk) * kSubs + t];
-        }
-      }
-#pragma unroll
-      for (int i = 0; i < Tile::kTilesM; ++i) {
-        uint32_t a[4];
-        uint32_t b[Tile::kTilesN][2];
-        detail::mma_fragments<kBM>(cur, cur + kBM * Tile::kLd, blk * kQuantBlock, i, wm, wn, lane, a, b);
-        const int m = wm * (kBM / 2) + i * 16 + lane / 4;
-        float2 xd[2][kSubs];
-#pragma unroll
-        for (int t = 0; t < kSubs; ++t) {
-          xd[0][t] = xs[(m * Tile::kBlocks + blk) * kSubs + t];
-          xd[1][t] = xs[((m + 8) * Tile::kBlocks + blk) * kSubs + t];
-        }
-#pragma unroll
-        for (int j = 0; j < Tile::kTilesN; ++j) {
-          int c[kSubs][4] = {};
-          if constexpr (kSubs == 1) {
-            mma_s8_16x8x32(c[0], a, b[j]);
-          } else {
-            mma_s8_16x8x16(c[0], {a[0], a[1]}, b[j][0]);
-            mma_s8_16x8x16(c[1], {a[2], a[3]}, b[j][1]);
-          }
-#pragma unroll
-          for (int e = 0; e < 4; ++e) {
-            float v = 0.0f;
-#pragma unroll
-            for (int t = 0; t < kSubs; ++t) {
-              const float2 xv = xd[e / 2][t];
-              const float2 wv = wd[j][e % 2][t];
-              v += static_cast<float>(c[t][e]) * (wv.x * xv.x);
-              if constexpr (kMin) v += wv.y * xv.y;
-            }
-            acc[i][j][e] += v;
-          }
-        }
-      }
-    }
-    if (more) store_w(nxt, kt + 1);
-    cp_async_wait<0>();
-    __syncthreads();
-  }
-  detail::mma_store<kBM>(acc, m_base, n_base, M, N, wm, wn, lane, out, out_stride);
-}
 
 template <gguf::GgmlType T, int kBM>
 __global__ void __launch_bounds__(kGemmThreads) gemm_half_kernel(const uint8_t* __restrict__ w,  // [N, w_stride]
@@ -409,15 +240,14 @@ Status launch_gemm_t(const GemmArgs& g, rt::Stream stream) {
   const GemmSplit split{gemm_split_steps(w, g.splits), g.splits > 1 ? n * w.rows : 0};
   if constexpr (kQuant) {
     if constexpr (kHasMma) {
-      constexpr int kSubs = WeightType<T>::kSubs;
-      constexpr int kSmem64 = 2 * (MmaTile<64, kSubs>::kTileBytes + MmaTile<64, kSubs>::kScaleBytes);
-      constexpr int kSmem128 = 2 * (MmaTile<128, kSubs>::kTileBytes + MmaTile<128, kSubs>::kScaleBytes);
-      if (n <= 64) {
-        return launch_mma(gemm_q8_kernel<T, 64>, 64, kSmem64, w, n, g.splits, stream, w.data, w.stride, w.rows, w.cols,
-                          x.q, x.ds, x.stride, n, out, out_stride, split);
+      switch (q8_gemm_tokens(n)) {
+        case 16:
+          return launch_q8<T, 16>(g, out, out_stride, split, stream);
+        case 32:
+          return launch_q8<T, 32>(g, out, out_stride, split, stream);
+        default:
+          return launch_q8<T, 64>(g, out, out_stride, split, stream);
       }
-      return launch_mma(gemm_q8_kernel<T, 128>, 128, kSmem128, w, n, g.splits, stream, w.data, w.stride, w.rows,
-                        w.cols, x.q, x.ds, x.stride, n, out, out_stride, split);
     } else {
       // No tensor cores in this build: the matrix-vector kernels, kMatvecMaxTokens tokens at a time.
       for (int64_t t = 0; t < n; t += kMatvecMaxTokens) {

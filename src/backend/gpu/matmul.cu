@@ -36,11 +36,18 @@ __global__ void __launch_bounds__(kReduceThreads)
   out[(i / n) * out_stride + i % n] = sum;
 }
 
-// Bytes of one k-step of a row (the GEMM kernels' 128; quantised activations are bytes, halves two).
+// k-steps of a row: gemm_q8_kernel's kQ8GemmStep elements for quantised
+// weights, gemm_half_kernel's 128 bytes (64 halves) for the others.
 int64_t row_steps(const WeightView& w) {
-  constexpr int64_t kStepBytes = 128;
-  const int64_t bytes = block_regions(w.type).qs != 0 ? w.cols : w.cols * 2;
-  return (bytes + kStepBytes - 1) / kStepBytes;
+  constexpr int64_t kHalfStepBytes = 128;
+  if (block_regions(w.type).qs != 0) return (w.cols + kQ8GemmStep - 1) / kQ8GemmStep;
+  return (w.cols * 2 + kHalfStepBytes - 1) / kHalfStepBytes;
+}
+
+// Splits into slices of `per` steps, none empty.
+int64_t whole_slices(int64_t steps, int64_t splits) {
+  const int64_t per = (steps + splits - 1) / splits;
+  return (steps + per - 1) / per;
 }
 
 }  // namespace
@@ -79,13 +86,25 @@ int gemm_splits(const WeightView& w, int64_t n_tokens, int sm_count) {
   if (!gemm_on_tensor_cores(w)) return 1;
   constexpr int64_t kMaxSplits = 8;
   constexpr int64_t kMinSteps = 4;  // k-steps per slice
+  const int64_t steps = row_steps(w);
+  if (block_regions(w.type).qs != 0) {
+    // gemm_q8_kernel streams weights and fits two blocks per multiprocessor:
+    // a grid of fewer blocks than multiprocessors is split to fill up to
+    // two a multiprocessor, no more (a partial last wave would wait on the
+    // slowest), at the cost of summing the partial products.
+    const int64_t tokens = q8_gemm_tokens(n_tokens);
+    const int64_t tiles = ((w.rows + kQ8GemmRows - 1) / kQ8GemmRows) * ((n_tokens + tokens - 1) / tokens);
+    if (tiles >= sm_count) return 1;
+    const int64_t want = 2 * static_cast<int64_t>(sm_count) / tiles;
+    return static_cast<int>(whole_slices(steps, std::max<int64_t>(1, std::min({want, kMaxSplits, steps / kMinSteps}))));
+  }
   const int64_t tile_m = n_tokens <= 64 ? 64 : 128;
   const int64_t tiles = ((w.rows + 127) / 128) * ((n_tokens + tile_m - 1) / tile_m);
   // Splitting costs a pass over the partial sums: only grids of under half a wave gain (run 2 measured
   // a 4096x4096 GEMM of 512 tokens, 128 tiles, slower split in two).
   if (2 * tiles > sm_count) return 1;
   const int64_t want = (2 * static_cast<int64_t>(sm_count) + tiles - 1) / tiles;  // about two waves
-  return static_cast<int>(std::max<int64_t>(1, std::min({want, kMaxSplits, row_steps(w) / kMinSteps})));
+  return static_cast<int>(whole_slices(steps, std::max<int64_t>(1, std::min({want, kMaxSplits, steps / kMinSteps}))));
 }
 
 size_t gemm_partial_bytes(const WeightView& w, int64_t n_tokens, int splits) {

@@ -92,6 +92,13 @@ struct GemmArgs {
   float* partial = nullptr;  // gemm_partial_bytes() of scratch when splits > 1
 };
 
+// The quantised GEMM's blocks (gemm_q8_kernel.cuh), which gemm_splits sizes the
+// grid by: kQ8GemmRows weight rows by q8_gemm_tokens(n) tokens (16, 32 or
+// 64; more tokens take several blocks), over K in steps of kQ8GemmStep.
+inline constexpr int64_t kQ8GemmRows = 128;
+inline constexpr int64_t kQ8GemmStep = 256;
+constexpr int64_t q8_gemm_tokens(int64_t n_tokens) { return n_tokens <= 16 ? 16 : n_tokens <= 32 ? 32 : 64; }
+
 // k-steps per slice and the distance between slices' outputs, as the kernels read them.
 struct GemmSplit {
   int64_t steps = 0;

@@ -28,6 +28,7 @@ struct Shape {
 constexpr Shape kShapes[] = {{"q/o 4096x4096", 4096, 4096},
                              {"k/v 1024x4096", 1024, 4096},
                              {"gate/up 14336x4096", 14336, 4096},
+                             {"gate+up 28672x4096", 28672, 4096},  // the two as the model fuses them
                              {"down 4096x14336", 4096, 14336}};
 
 // Random weights in the file layout: kDistinctRows rows quantised, repeated
@@ -84,7 +85,7 @@ Status run() {
       std::vector<backend::Tensor> ws;
       for (int copy = 0; copy < 4; ++copy) ws.push_back(RF_TRY(load(*gpu, type, s.rows, s.cols, data)));
       const double weight_bytes = static_cast<double>(data.size());
-      for (int64_t tokens : {1, 8, 64, 128, 256, 512}) {
+      for (int64_t tokens : {1, 8, 16, 32, 64, 128, 256, 512}) {  // 16 to 64: batched decode's GEMM
         auto xbuf = RF_TRY(gpu->allocate(static_cast<size_t>(tokens * s.cols) * sizeof(float)));
         auto obuf = RF_TRY(gpu->allocate(static_cast<size_t>(tokens * s.rows) * sizeof(float)));
         std::vector<float> x(static_cast<size_t>(tokens * s.cols), 0.5f);

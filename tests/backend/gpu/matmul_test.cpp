@@ -79,16 +79,23 @@ std::vector<MatmulCase> cases() {
   const GgmlType types[] = {GgmlType::kF32,  GgmlType::kF16,  GgmlType::kBF16, GgmlType::kQ4_0, GgmlType::kQ4_1,
                             GgmlType::kQ5_0, GgmlType::kQ5_1, GgmlType::kQ8_0, GgmlType::kIQ4_NL};
   for (GgmlType t : types) {
-    for (int64_t n : {1, 2, 3, 5, 8, 9, 64, 127, 128, 130}) out.push_back({t, n, 200, 256});
+    // The GEMM's token tiles (16, 32, 64) full and one past.
+    for (int64_t n : {1, 2, 3, 5, 8, 9, 16, 17, 32, 33, 64, 127, 128, 130}) out.push_back({t, n, 200, 256});
     out.push_back({t, 1, 70, 96});    // a k-step of 64 that is half past the row's end
     out.push_back({t, 40, 70, 96});
+    out.push_back({t, 24, 129, 352});  // one row into a second block; 11 units: a step of 8 and one of 3
+    out.push_back({t, 72, 129, 4192});  // split along K, the last slice's last step 3 units; two token tiles
     out.push_back({t, 300, 136, 512});
   }
   for (GgmlType t : kSuperTypes) {
     for (int64_t n = 1; n <= 8; ++n) out.push_back({t, n, 200, 256});  // every matrix-vector token count
-    for (int64_t n : {9, 64, 65, 127, 128, 130}) out.push_back({t, n, 200, 256});  // GEMM tiles, partial; the BLAS
+    for (int64_t n : {9, 16, 17, 32, 33, 64, 65, 127, 128, 130}) {  // GEMM tiles, partial; the BLAS
+      out.push_back({t, n, 200, 256});
+    }
     out.push_back({t, 3, 70, 768});
     out.push_back({t, 40, 70, 768});
+    out.push_back({t, 24, 129, 1280});  // one row into a second block
+    out.push_back({t, 72, 129, 4352});  // split along K; two token tiles
     out.push_back({t, 300, 136, 512});
     out.push_back({t, 20, 136, 4096});  // a grid of two tiles: split along K
   }
