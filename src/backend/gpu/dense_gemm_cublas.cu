@@ -29,8 +29,9 @@ class CublasGemm final : public DenseGemm {
   CublasGemm& operator=(const CublasGemm&) = delete;
 
   bool takes(const WeightView& w, int64_t n_tokens) const override {
-    return n_tokens >= kDenseGemmMinTokens && w.cols % kQuantBlock == 0 &&
-           (half_type(w.type) || dequant_f16_supported(w.type));
+    // F16 and BF16 weights need no dequantising pass: every GEMM of theirs (past the matvec's few tokens) is faster here.
+    return w.cols % kQuantBlock == 0 &&
+           (half_type(w.type) || (n_tokens >= kDenseGemmMinTokens && dequant_f16_supported(w.type)));
   }
 
   Status gemm(const WeightView& w, const ActView& x, int64_t n_tokens, float* out, int64_t out_stride,
