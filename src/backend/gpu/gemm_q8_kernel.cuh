@@ -40,15 +40,12 @@ inline constexpr int kQ8Units = static_cast<int>(kQ8GemmStep / kQuantBlock);
 template <gguf::GgmlType T, int kTokens>
 struct Q8Tile {
   using Rows = Q8Rows<T>;
-  // Up to 32 tokens, 8 warps of one m16 tile each: twice the warps of 4 with
-  // two, to hide the latency of each step's loads and mma chains, for a
-  // little more work (every warp reads all the activation fragments). At 64
-  // tokens that reading would double the shared-memory traffic, which the
-  // 64 accumulators' unit already keeps busy: 4 warps of two tiles.
-  static constexpr int kTilesM = kTokens >= 64 ? 2 : 1;
+  // 4 warps of two m16 tiles at every token count: the configuration
+  // measured on the H200 (bench/RESULTS.md, run 11). 8 warps of one tile
+  // up to 32 tokens, to hide more latency, is untried.
+  static constexpr int kTilesM = 2;
   static constexpr int kWarps = static_cast<int>(kQ8GemmRows) / (16 * kTilesM);
   static constexpr int kThreads = kWarps * kWarpSize;
-  static constexpr int kMinBlocks = kWarps == 8 ? 2 : 1;  // two 8-warp blocks a multiprocessor: 128 registers
   static constexpr int kTilesN = kTokens / 8;
   static_assert(kWarps * kTilesM * 16 == kQ8GemmRows, "the warps cover the rows");
   static_assert(kTilesN % 2 == 0, "ldmatrix_x4 loads two n8 tiles");
@@ -107,7 +104,7 @@ __device__ __forceinline__ ActUnit<T> act_unit(float2 ds) {
 // out[m, n] for the block's kQ8GemmRows rows (blockIdx.y) and kTokens tokens
 // (blockIdx.x), over the k-steps of slice blockIdx.z.
 template <gguf::GgmlType T, int kTokens>
-__global__ void __launch_bounds__((Q8Tile<T, kTokens>::kThreads), (Q8Tile<T, kTokens>::kMinBlocks))
+__global__ void __launch_bounds__((Q8Tile<T, kTokens>::kThreads))
     gemm_q8_kernel(const uint8_t* __restrict__ w,  // [N, w_stride]
                    size_t w_stride, int64_t N, int64_t K,
                    const uint8_t* __restrict__ xq,  // [M, x_stride] int8

@@ -230,7 +230,7 @@ struct Q8Rows {
     }
   }
 
-  // Unit u's (sub-block) scales and mins, gemm_unit's: the unit's dot with
+  // Unit u's (sub-block) scales and mins: the unit's dot with
   // activations d_a * q_a is sum over sub-blocks of d_a * (ws * (q . q_a) + wm * sum(q_a)),
   // q less the offset.
   __device__ static void scales(const uint8_t* row, const Bases& at, const Block& b, int u, float (&ws)[kSubs],

@@ -231,16 +231,6 @@ struct KQuantType {
     return r;
   }
 
-  __device__ static void gemm_unit(const Block& b, uint32_t (&q)[8], float2 (&s)[kSubs]) {
-    const Unit w = unpack(b);
-#pragma unroll
-    for (int i = 0; i < 8; ++i) q[i] = detail::offset_bytes<F::kOffset>(static_cast<uint32_t>(w.q[i]));
-#pragma unroll
-    for (int t = 0; t < kSubs; ++t) {
-      s[t] = make_float2(w.d * static_cast<float>(w.sc[t]), -(w.dmin * static_cast<float>(w.m[t])));
-    }
-  }
-
   // The CPU's dequantisation: (d * sc) * (q - offset) - dmin * m, whose
   // products are exact in float, so every element has the CPU's bits.
   __device__ static void dequant_half(const uint8_t* row, int64_t nb, int64_t u, int h, float (&v)[16]) {

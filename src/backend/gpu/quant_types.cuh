@@ -7,13 +7,8 @@
 //   unpack(blk) -> Unit:        those decoded (a matrix-vector kernel does it
 //                               once per row, whatever the number of tokens);
 //   dot_q8(unit, aq, ads):      that unit times 32 int8 activations, the
-//                               way the CPU's dot of the same pair of types does;
-//   gemm_unit(blk, q, s):       its quants as signed bytes and, per sub-block
-//                               (kSubs of them: one of 32 elements or two of 16),
-//                               s = (scale, min) such that the sub-block's dot with
-//                               activations d_a * qa is
-//                               d_a * (scale * (q . qa) + min * sum(qa)); min is 0
-//                               unless kHasMin.
+//                               way the CPU's dot of the same pair of types does.
+// (The GEMM reads the packed rows itself: gemm_q8_rows.cuh.)
 // `row` is the start of a device row, `nb` its number of 32-element units.
 // Activations for dot_q8 come as 8 ints of packed int8 quants and a float2:
 // (d, sum of quants) for the Q8_0-style types, (d, s = d * sum) for Q8_1-style,
@@ -93,13 +88,6 @@ __device__ __forceinline__ int high_bit_bytes(uint32_t qh, int j) {
   return static_cast<int>(((h & 1u) << 4) | ((h & 2u) << 11) | ((h & 4u) << 18) | ((h & 8u) << 25));
 }
 
-// Each of 4 bytes less `offset` (bytes below 128, results in int8 range), without borrows between bytes.
-template <int kOffset>
-__device__ __forceinline__ uint32_t offset_bytes(uint32_t v) {
-  if constexpr (kOffset == 0) return v;
-  return ((v | 0x80808080u) - 0x01010101u * kOffset) ^ 0x80808080u;
-}
-
 // IQ4_NL's and IQ4_XS's 16 levels as four little-endian words, for lookup_nibbles16.
 inline constexpr uint32_t kIQ4Words[4] = {0xBFAD9881u, 0xF6EADDCFu, 0x26190D01u, 0x71594535u};
 
@@ -171,13 +159,6 @@ struct NibbleType {
     }
   }
 
-  // The symmetric types' quants less their offset, so the products need no correction.
-  __device__ static void gemm_unit(const QBlock& w, uint32_t (&q)[8], float2 (&s)[kSubs]) {
-#pragma unroll
-    for (int i = 0; i < 8; ++i) q[i] = detail::offset_bytes<kMin ? 0 : kOffset>(static_cast<uint32_t>(w.q[i]));
-    s[0] = make_float2(w.d, w.m);
-  }
-
   __device__ static void dequant_half(const uint8_t* row, int64_t nb, int64_t b, int h, float (&v)[16]) {
     const QBlock blk = load(row, nb, b);
 #pragma unroll
@@ -222,11 +203,6 @@ struct WeightType<gguf::GgmlType::kQ8_0> {
     for (int i = 0; i < 8; ++i) sum = dp4a(w.q[i], a[i], sum);
     return w.d * ads.x * static_cast<float>(sum);
   }
-  __device__ static void gemm_unit(const QBlock& w, uint32_t (&q)[8], float2 (&s)[kSubs]) {
-#pragma unroll
-    for (int i = 0; i < 8; ++i) q[i] = static_cast<uint32_t>(w.q[i]);
-    s[0] = make_float2(w.d, 0.0f);
-  }
   __device__ static void dequant_half(const uint8_t* row, int64_t nb, int64_t b, int h, float (&v)[16]) {
     signed_half(load(row, nb, b), h, v);
   }
@@ -268,9 +244,6 @@ struct WeightType<gguf::GgmlType::kIQ4_NL> : WeightType<gguf::GgmlType::kQ8_0> {
     u.d = w.d;
     u.m = 0.0f;
     return u;
-  }
-  __device__ static void gemm_unit(const Block& w, uint32_t (&q)[8], float2 (&s)[kSubs]) {
-    WeightType<gguf::GgmlType::kQ8_0>::gemm_unit(unpack(w), q, s);
   }
   __device__ static void dequant_half(const uint8_t* row, int64_t nb, int64_t b, int h, float (&v)[16]) {
     signed_half(unpack(load(row, nb, b)), h, v);
