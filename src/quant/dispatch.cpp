@@ -40,7 +40,9 @@ Route route(GgmlType type, int64_t n_out, int64_t n_tokens) {
   return Route::kVecDot;
 }
 
-Routes routes_for(GgmlType type, const MatmulShape& shape) {
+}  // namespace
+
+Routes detail::routes_for(GgmlType type, const MatmulShape& shape) {
   const int64_t n_out = shape.n_out > 0 ? shape.n_out : 8;
   if (shape.n_tokens > 0) {
     const Route r = route(type, n_out, shape.n_tokens);
@@ -49,15 +51,13 @@ Routes routes_for(GgmlType type, const MatmulShape& shape) {
   return {route(type, n_out, 1), route(type, n_out, 8)};
 }
 
-}  // namespace
-
 DotTileFn dot_tile(GgmlType weight_type, const MatmulShape& shape) {
   return dot_tile(weight_type, best_isa(), shape);
 }
 
 DotTileFn dot_tile(GgmlType weight_type, Isa isa, const MatmulShape& shape) {
   if (!isa_available(isa)) return nullptr;
-  const Routes routes = routes_for(weight_type, shape);
+  const Routes routes = detail::routes_for(weight_type, shape);
   const bool super_blocks = gguf::ggml_type_info(weight_type).block_size == kSuperBlock;
   switch (isa) {
     case Isa::kScalar:

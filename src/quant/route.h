@@ -2,6 +2,9 @@
 // its own order of float operations, which the tiles reproduce.
 #pragma once
 
+#include "gguf/ggml_type.h"
+#include "quant/dot.h"
+
 namespace rocmforge::quant::detail {
 
 enum class Route {
@@ -15,6 +18,9 @@ struct Routes {
   Route narrow;
   Route wide;
 };
+
+// The routes llama.cpp takes for a product of this shape (dispatch.cpp).
+Routes routes_for(gguf::GgmlType type, const MatmulShape& shape);
 
 // How a 256-element type's ggml_vec_dot_*_q8_K adds dmin * (mins . activation
 // sums) (see dot_scalar_k.cpp).
