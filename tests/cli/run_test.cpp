@@ -16,10 +16,14 @@ namespace {
 
 const std::string kStories = source_path("models/stories260K.gguf");
 
-RunResult cli(std::vector<std::string> args) {
-  args.insert(args.begin(), cli_path());
-  return run_command(args);
+// The program's path, then `args`.
+std::vector<std::string> command_line(const std::vector<std::string>& args) {
+  std::vector<std::string> argv{cli_path()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
 }
+
+RunResult cli(const std::vector<std::string>& args) { return run_command(command_line(args)); }
 
 nlohmann::json stories_reference(const std::string& prompt) {
   std::ifstream in(data_path("refs/stories260K-greedy.llamacpp.json"));
@@ -76,9 +80,9 @@ TEST(RunCommand, SameSeedSameTextDifferentSeedDifferentText) {
 TEST(RunCommand, StopsAtEndOfSequenceUnlessIgnoreEos) {
   // stories260K never writes its EOS (stories start with BOS instead), so this
   // copy declares "▁was" (286), the third greedy token after "Once upon a time", as EOS.
-  const std::string model = write_edited_copy(kStories, "eos_was", {[](gguf::GgufWriter& w) {
-                                                w.set_u32("tokenizer.ggml.eos_token_id", 286);
-                                              }});
+  const std::string model = write_edited_copy(
+      kStories, "eos_was",
+      ModelEdit::of_metadata([](gguf::GgufWriter& w) { w.set_u32("tokenizer.ggml.eos_token_id", 286); }));
   const RunResult stop = cli({"run", "-m", model, "-p", "Once upon a time", "-n", "64", "--temp", "0", "--json"});
   ASSERT_EQ(stop.exit_code, 0) << stop.err;
   const auto s = nlohmann::json::parse(stop.out);
@@ -158,17 +162,16 @@ TEST(CacheTypeFlags, BenchReportsTheCacheTypesAndRunsBatchedDecodeWithThem) {
 TEST(RunCommand, ModelWhoseMetadataContradictsItsTensorsIsOneClearError) {
   const std::string missing = write_edited_copy(
       write_small_model("cli_base"), "cli_missing",
-      {nullptr, [](const gguf::TensorInfo& t) { return t.name != "blk.0.attn_v.weight"; }});
+      ModelEdit::keeping([](const gguf::TensorInfo& t) { return t.name != "blk.0.attn_v.weight"; }));
   expect_one_line_error(cli({"run", "-m", missing, "-p", "x"}), "blk.0.attn_v.weight");
-  const std::string shape = write_edited_copy(write_small_model("cli_base2"), "cli_shape", {[](gguf::GgufWriter& w) {
-                                                 w.set_u32("llama.embedding_length", 128);
-                                               }});
+  const std::string shape = write_edited_copy(
+      write_small_model("cli_base2"), "cli_shape",
+      ModelEdit::of_metadata([](gguf::GgufWriter& w) { w.set_u32("llama.embedding_length", 128); }));
   expect_one_line_error(cli({"run", "-m", shape, "-p", "x"}), "token_embd.weight");
 }
 
-RunResult cli_with_input(std::vector<std::string> args, const std::string& input) {
-  args.insert(args.begin(), cli_path());
-  return run_command(args, input);
+RunResult cli_with_input(const std::vector<std::string>& args, const std::string& input) {
+  return run_command(command_line(args), input);
 }
 
 TEST(RunChat, InteractiveTurnsUseTheFallbackTemplateAndReuseTheCache) {
