@@ -19,8 +19,20 @@ struct Avx512 {
   static V add(V a, V b) { return _mm512_add_ps(a, b); }
   static V sub(V a, V b) { return _mm512_sub_ps(a, b); }
   static V div(V a, V b) { return _mm512_div_ps(a, b); }
-  static float reduce_add(V v) { return _mm512_reduce_add_ps(v); }
-  static float reduce_dot(V v) { return _mm512_reduce_add_ps(v); }
+  static float reduce_add(V v) { return hsum(v); }
+  static float reduce_dot(V v) { return hsum(v); }
+
+  // _mm512_reduce_add_ps's order (halves, quarters, pairs), with the
+  // zero-masked forms of the intrinsics: the plain ones pass GCC 12 an
+  // "undefined" vector it then warns about at -O3.
+  static float hsum(V v) {
+    const __m256 hi = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, _mm512_castps_pd(v), 1));
+    const __m256 lo = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, _mm512_castps_pd(v), 0));
+    const __m256 t3 = _mm256_add_ps(hi, lo);
+    const __m128 t6 = _mm_add_ps(_mm256_extractf128_ps(t3, 1), _mm256_castps256_ps128(t3));
+    const __m128 t8 = _mm_add_ps(t6, _mm_shuffle_ps(t6, t6, _MM_SHUFFLE(1, 0, 3, 2)));
+    return _mm_cvtss_f32(t8) + _mm_cvtss_f32(_mm_shuffle_ps(t8, t8, _MM_SHUFFLE(1, 1, 1, 1)));
+  }
 
   // exp(x) by the published ARM optimized-routines polynomial that ggml's
   // AVX-512 expf uses: x = n*ln2 + b, exp(b) by a degree-5 polynomial, scaled
@@ -37,7 +49,7 @@ struct Avx512 {
     const V poly_lo = _mm512_fmadd_ps(_mm512_set1_ps(0x1.555e66p-3f), b, _mm512_set1_ps(0x1.fffdb6p-2f));
     const V j = _mm512_fmadd_ps(_mm512_fmadd_ps(poly_hi, u, poly_lo), u,
                                 _mm512_fmadd_ps(_mm512_set1_ps(0x1.ffffecp-1f), b, _mm512_set1_ps(1.0f)));
-    const V result = _mm512_scalef_ps(j, n);
+    const V result = _mm512_maskz_scalef_ps(0xFFFF, j, n);
     if (_mm512_kortestz(big, big)) return result;
     const V overflow = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(n, _mm512_setzero_ps(), _CMP_LE_OQ),
                                             _mm512_set1_ps(INFINITY), _mm512_setzero_ps());
@@ -46,10 +58,10 @@ struct Avx512 {
   static float to_f32(uint16_t h) { return _cvtsh_ss(h); }
   static uint16_t to_f16(float f) { return _cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT); }
   static V load_f16(const uint16_t* p) {
-    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    return _mm512_maskz_cvtph_ps(0xFFFF, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
   }
   static void store_f16(uint16_t* p, V v) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_maskz_cvtps_ph(0xFFFF, v, _MM_FROUND_TO_NEAREST_INT));
   }
 };
 
