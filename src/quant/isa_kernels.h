@@ -27,12 +27,17 @@ DotTileFn avx512_bf16_dot_tile(Routes routes);
 DotTileFn avx2_k_dot_tile(gguf::GgmlType weight_type, Routes routes);
 DotTileFn avx512_k_dot_tile(gguf::GgmlType weight_type, Routes routes);  // BF16 x BF16 with vdpbf16ps: only where the CPU has AVX512_BF16
 
-// Q4_0 panels (see panel.h): a panel block is 8 steps of 16 rows x 4 bytes,
-// then 16 floats; nb blocks per row.
+// Panels (see panel.h), nb blocks per row. A Q4_0 panel block is 8 steps of
+// 16 rows x 4 bytes, then 16 floats; a Q8_0 one is 8 pairs of rows x 64
+// bytes, then 8 pairs x 16 floats.
 inline constexpr size_t kPanelBlockBytes = 8 * 64 + 16 * sizeof(float);
+inline constexpr size_t kQ8PanelBlockBytes = 8 * 64 + 8 * 16 * sizeof(float);
 void pack_panel_avx512(int64_t nb, const uint8_t* w, size_t w_stride, int n_rows, uint8_t* panel);
 void panel_gemm_avx512(int64_t nb, const uint8_t* panel, int n_rows, const uint8_t* a, size_t a_stride,
                        const uint8_t* sums, size_t sums_stride, int64_t n_cols, float* out, size_t out_stride);
+void pack_q8_panel_avx512(int64_t nb, const uint8_t* w, size_t w_stride, int n_rows, uint8_t* panel);
+void q8_panel_gemm_avx512(int64_t nb, const uint8_t* panel, int n_rows, const uint8_t* a, size_t a_stride,
+                          const uint8_t* sums, size_t sums_stride, int64_t n_cols, float* out, size_t out_stride);
 
 // Activation formats (see activations.h); AVX2 + F16C.
 void quantize_q8_0_avx2(const float* x, void* out, int64_t n);

@@ -5,7 +5,7 @@
 // range of weight rows and walks it in 4x4 tiles (4 weight rows x 4 tokens),
 // so every weight byte loaded serves four tokens and every activation block
 // four rows. Tokens are taken in blocks whose converted activations fit in L2.
-// Q4_0 prompts run on packed panels instead (quant/panel.h): each thread packs
+// Q4_0 and Q8_0 prompts run on packed panels instead (quant/panel.h): each thread packs
 // 16 rows at a time and runs every token over them.
 #include <algorithm>
 #include <cassert>
@@ -47,8 +47,8 @@ void matmul_panels(core::ThreadPool& pool, std::vector<std::byte>& scratch, cons
   const int64_t n_tok = x.rows;
   const int64_t k = w.cols;
   const size_t act_stride = gguf::ggml_row_size(gguf::GgmlType::kQ8_0, k);
-  const size_t sums_stride = quant::panel_sums_bytes(k);
-  const size_t panel_bytes = (quant::panel_bytes(k) + kCacheLine - 1) / kCacheLine * kCacheLine;
+  const size_t sums_stride = quant::panel_sums_bytes(w.type, k);
+  const size_t panel_bytes = (quant::panel_bytes(w.type, k) + kCacheLine - 1) / kCacheLine * kCacheLine;
   const int n_threads = parallel ? pool.size() : 1;
   const size_t act_bytes = act_stride * static_cast<size_t>(n_tok);
   const size_t need = act_bytes + sums_stride * static_cast<size_t>(n_tok) + kCacheLine +
@@ -61,7 +61,7 @@ void matmul_panels(core::ThreadPool& pool, std::vector<std::byte>& scratch, cons
     for (int64_t t = begin; t < end; ++t) {
       std::byte* a = act + static_cast<size_t>(t) * act_stride;
       quant::quantize_activations(gguf::GgmlType::kQ8_0, x.row<const float>(t), a, k);
-      quant::panel_sums(k, a, sums + static_cast<size_t>(t) * sums_stride);
+      quant::panel_sums(w.type, k, a, sums + static_cast<size_t>(t) * sums_stride);
     }
   });
 
@@ -71,8 +71,8 @@ void matmul_panels(core::ThreadPool& pool, std::vector<std::byte>& scratch, cons
     for (int64_t p = n_panels * thread / n_threads; p < n_panels * (thread + 1) / n_threads; ++p) {
       const int64_t r = p * quant::kPanelRows;
       const int n_rows = static_cast<int>(std::min<int64_t>(quant::kPanelRows, w.rows - r));
-      quant::pack_panel(k, w.row<const std::byte>(r), w.row_stride, n_rows, panel);
-      quant::panel_gemm(k, panel, n_rows, act, act_stride, sums, sums_stride, n_tok, out.row<float>(0) + r,
+      quant::pack_panel(w.type, k, w.row<const std::byte>(r), w.row_stride, n_rows, panel);
+      quant::panel_gemm(w.type, k, panel, n_rows, act, act_stride, sums, sums_stride, n_tok, out.row<float>(0) + r,
                         out.row_stride / sizeof(float));
     }
   };
