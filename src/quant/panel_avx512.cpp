@@ -45,8 +45,15 @@ int32_t load32(const uint8_t* p) {
   return v;
 }
 
-// In GCC vector arithmetic, as below: GCC 12's intrinsics for these trip -Wmaybe-uninitialized.
-__m512 to_float(__m512i v) { return reinterpret_cast<__m512>(__builtin_convertvector(reinterpret_cast<__v16si>(v), __v16sf)); }
+// Conversions and shifts in GCC vector arithmetic: GCC 12's intrinsics for
+// them trip -Wmaybe-uninitialized.
+__m512 to_float(__m512i v) {
+  return reinterpret_cast<__m512>(__builtin_convertvector(reinterpret_cast<__v16si>(v), __v16sf));
+}
+
+__m512i high_nibbles(__m512i v, __m512i low) {
+  return _mm512_and_si512(reinterpret_cast<__m512i>(reinterpret_cast<__v16su>(v) >> 4), low);
+}
 
 // 32 bytes in both halves of a vector: vbroadcasti64x4 from memory, a load
 // with no shuffle uop. The zero-masked form: GCC 12's plain one trips -Wmaybe-uninitialized.
@@ -73,7 +80,9 @@ void panel_columns(int64_t nb, const uint8_t* panel, __mmask16 rows, const uint8
     for (int c = 0; c < C; ++c) dot[c] = _mm512_set1_epi32(load32(sums + c * ss + (nb + b) * sizeof(int32_t)));
     for (int s = 0; s < kSteps; ++s) {
       const __m512i wq = _mm512_loadu_si512(pb + s * 64);
-      for (int c = 0; c < C; ++c) dot[c] = _mm512_dpbusd_epi32(dot[c], wq, _mm512_set1_epi32(load32(ab + c * as + 4 * s)));
+      for (int c = 0; c < C; ++c) {
+        dot[c] = _mm512_dpbusd_epi32(dot[c], wq, _mm512_set1_epi32(load32(ab + c * as + 4 * s)));
+      }
     }
     const __m512 dw = _mm512_loadu_ps(pb + kScalesOffset);
     for (int c = 0; c < C; ++c) {
@@ -186,7 +195,7 @@ void pack_panel_avx512(int64_t nb, const uint8_t* w, size_t ws, int n_rows, uint
     for (int s = 0; s < kSteps / 2; ++s) {
       const __m512i q = _mm512_mask_i32gather_epi32(zero, rows, offsets, wb + offsetof(BlockQ4_0, qs) + 4 * s, 1);
       _mm512_storeu_si512(pb + s * 64, _mm512_and_si512(q, low));
-      _mm512_storeu_si512(pb + (s + kSteps / 2) * 64, _mm512_and_si512(reinterpret_cast<__m512i>(reinterpret_cast<__v16su>(q) >> 4), low));
+      _mm512_storeu_si512(pb + (s + kSteps / 2) * 64, high_nibbles(q, low));
     }
     // Each row's d, in the low half of a dword gathered from the block's start.
     const __m512i d = _mm512_mask_i32gather_epi32(zero, rows, offsets, wb, 1);

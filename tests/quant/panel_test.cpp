@@ -47,7 +47,9 @@ Product random_product(GgmlType type, int64_t k, int n_rows, int64_t n_tok, std:
     uint8_t* row = p.w.data() + static_cast<size_t>(r) * p.ws;
     quantize_row(type, testing::random_values(rng, k, 0.5f).data(), row, k);
     for (int64_t b = 0; b < k / kBlockElems; ++b) {
-      for (size_t i = sizeof(uint16_t); i < block; ++i) row[static_cast<size_t>(b) * block + i] = static_cast<uint8_t>(byte(rng));
+      for (size_t i = sizeof(uint16_t); i < block; ++i) {
+        row[static_cast<size_t>(b) * block + i] = static_cast<uint8_t>(byte(rng));
+      }
     }
   }
   for (int64_t t = 0; t < n_tok; ++t) {
@@ -86,7 +88,8 @@ void expect_tile_bits(const Product& p) {
       float want = 0;
       scalar(p.k, p.w.data() + static_cast<size_t>(r) * p.ws, p.ws, 1, p.a.data() + t * p.as, p.as, 1, &want, 1);
       ASSERT_EQ(std::bit_cast<uint32_t>(cell), std::bit_cast<uint32_t>(want))
-          << gguf::ggml_type_name(p.type) << " k=" << p.k << " rows=" << p.n_rows << " tokens=" << p.n_tok << " r=" << r << " t=" << t;
+          << gguf::ggml_type_name(p.type) << " k=" << p.k << " rows=" << p.n_rows << " tokens=" << p.n_tok
+          << " r=" << r << " t=" << t;
     }
   }
 }

@@ -40,10 +40,11 @@ std::byte* align_up(std::byte* p) {
   return p + ((kCacheLine - v % kCacheLine) % kCacheLine);
 }
 
-// The panel path: `scratch` holds the activations (already converted), then
-// their sums, then one panel per thread (cache-line aligned).
+// The panel path: `scratch` holds the activations converted to Q8_0 (the
+// dot format of both panel types), their sums, then one panel per thread.
 void matmul_panels(core::ThreadPool& pool, std::vector<std::byte>& scratch, const Tensor& w, const Tensor& x,
                    const Tensor& out, bool parallel) {
+  assert(quant::vec_dot_type(w.type) == gguf::GgmlType::kQ8_0);
   const int64_t n_tok = x.rows;
   const int64_t k = w.cols;
   const size_t act_stride = gguf::ggml_row_size(gguf::GgmlType::kQ8_0, k);
