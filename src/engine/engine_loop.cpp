@@ -98,7 +98,7 @@ void EngineLoop::step() {
   for (const ScheduledChunk& c : plan.chunks) {
     const std::span<const int32_t> tokens(c.seq->tokens);
     const Status added = batch_.add({tokens.subspan(static_cast<size_t>(c.n_past), static_cast<size_t>(c.n_tokens)),
-                                     static_cast<int32_t>(c.n_past), c.seq->blocks.table(), c.sample, false},
+                                     static_cast<int32_t>(c.n_past), c.seq->blocks.table(), c.sample},
                                     options_.block_size, options_.n_kv_blocks);
     if (!added) {
       kv_.end_step();

@@ -23,7 +23,7 @@ Result<std::span<const float>> Session::append(std::span<const int32_t> tokens) 
     const size_t n = std::min(tokens.size() - begin, static_cast<size_t>(chunk));
     batch_.clear();
     const bool last = begin + n == tokens.size();
-    RF_TRY(batch_.add({tokens.subspan(begin, n), static_cast<int32_t>(n_past_), block_table_, last, false},
+    RF_TRY(batch_.add({tokens.subspan(begin, n), static_cast<int32_t>(n_past_), block_table_, last},
                       forward_.kv_layout().block_size, forward_.kv_layout().n_blocks));
     logits = RF_TRY(forward_.run(batch_));
     n_past_ += static_cast<int64_t>(n);

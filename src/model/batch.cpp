@@ -33,7 +33,7 @@ Status Batch::add(const SequenceChunk& chunk, int64_t block_size, int64_t n_bloc
   for (size_t i = 0; i < chunk.tokens.size(); ++i) {
     const int64_t pos = chunk.n_past + static_cast<int64_t>(i);
     const int64_t block = chunk.block_table[static_cast<size_t>(pos / block_size)];
-    if (chunk.all_logits || (chunk.logits && i + 1 == chunk.tokens.size())) {
+    if (chunk.logits && i + 1 == chunk.tokens.size()) {
       logit_rows_.push_back(static_cast<int32_t>(tokens_.size()));
     }
     tokens_.push_back(chunk.tokens[i]);

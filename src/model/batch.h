@@ -14,8 +14,7 @@ struct SequenceChunk {
   std::span<const int32_t> tokens;       // the new tokens of this step
   int32_t n_past = 0;                    // positions already in the KV cache
   std::span<const int32_t> block_table;  // blocks covering positions [0, n_past + tokens.size())
-  bool logits = true;                    // produce logits for the last new token
-  bool all_logits = false;               // ... or for every new token
+  bool logits = true;                    // produce logits for the last new token (one row per chunk at most)
 };
 
 class Batch {

@@ -42,8 +42,9 @@ class Carver {
   size_t offset_ = 0;
 };
 
-// Lays out every activation of a step; with a null base it only measures.
-size_t layout_activations(const ModelConfig& c, int64_t t, std::byte* base, Activations* out) {
+// Lays out every activation of a step, t token rows and `logit_rows` rows of
+// logits; with a null base it only measures.
+size_t layout_activations(const ModelConfig& c, int64_t t, int64_t logit_rows, std::byte* base, Activations* out) {
   Carver carve(base);
   Activations a;
   a.x = carve.take(t, c.n_embd);
@@ -59,7 +60,7 @@ size_t layout_activations(const ModelConfig& c, int64_t t, std::byte* base, Acti
   const int64_t ff = std::max(c.n_ff, c.n_ff_shexp);
   a.gate = carve.take(t, ff);
   a.up = carve.take(t, c.layout.fused_up ? 2 * ff : ff);
-  a.logits = carve.take(t, c.n_vocab);
+  a.logits = carve.take(logit_rows, c.n_vocab);
   if (c.n_expert > 0) {
     const int64_t slots = t * c.n_expert_used;
     a.router = carve.take(t, c.n_expert);
@@ -108,8 +109,11 @@ Status ForwardPass::allocate() {
   kv_ = RF_TRY(backend_.allocate((k_bytes + v_bytes) * static_cast<size_t>(c.n_layer)));
 
   const int64_t t = options_.max_batch_tokens;
-  act_buffer_ = RF_TRY(backend_.allocate(layout_activations(c, t, nullptr, nullptr)));
-  layout_activations(c, t, static_cast<std::byte*>(act_buffer_->data()), &act_);
+  // A chunk asks for at most one row of logits, and a step has at most
+  // max_seqs chunks: at 2048-token steps over a 128k vocabulary, 1 GB less.
+  const int64_t logit_rows = std::min(t, options_.max_seqs);
+  act_buffer_ = RF_TRY(backend_.allocate(layout_activations(c, t, logit_rows, nullptr, nullptr)));
+  layout_activations(c, t, logit_rows, static_cast<std::byte*>(act_buffer_->data()), &act_);
 
   // tokens, positions, slots, token_seq, logit rows: t each; then block tables.
   const size_t meta_ints = static_cast<size_t>(5 * t + options_.max_seqs * blocks_per_seq);

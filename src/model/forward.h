@@ -25,7 +25,8 @@ struct ForwardOptions {
   backend::KvTypes kv_types;  // F16 for K and V unless chosen (backend/kv_layout.h)
 };
 
-// Activation buffers of one step, each sized for max_batch_tokens rows.
+// Activation buffers of one step, each sized for max_batch_tokens rows but
+// the logits, sized for one row per sequence.
 struct Activations {
   backend::Tensor x, xn, q, k, v, qkv, attn, gate, up, logits;
   // Mixture of experts (empty for dense models).
