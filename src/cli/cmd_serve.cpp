@@ -74,6 +74,7 @@ int sampling_threads(const backend::Backend& backend) {
   if (!backend.memory_available()) return 1;
   return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, kMostSamplingThreads));
 }
+
 constexpr double kKvShareOfRam = 0.25;  // the automatic KV budget's ceiling on the CPU
 // Kept free on a GPU for the forward pass's activations and graphs.
 constexpr double kGpuActivationShare = 0.1;
@@ -214,7 +215,8 @@ Subcommand add_serve_command(CLI::App& root) {
   app->add_option("-c,--ctx-size", o.n_ctx, "Context per sequence (0: the model's, at most 4096)");
   app->add_option("--parallel", o.parallel, "Sequences generating at once");
   app->add_option("--max-queue", o.max_queue, "Requests waiting to start; past it requests get 429");
-  app->add_option("-b,--batch-size", o.batch_size, "Tokens per engine step, decodes plus prompt chunks (0: 2048 on a GPU, 512 on the CPU)");
+  app->add_option("-b,--batch-size", o.batch_size,
+                  "Tokens per engine step, decodes plus prompt chunks (0: 2048 on a GPU, 512 on the CPU)");
   app->add_option("--kv-memory", o.kv_memory,
                   "KV cache size (512M, 4G; 0: on a GPU what the weights leave, on the CPU room for --parallel "
                   "full contexts, at most a quarter of RAM)");

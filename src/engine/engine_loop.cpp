@@ -120,7 +120,6 @@ void EngineLoop::step() {
 void EngineLoop::sample(const StepPlan& plan, std::span<const float> logits) {
   const auto n_vocab = static_cast<size_t>(runner_->n_vocab());
   const Clock::time_point now = Clock::now();
-  drawn_.clear();
   for (const ScheduledChunk& c : plan.chunks) {
     auto& seq = static_cast<Sequence&>(*c.seq);
     kv_.commit(seq.blocks, seq.tokens, c.n_past + c.n_tokens);
@@ -141,6 +140,7 @@ void EngineLoop::sample(const StepPlan& plan, std::span<const float> logits) {
     ++counters_.generated_tokens;
     if (done) retire(*seq, *done);
   }
+  drawn_.clear();  // retire() may have freed some of the sequences it points to
 }
 
 void EngineLoop::fail_chunks(const StepPlan& plan, const Error& error) {

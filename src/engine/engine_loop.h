@@ -67,7 +67,7 @@ class EngineLoop {
   std::unordered_map<uint64_t, std::unique_ptr<Sequence>> sequences_;
   model::Batch batch_;
   core::ThreadPool sampling_pool_;
-  std::vector<std::pair<Sequence*, GeneratedToken>> drawn_;  // this step's sampled rows, in order
+  std::vector<std::pair<Sequence*, GeneratedToken>> drawn_;  // sample()'s rows, in order; empty between steps
   EngineStats counters_;
   std::optional<Clock::time_point> deadline_;  // set by shutdown
 };
