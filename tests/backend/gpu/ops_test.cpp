@@ -3,8 +3,12 @@
 // poisoned with NaN beforehand so an unwritten element fails the comparison.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <bit>
 #include <cstring>
+#include <limits>
 #include <random>
+#include <string>
 
 #include "backend/cpu/cpu_backend.h"
 #include "op_harness.h"
@@ -15,6 +19,22 @@ namespace {
 using backend::Tensor;
 using gguf::GgmlType;
 
+// The argmax op (greedy sampling on the device): ids and the bits of each max.
+struct Argmax {
+  std::vector<int32_t> ids;
+  std::vector<uint32_t> max_bits;
+};
+
+Argmax argmax(OpHarness& h, const std::vector<float>& values, int64_t rows, int64_t cols, int64_t stride) {
+  const Tensor x = h.f32(values, rows, cols, stride);
+  int32_t* ids = h.ints(std::vector<int32_t>(static_cast<size_t>(rows), -1));
+  const Tensor max = h.poisoned(rows, 1);
+  h.backend().argmax(x, ids, max);
+  Argmax a{h.read_ints(ids, static_cast<size_t>(rows)), {}};
+  for (float m : h.read(max)) a.max_bits.push_back(std::bit_cast<uint32_t>(m));
+  return a;
+}
+
 class GpuOps : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -23,6 +43,15 @@ class GpuOps : public ::testing::Test {
     hg_ = std::make_unique<OpHarness>(*gpu_);
   }
   OpHarness& side(int i) { return i == 0 ? hc_ : *hg_; }
+  // The GPU's argmax of `rows` rows of `cols` from `values`, `stride` floats
+  // apart (0: cols), is the CPU's, bit for bit.
+  void expect_same_argmax(const std::vector<float>& values, int64_t rows, int64_t cols, int64_t stride,
+                          const std::string& what) {
+    const Argmax want = argmax(hc_, values, rows, cols, stride);
+    const Argmax got = argmax(*hg_, values, rows, cols, stride);
+    EXPECT_EQ(got.ids, want.ids) << what;
+    EXPECT_EQ(got.max_bits, want.max_bits) << what;
+  }
 
   backend::CpuBackend cpu_{2};
   OpHarness hc_{cpu_};
@@ -291,6 +320,84 @@ TEST_F(GpuOps, FusedResidualNormGluAndMatmul) {
       expect_close(got[1][1], got[0][1], 1e-4, "matmul over the norm");
       expect_close(got[1][2], got[0][2], 1e-4, "gated activation");
       expect_close(got[1][3], got[0][3], 2e-3, "matmul over the gated activation");
+    }
+  }
+}
+
+constexpr int64_t kLlama3Vocab = 128256;
+constexpr float kInf = std::numeric_limits<float>::infinity();
+constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
+
+// The argmax against the CPU's: random rows of Llama 3's 128256 logits; rows
+// of few distinct values, so the maximum is tied across threads and warps;
+// masked (-inf), NaN and signed-zero rows; widths and strides that take the
+// one-float kernel.
+TEST_F(GpuOps, ArgmaxOfRandomRowsOfLlama3Logits) {
+  constexpr int64_t kRows = 8;
+  std::vector<float> v = random_floats(rng_, kRows * kLlama3Vocab, -20.0f, 20.0f);
+  v[0] = 30.0f;                                    // row 0: the first column
+  v[2 * kLlama3Vocab - 1] = 30.0f;                 // row 1: the last
+  v[2 * kLlama3Vocab + kLlama3Vocab / 2] = 30.0f;  // row 2: the middle
+  expect_same_argmax(v, kRows, kLlama3Vocab, 0, "random rows");
+}
+
+// Values from a small set: the maximum occurs thousands of times a row.
+// Then two maxima only: in one float4, in one thread's loads (a block of
+// float4 apart), in two warps, and far apart.
+TEST_F(GpuOps, ArgmaxTiesGoToTheLowestColumn) {
+  constexpr int64_t kRows = 4;
+  std::uniform_int_distribution<int> level(-2, 2);
+  std::vector<float> v(static_cast<size_t>(kRows * kLlama3Vocab));
+  for (float& x : v) x = static_cast<float>(level(rng_)) * 0.5f;
+  expect_same_argmax(v, kRows, kLlama3Vocab, 0, "many ties");
+
+  std::fill(v.begin(), v.end(), -1.0f);
+  const std::pair<int64_t, int64_t> pairs[kRows] = {{901, 902}, {77, 77 + 4 * 1024}, {40, 700}, {5, 100000}};
+  for (int64_t r = 0; r < kRows; ++r) {
+    v[static_cast<size_t>(r * kLlama3Vocab + pairs[r].second)] = 3.0f;  // the higher column first
+    v[static_cast<size_t>(r * kLlama3Vocab + pairs[r].first)] = 3.0f;
+  }
+  const Argmax got = argmax(*hg_, v, kRows, kLlama3Vocab, 0);
+  EXPECT_EQ(got.ids, (std::vector<int32_t>{901, 77, 40, 5}));
+  expect_same_argmax(v, kRows, kLlama3Vocab, 0, "two maxima");
+}
+
+// NaN ranks as -inf and the max reported for it is -inf; a row of -inf or
+// NaN picks column 0; -0 and +0 tie. At 4099 columns (one float at a time)
+// and 4100 (float4).
+TEST_F(GpuOps, ArgmaxOfMaskedNaNAndSignedZeroRows) {
+  for (int64_t cols : {4099, 4100}) {
+    const auto row = [&](auto fill) {
+      std::vector<float> r(static_cast<size_t>(cols));
+      for (int64_t i = 0; i < cols; ++i) r[static_cast<size_t>(i)] = fill(i);
+      return r;
+    };
+    const std::vector<std::vector<float>> rows = {
+        row([](int64_t) { return -kInf; }),
+        row([](int64_t) { return kNaN; }),
+        row([](int64_t i) { return i == 0 ? kNaN : -kInf; }),
+        row([](int64_t i) { return i % 3 == 0 ? kNaN : -static_cast<float>(i); }),
+        row([](int64_t i) { return i % 2 == 0 ? kNaN : (i == 3001 ? kInf : 1.0f); }),
+        row([](int64_t i) { return i < 2000 ? -1.0f : (i % 2 == 0 ? 0.0f : -0.0f); }),
+        row([](int64_t i) { return i < 2001 ? -1.0f : (i % 2 == 0 ? 0.0f : -0.0f); }),
+    };
+    std::vector<float> v;
+    for (const auto& r : rows) v.insert(v.end(), r.begin(), r.end());
+    expect_same_argmax(v, static_cast<int64_t>(rows.size()), cols, 0, std::to_string(cols) + " columns");
+    const Argmax got = argmax(*hg_, v, static_cast<int64_t>(rows.size()), cols, 0);
+    EXPECT_EQ(got.ids, (std::vector<int32_t>{0, 0, 0, 1, 3001, 2000, 2001})) << cols << " columns";
+  }
+}
+
+// Widths around multiples of 4 and of the block; strides that misalign rows.
+TEST_F(GpuOps, ArgmaxOverWidthsAndStrides) {
+  constexpr int64_t kWidths[] = {1, 3, 4, 1023, 1025, 4097, kLlama3Vocab + 1};
+  for (int64_t cols : kWidths) {
+    for (int64_t pad : {0, 1, 4}) {
+      constexpr int64_t kRows = 3;
+      const std::vector<float> v = random_floats(rng_, static_cast<size_t>(kRows * cols), -5.0f, 5.0f);
+      expect_same_argmax(v, kRows, cols, cols + pad,
+                         std::to_string(cols) + " columns, " + std::to_string(pad) + " floats of padding");
     }
   }
 }
