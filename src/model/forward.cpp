@@ -61,6 +61,8 @@ size_t layout_activations(const ModelConfig& c, int64_t t, int64_t logit_rows, s
   a.gate = carve.take(t, ff);
   a.up = carve.take(t, c.layout.fused_up ? 2 * ff : ff);
   a.logits = carve.take(logit_rows, c.n_vocab);
+  a.logit_ids = carve.take_ints(logit_rows);
+  a.logit_max = carve.take(logit_rows, 1);
   if (c.n_expert > 0) {
     const int64_t slots = t * c.n_expert_used;
     a.router = carve.take(t, c.n_expert);
@@ -114,6 +116,7 @@ Status ForwardPass::allocate() {
   const int64_t logit_rows = std::min(t, options_.max_seqs);
   act_buffer_ = RF_TRY(backend_.allocate(layout_activations(c, t, logit_rows, nullptr, nullptr)));
   layout_activations(c, t, logit_rows, static_cast<std::byte*>(act_buffer_->data()), &act_);
+  host_ids_ = RF_TRY(backend_.allocate_host(static_cast<size_t>(logit_rows) * sizeof(int32_t)));
 
   // tokens, positions, slots, token_seq, logit rows: t each; then block tables.
   const size_t meta_ints = static_cast<size_t>(5 * t + options_.max_seqs * blocks_per_seq);
@@ -158,9 +161,9 @@ void ForwardPass::copy_blocks(std::span<const backend::BlockCopy> copies) {
   for (int64_t il = 0; il < config_.n_layer; ++il) backend_.copy_blocks(kv_layer(il), kv_layout_, copies);
 }
 
-Result<std::span<const float>> ForwardPass::run(const Batch& batch) {
+Result<int64_t> ForwardPass::queue_step(const Batch& batch, bool argmax) {
   const int64_t n = batch.n_tokens();
-  if (n == 0) return std::span<const float>{};
+  if (n == 0) return 0;
   if (n > options_.max_batch_tokens || batch.n_seqs() > options_.max_seqs) {
     return RF_ERROR(kInternal, "batch of {} tokens in {} sequences exceeds the step limits ({}, {})", n,
                     batch.n_seqs(), options_.max_batch_tokens, options_.max_seqs);
@@ -195,9 +198,10 @@ Result<std::span<const float>> ForwardPass::run(const Batch& batch) {
   const int64_t n_out = static_cast<int64_t>(batch.logit_rows().size());
   const Tensor logits = act_.logits.slice_rows(0, n_out);
   // A decode step (one token per sequence) is a shape a backend may record once
-  // and replay; this pass's buffers are part of what it records.
+  // and replay; this pass's buffers, and whether it ends in the argmax, are
+  // part of what it records.
   const uint64_t shape = n == batch.n_seqs() ? std::hash<const void*>{}(meta) * 31 + static_cast<uint64_t>(n) * 65537 +
-                                                   static_cast<uint64_t>(n_out) + 1
+                                                   static_cast<uint64_t>(2 * n_out + (argmax ? 1 : 0)) + 1
                                              : 0;
   RF_TRY(backend_.run_step(shape, [&] {
     backend_.embed(weights_.tok_embd, bv.tokens, n, x);
@@ -214,12 +218,18 @@ Result<std::span<const float>> ForwardPass::run(const Batch& batch) {
     backend_.matmul(weights_.output, out_rows, logits);
     if (weights_.output_bias) backend_.add(logits, *weights_.output_bias, logits);
     if (config_.final_softcap != 0.0f) backend_.softcap(logits, config_.final_softcap);
+    if (argmax) backend_.argmax(logits, act_.logit_ids, act_.logit_max.slice_rows(0, n_out));
   }));
+  return n_out;
+}
+
+Result<std::span<const float>> ForwardPass::run(const Batch& batch) {
+  const int64_t n_out = RF_TRY(queue_step(batch, false));
   if (n_out == 0) {
     RF_TRY(backend_.synchronize());
     return std::span<const float>{};
   }
-
+  const Tensor logits = act_.logits.slice_rows(0, n_out);
   const auto n_floats = static_cast<size_t>(n_out * config_.n_vocab);
   if (!host_logits_ || host_logits_->size() < n_floats * sizeof(float)) {
     host_logits_.reset();
@@ -227,6 +237,16 @@ Result<std::span<const float>> ForwardPass::run(const Batch& batch) {
   }
   RF_TRY(backend_.download(host_logits_->data(), logits.data, n_floats * sizeof(float)));
   return std::span<const float>(static_cast<const float*>(host_logits_->data()), n_floats);
+}
+
+Result<std::span<const int32_t>> ForwardPass::run_argmax(const Batch& batch) {
+  const int64_t n_out = RF_TRY(queue_step(batch, true));
+  if (n_out == 0) {
+    RF_TRY(backend_.synchronize());
+    return std::span<const int32_t>{};
+  }
+  RF_TRY(backend_.download(host_ids_->data(), act_.logit_ids, static_cast<size_t>(n_out) * sizeof(int32_t)));
+  return std::span<const int32_t>(static_cast<const int32_t*>(host_ids_->data()), static_cast<size_t>(n_out));
 }
 
 }  // namespace rocmforge::model

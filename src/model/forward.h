@@ -3,7 +3,8 @@
 // projections, optional biases and Q/K norms, RoPE, paged KV cache, attention,
 // output projection, optional post-norm, residual) and a feed-forward block
 // (norm, gated dense or mixture-of-experts FFN, optional post-norm, residual),
-// then the final norm and the logits of the rows that asked for them.
+// then the final norm and the logits of the rows that asked for them (or,
+// for greedy sampling, only each row's argmax).
 #pragma once
 
 #include <memory>
@@ -26,9 +27,11 @@ struct ForwardOptions {
 };
 
 // Activation buffers of one step, each sized for max_batch_tokens rows but
-// the logits, sized for one row per sequence.
+// the logits and their argmax, sized for one row per sequence.
 struct Activations {
   backend::Tensor x, xn, q, k, v, qkv, attn, gate, up, logits;
+  int32_t* logit_ids = nullptr;  // [rows of logits] each row's argmax
+  backend::Tensor logit_max;     // [rows of logits, 1] its value: written by the op, never read back
   // Mixture of experts (empty for dense models).
   backend::Tensor router, route_weights, expert_gate, expert_up, expert_out, routed, shared_gate;
   int32_t* route_ids = nullptr;
@@ -42,6 +45,10 @@ class ForwardPass {
   // Runs one step. Returns the logits of batch.logit_rows(), row after row,
   // each n_vocab long; the span stays valid until the next call.
   Result<std::span<const float>> run(const Batch& batch);
+  // Runs one step for greedy sampling: each of those rows is reduced to its
+  // argmax on the backend (the sampler's greedy pick, backend.h), and only
+  // the ids are read back, one per row; valid until the next call.
+  Result<std::span<const int32_t>> run_argmax(const Batch& batch);
   // Copies whole KV blocks in every layer (copy-on-write of shared blocks),
   // queued before the next step's writes. Block ids must be inside the pool.
   void copy_blocks(std::span<const backend::BlockCopy> copies);
@@ -54,6 +61,9 @@ class ForwardPass {
   ForwardPass(const ModelConfig& config, const ModelWeights& weights, backend::Backend& backend,
               const ForwardOptions& options);
   Status allocate();
+  // Checks the batch and queues its step, and the argmax of its logits when
+  // asked. Returns the number of rows of logits.
+  Result<int64_t> queue_step(const Batch& batch, bool argmax);
   backend::KvLayerView kv_layer(int64_t layer) const;
   backend::RopeParams rope_params(int64_t layer, int64_t n_heads) const;
   void attention_block(int64_t il, const LayerWeights& w, const backend::BatchView& bv, int64_t n);
@@ -74,6 +84,7 @@ class ForwardPass {
   std::unique_ptr<backend::Buffer> meta_;
   Activations act_;
   std::unique_ptr<backend::Buffer> host_logits_;  // backend host memory, grown to the largest step
+  std::unique_ptr<backend::Buffer> host_ids_;     // backend host memory, one id per row of logits
 };
 
 }  // namespace rocmforge::model

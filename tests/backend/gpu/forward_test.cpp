@@ -1,8 +1,9 @@
 // The forward pass on the GPU against the CPU backend: every tiny synthetic
 // architecture in every weight type, greedy generation token for token and
 // logits within a stated tolerance; several sequences decoding in one batch
-// (the steps that are recorded as a graph and replayed); stories260K's
-// greedy output identical to the CPU's.
+// (the steps that are recorded as a graph and replayed); the argmax step
+// against the logits' argmax; stories260K's greedy output identical to the
+// CPU's.
 //
 // Tolerances (relative L2 error of a step's logits). The GPU's matmuls take
 // the activations the CPU's take (8-bit quants with the CPU's rounding, or
@@ -273,6 +274,36 @@ TEST(GpuForward, BatchedDecodeOverPagedBlocks) { batched_decode_over_paged_block
 
 TEST(GpuForward, BatchedDecodeOverPagedQ8_0Blocks) {
   batched_decode_over_paged_blocks({GgmlType::kQ8_0, GgmlType::kQ8_0});
+}
+
+// stories260K: each step run for its logits, then again (writing the same
+// KV entries) for their argmax alone. Decode steps of one sequence are
+// recorded as graphs, one for each kind of step, and replayed.
+TEST(GpuForward, ArgmaxStepPicksTheArgmaxOfTheLogits) {
+  model::ForwardOptions o;
+  o.max_seqs = 1;
+  o.max_seq_len = 128;
+  Loaded gpu = load(make_gpu_backend(), source_path("models/stories260K.gguf"), o);
+  ASSERT_TRUE(gpu.forward);
+  const backend::KvLayout& kv = gpu.forward->kv_layout();
+  std::vector<int32_t> table(static_cast<size_t>(kv.n_blocks));
+  std::iota(table.begin(), table.end(), 0);
+
+  std::vector<int32_t> tokens = {1, 403, 407, 261, 409};
+  int32_t n_past = 0;
+  for (int step = 0; step < 12; ++step) {
+    model::Batch batch;
+    ASSERT_TRUE(batch.add({tokens, n_past, table}, kv.block_size, kv.n_blocks));
+    auto logits = gpu.forward->run(batch);
+    ASSERT_TRUE(logits) << logits.error().to_string();
+    const int32_t want = argmax(std::vector<float>(logits->begin(), logits->end()));
+    auto ids = gpu.forward->run_argmax(batch);
+    ASSERT_TRUE(ids) << ids.error().to_string();
+    ASSERT_EQ(ids->size(), 1u);
+    EXPECT_EQ((*ids)[0], want) << "step " << step;
+    n_past += static_cast<int32_t>(tokens.size());
+    tokens = {want};
+  }
 }
 
 // stories260K (F32 weights, 8-dim heads, a 172-wide feed-forward): the same
