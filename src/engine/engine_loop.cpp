@@ -12,6 +12,15 @@ struct Overloaded : Fs... {
 template <class... Fs>
 Overloaded(Fs...) -> Overloaded<Fs...>;
 
+// Only the argmax when every sequence sampled this step draws nothing else:
+// one id per row crosses from the device instead of a row of logits.
+LogitsWanted logits_wanted(const StepPlan& plan) {
+  const bool argmax = std::ranges::all_of(plan.chunks, [](const ScheduledChunk& c) {
+    return !c.sample || static_cast<const Sequence&>(*c.seq).draws_argmax();
+  });
+  return argmax ? LogitsWanted::kArgmax : LogitsWanted::kRows;
+}
+
 }  // namespace
 
 void StatsBoard::publish(const EngineStats& stats) {
@@ -106,7 +115,7 @@ void EngineLoop::step() {
       return;
     }
   }
-  const Result<std::span<const float>> logits = runner_->run(batch_, kv_.pending_copies());
+  const Result<StepLogits> logits = runner_->run(batch_, kv_.pending_copies(), logits_wanted(plan));
   kv_.end_step();
   if (!logits) {
     if (options_.logger) options_.logger->error("forward step failed: {}", logits.error().to_string());
@@ -117,7 +126,7 @@ void EngineLoop::step() {
   sample(plan, *logits);
 }
 
-void EngineLoop::sample(const StepPlan& plan, std::span<const float> logits) {
+void EngineLoop::sample(const StepPlan& plan, const StepLogits& logits) {
   const auto n_vocab = static_cast<size_t>(runner_->n_vocab());
   const Clock::time_point now = Clock::now();
   for (const ScheduledChunk& c : plan.chunks) {
@@ -127,14 +136,18 @@ void EngineLoop::sample(const StepPlan& plan, std::span<const float> logits) {
     if (seq.state == RequestState::kPrefilling) transition(seq.state, RequestState::kDecoding);
     drawn_.emplace_back(&seq, GeneratedToken{});
   }
-  // Each row with its own sequence's sampler, so the tokens do not depend on the thread count.
-  constexpr int64_t kRowsPerTask = 2;
-  sampling_pool_.parallel_for(static_cast<int64_t>(drawn_.size()), kRowsPerTask, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      auto& [seq, token] = drawn_[static_cast<size_t>(i)];
-      token = seq->draw(logits.subspan(static_cast<size_t>(i) * n_vocab, n_vocab));
-    }
-  });
+  if (!logits.argmax.empty()) {
+    for (size_t i = 0; i < drawn_.size(); ++i) drawn_[i].second = drawn_[i].first->draw_argmax(logits.argmax[i]);
+  } else {
+    // Each row with its own sequence's sampler, so the tokens do not depend on the thread count.
+    constexpr int64_t kRowsPerTask = 2;
+    sampling_pool_.parallel_for(static_cast<int64_t>(drawn_.size()), kRowsPerTask, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) {
+        auto& [seq, token] = drawn_[static_cast<size_t>(i)];
+        token = seq->draw(logits.rows.subspan(static_cast<size_t>(i) * n_vocab, n_vocab));
+      }
+    });
+  }
   for (auto& [seq, token] : drawn_) {
     const std::optional<FinishReason> done = seq->on_token(std::move(token), now, options_.on_timing);
     ++counters_.generated_tokens;

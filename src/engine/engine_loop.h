@@ -3,6 +3,9 @@
 //
 //   commands ─► schedule ─► batch ─► run (copies, forward) ─► commit KV ─► sample, stream, retire
 //
+// A step whose sampled sequences are all greedy (without log-probabilities)
+// asks the model for each row's argmax only, not the rows of logits.
+//
 // Nothing here takes a lock but the command queue's, each request's channel
 // and the stats board, which are how other threads see the engine.
 #pragma once
@@ -49,7 +52,7 @@ class EngineLoop {
  private:
   void handle(Command& command);
   void step();
-  void sample(const StepPlan& plan, std::span<const float> logits);
+  void sample(const StepPlan& plan, const StepLogits& logits);
   void fail_chunks(const StepPlan& plan, const Error& error);
   void retire(Sequence& seq, FinishReason reason);
   void end(Sequence& seq, FinishReason reason, Error error);

@@ -16,10 +16,11 @@ Result<std::unique_ptr<ForwardRunner>> ForwardRunner::create(const model::Model&
       new ForwardRunner(std::move(forward), static_cast<int32_t>(model.config().n_vocab)));
 }
 
-Result<std::span<const float>> ForwardRunner::run(const model::Batch& batch,
-                                                  std::span<const backend::BlockCopy> copies) {
+Result<StepLogits> ForwardRunner::run(const model::Batch& batch, std::span<const backend::BlockCopy> copies,
+                                      LogitsWanted wanted) {
   forward_->copy_blocks(copies);
-  return forward_->run(batch);
+  if (wanted == LogitsWanted::kArgmax) return StepLogits{{}, RF_TRY(forward_->run_argmax(batch))};
+  return StepLogits{RF_TRY(forward_->run(batch)), {}};
 }
 
 }  // namespace rocmforge::engine

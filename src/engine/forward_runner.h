@@ -18,7 +18,8 @@ class ForwardRunner final : public ModelRunner {
                                                        const EngineOptions& options);
 
   int32_t n_vocab() const override { return n_vocab_; }
-  Result<std::span<const float>> run(const model::Batch& batch, std::span<const backend::BlockCopy> copies) override;
+  Result<StepLogits> run(const model::Batch& batch, std::span<const backend::BlockCopy> copies,
+                         LogitsWanted wanted) override;
 
  private:
   ForwardRunner(std::unique_ptr<model::ForwardPass> forward, int32_t n_vocab)

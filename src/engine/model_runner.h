@@ -13,6 +13,18 @@
 
 namespace rocmforge::engine {
 
+// What the engine reads of a step's rows of logits.
+enum class LogitsWanted {
+  kRows,    // every row whole: sampling, penalties, log-probabilities
+  kArgmax,  // only each row's greedy token, which the model may pick where the logits are
+};
+
+// A step's result for batch.logit_rows(), row after row, valid until the next step.
+struct StepLogits {
+  std::span<const float> rows;     // kRows: n_vocab floats per row
+  std::span<const int32_t> argmax;  // kArgmax: the id of each row's largest logit, the lowest on ties, NaN as -inf
+};
+
 class ModelRunner {
  public:
   virtual ~ModelRunner() = default;
@@ -20,10 +32,9 @@ class ModelRunner {
   virtual int32_t n_vocab() const = 0;
 
   // First copies whole KV blocks (copy-on-write: `copies` in order), then
-  // runs the step. Returns the logits of batch.logit_rows(), row after row,
-  // n_vocab each, valid until the next call.
-  virtual Result<std::span<const float>> run(const model::Batch& batch,
-                                             std::span<const backend::BlockCopy> copies) = 0;
+  // runs the step and returns what `wanted` names.
+  virtual Result<StepLogits> run(const model::Batch& batch, std::span<const backend::BlockCopy> copies,
+                                 LogitsWanted wanted) = 0;
 };
 
 }  // namespace rocmforge::engine

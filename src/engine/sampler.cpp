@@ -60,6 +60,11 @@ int32_t Sampler::sample(std::span<const float> logits) {
   return draw();
 }
 
+bool Sampler::picks_argmax() const {
+  // top-k 1 leaves one candidate, which every draw takes.
+  return (params_.temperature <= 0.0f || params_.top_k == 1) && !penalties_.active();
+}
+
 // Temperature, softmax and one draw over what the filters kept.
 int32_t Sampler::draw() {
   const std::span<const Candidate> kept = candidates_.view();

@@ -36,6 +36,11 @@ class Sampler {
 
   // logits: [n_vocab]. Allocates nothing once its buffers have grown.
   int32_t sample(std::span<const float> logits);
+  // Whether sample() always returns the argmax of the logits as given (the
+  // lowest id on ties, NaN ranking as -inf): greedy, or top-k 1, with no
+  // penalties. Its caller may then pick that id elsewhere (on the device)
+  // and skip sample(), which would change nothing but the generator's state.
+  bool picks_argmax() const;
 
   // Records tokens into the penalty window; an id outside the vocabulary is an
   // error (and nothing of the call is recorded).

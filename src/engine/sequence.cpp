@@ -1,5 +1,7 @@
 #include "engine/sequence.h"
 
+#include <cassert>
+
 #include "engine/logprobs.h"
 
 namespace rocmforge::engine {
@@ -56,6 +58,11 @@ GeneratedToken Sequence::draw(std::span<const float> logits) {
     if (top_logprobs_ > 0) drawn.top_logprobs = softmax.top(top_logprobs_);
   }
   return drawn;
+}
+
+GeneratedToken Sequence::draw_argmax(int32_t id) const {
+  assert(draws_argmax());
+  return {id, std::nullopt, {}};
 }
 
 std::optional<FinishReason> Sequence::on_token(GeneratedToken drawn, Clock::time_point now, const TimingObserver& observer) {

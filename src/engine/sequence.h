@@ -37,6 +37,11 @@ class Sequence final : public SequenceState {
   // log-probabilities when the request asked for them. Touches this
   // sequence's sampler only: several sequences may draw at once.
   GeneratedToken draw(std::span<const float> logits);
+  // Whether draw() would read nothing of the logits but their argmax (a
+  // greedy sampler, no log-probabilities): a step may then hand this sequence
+  // only that id, through draw_argmax().
+  bool draws_argmax() const { return !logprobs_ && sampler_.picks_argmax(); }
+  GeneratedToken draw_argmax(int32_t id) const;
   // Takes the drawn token and streams it. Returns why the request finished,
   // if it did (the finish event is sent).
   std::optional<FinishReason> on_token(GeneratedToken token, Clock::time_point now, const TimingObserver& observer);

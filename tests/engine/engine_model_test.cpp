@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <functional>
 
 #include <nlohmann/json.hpp>
 
@@ -142,6 +143,38 @@ TEST_F(EngineModelTest, ARepeatedPromptHitsThePrefixCacheWithTheSameOutput) {
   const EngineStats s = engine->stats();
   EXPECT_EQ(s.prefix_cache_hit_tokens, static_cast<int64_t>(prompt.size()) - 1);
   EXPECT_GT(s.prefix_cache_hit_rate(), 0.4);
+}
+
+// Greedy requests run on the backend's argmax (one id per sequence comes
+// back); asking for logprobs brings the rows of logits to the host sampler.
+// Eight of each at once, and top-k 1 at temperature 0.8 (also the argmax):
+// the same tokens.
+TEST_F(EngineModelTest, GreedyTokensAreTheSameFromTheBackendArgmaxAndFromTheLogits) {
+  const std::vector<std::string> texts = prompts();
+  auto run_all = [&](const std::function<void(Request&)>& edit) {
+    auto engine = make_engine(128);
+    std::vector<std::shared_ptr<RequestHandle>> handles;
+    for (size_t i = 0; i < 8; ++i) {
+      Request r = greedy_request(encode(texts[i * 4 + 2]), kMaxTokens);
+      r.ignore_eos = true;
+      edit(r);
+      handles.push_back(*engine->submit(std::move(r)));
+    }
+    std::vector<std::vector<int32_t>> tokens;
+    for (const auto& h : handles) tokens.push_back(collect(*h).tokens);
+    return tokens;
+  };
+  const auto argmax = run_all([](Request&) {});
+  const auto rows = run_all([](Request& r) { r.logprobs = true; });
+  const auto top1 = run_all([](Request& r) {
+    r.sampling.temperature = 0.8f;
+    r.sampling.top_k = 1;
+  });
+  for (size_t i = 0; i < 8; ++i) {
+    EXPECT_EQ(argmax[i].size(), static_cast<size_t>(kMaxTokens));
+    EXPECT_EQ(argmax[i], rows[i]) << "prompt '" << texts[i * 4 + 2] << "'";
+    EXPECT_EQ(top1[i], rows[i]) << "prompt '" << texts[i * 4 + 2] << "'";
+  }
 }
 
 TEST_F(EngineModelTest, OutputEqualsRocmforgeRunAtTemperatureZero) {

@@ -325,6 +325,65 @@ TEST(Engine, ReportsLogprobsOfTheRawLogits) {
   EXPECT_FALSE(plain.events[0].token->logprob);
 }
 
+// A step whose sampled sequences all draw greedily without log-probabilities
+// asks the model for each row's argmax only; any other request needs rows.
+TEST(Engine, OnlyGreedyStepsAskForTheArgmaxAlone) {
+  const std::vector<int32_t> prompt = letters("abc");
+  auto wanted_by = [&](Request r) {
+    FakeEngine f(small_options());
+    r.ignore_eos = true;
+    EXPECT_EQ(collect(**f.engine->submit(std::move(r))).tokens.size(), 4u);
+    std::set<LogitsWanted> wanted;
+    for (const StepRecord& s : f.log->steps()) wanted.insert(s.wanted);
+    return wanted;
+  };
+  const std::set<LogitsWanted> argmax = {LogitsWanted::kArgmax};
+  const std::set<LogitsWanted> rows = {LogitsWanted::kRows};
+  EXPECT_EQ(wanted_by(greedy_request(prompt, 4)), argmax);
+  Request r = greedy_request(prompt, 4);
+  r.sampling.temperature = 0.8f;
+  r.sampling.top_k = 1;
+  EXPECT_EQ(wanted_by(r), argmax);
+  r.sampling.top_k = 40;
+  EXPECT_EQ(wanted_by(r), rows);
+  r = greedy_request(prompt, 4);
+  r.sampling.repeat_penalty = 1.2f;
+  EXPECT_EQ(wanted_by(r), rows);
+  r = greedy_request(prompt, 4);
+  r.logprobs = true;
+  EXPECT_EQ(wanted_by(r), rows);
+}
+
+// A greedy request sharing steps with one that wants logprobs is drawn from
+// the rows, to the tokens it draws alone from the argmax.
+TEST(Engine, GreedyTokensAreTheSameFromTheArgmaxAndFromTheRows) {
+  FakeEngine f(small_options());
+  const std::vector<int32_t> prompt = letters("abc");
+  const std::vector<int32_t> expected = expected_tokens(hashed_letter, prompt, 6);
+  EXPECT_EQ(collect(**f.engine->submit(greedy_request(prompt, 6))).tokens, expected);
+  const size_t n_alone = f.log->steps().size();
+  f.log->gate();  // the first step waits until both are queued: they share the later ones
+  Request with_logprobs = greedy_request(prompt, 6);
+  with_logprobs.logprobs = true;
+  auto plain = *f.engine->submit(greedy_request(prompt, 6));
+  auto rows = *f.engine->submit(with_logprobs);
+  f.log->ungate();
+  EXPECT_EQ(collect(*plain).tokens, expected);
+  EXPECT_EQ(collect(*rows).tokens, expected);
+  const std::vector<StepRecord> steps = f.log->steps();
+  int n_shared = 0;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (i < n_alone) {
+      EXPECT_EQ(steps[i].wanted, LogitsWanted::kArgmax) << "step " << i;
+    }
+    if (steps[i].n_seqs == 2) {
+      ++n_shared;
+      EXPECT_EQ(steps[i].wanted, LogitsWanted::kRows) << "step " << i;
+    }
+  }
+  EXPECT_GE(n_shared, 5);
+}
+
 TEST(Engine, SharedPromptsHitThePrefixCacheWithTheSameOutput) {
   FakeEngine f(small_options());
   const std::vector<int32_t> prompt = prompt_of(3, 22);

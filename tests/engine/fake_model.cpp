@@ -103,7 +103,8 @@ FakeRunner::FakeRunner(const EngineOptions& options, NextTokenRule rule, std::sh
       log_(std::move(log)),
       slots_(static_cast<size_t>(options.n_kv_blocks * options.block_size), -1) {}
 
-Result<std::span<const float>> FakeRunner::run(const model::Batch& batch, std::span<const backend::BlockCopy> copies) {
+Result<StepLogits> FakeRunner::run(const model::Batch& batch, std::span<const backend::BlockCopy> copies,
+                                   LogitsWanted wanted) {
   log_->wait_to_run();
   for (const backend::BlockCopy& c : copies) {
     std::copy_n(slots_.begin() + c.src * block_size_, block_size_, slots_.begin() + c.dst * block_size_);
@@ -124,7 +125,7 @@ Result<std::span<const float>> FakeRunner::run(const model::Batch& batch, std::s
     return history;
   };
 
-  StepRecord record{batch.n_tokens(), batch.n_seqs(), {}, {}};
+  StepRecord record{batch.n_tokens(), batch.n_seqs(), {}, {}, wanted};
   for (int32_t i = 0; i < batch.n_tokens(); ++i) {
     const int32_t seq = batch.token_seq()[static_cast<size_t>(i)];
     if (static_cast<size_t>(seq) == record.chunk_sizes.size()) {
@@ -146,7 +147,12 @@ Result<std::span<const float>> FakeRunner::run(const model::Batch& batch, std::s
     // A runner-up, for the top-logprobs tests.
     row[static_cast<size_t>(kFirstLetter + (next - kFirstLetter + 1) % kLetters)] = 5.0f;
   }
-  return std::span<const float>(logits_);
+  if (wanted == LogitsWanted::kRows) return StepLogits{logits_, {}};
+  argmax_.clear();
+  for (auto row = logits_.begin(); row != logits_.end(); row += static_cast<std::ptrdiff_t>(n_vocab)) {
+    argmax_.push_back(static_cast<int32_t>(std::max_element(row, row + static_cast<std::ptrdiff_t>(n_vocab)) - row));
+  }
+  return StepLogits{{}, argmax_};
 }
 
 RunnerFactory fake_runner(NextTokenRule rule, std::shared_ptr<FakeModelLog> log) {

@@ -47,6 +47,7 @@ struct StepRecord {
   int32_t n_seqs;
   std::vector<int32_t> first_tokens;  // each sequence's token at position 0: which requests ran
   std::vector<int32_t> chunk_sizes;
+  LogitsWanted wanted;  // what the engine asked for
 };
 
 // The fake's observable state, shared with the test thread.
@@ -76,7 +77,9 @@ class FakeRunner final : public ModelRunner {
   FakeRunner(const EngineOptions& options, NextTokenRule rule, std::shared_ptr<FakeModelLog> log);
 
   int32_t n_vocab() const override { return kFirstLetter + kLetters; }
-  Result<std::span<const float>> run(const model::Batch& batch, std::span<const backend::BlockCopy> copies) override;
+  // Rows of logits, or with kArgmax the id of each row's largest logit.
+  Result<StepLogits> run(const model::Batch& batch, std::span<const backend::BlockCopy> copies,
+                         LogitsWanted wanted) override;
 
  private:
   int64_t block_size_;
@@ -84,6 +87,7 @@ class FakeRunner final : public ModelRunner {
   std::shared_ptr<FakeModelLog> log_;
   std::vector<int32_t> slots_;  // the token at each KV slot; -1: never written
   std::vector<float> logits_;
+  std::vector<int32_t> argmax_;
 };
 
 // A factory for Engine::create.

@@ -10,6 +10,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "backend/cpu/cpu_backend.h"
+
 namespace rocmforge::engine {
 namespace {
 
@@ -86,6 +88,60 @@ TEST(Sampler, TopKOfOneIsGreedy) {
   for (uint64_t row = 0; row < 50; ++row) {
     const std::vector<float> logits = random_logits(3000, 100 + row);
     EXPECT_EQ(top1.sample(logits), argmax.sample(logits)) << "row " << row;
+  }
+}
+
+TEST(Sampler, PicksTheArgmaxWhenGreedyOrTopOneWithoutPenalties) {
+  EXPECT_TRUE(make_sampler(greedy(), 10).picks_argmax());
+  EXPECT_TRUE(make_sampler(unfiltered(-1.0f), 10).picks_argmax());
+  SamplingParams top1;  // temperature 0.8 and the other defaults
+  top1.top_k = 1;
+  EXPECT_TRUE(make_sampler(top1, 10).picks_argmax());
+  EXPECT_FALSE(make_sampler(SamplingParams{}, 10).picks_argmax());
+  EXPECT_FALSE(make_sampler(unfiltered(0.01f), 10).picks_argmax());
+
+  SamplingParams penalised = greedy();
+  penalised.repeat_penalty = 1.1f;
+  EXPECT_FALSE(make_sampler(penalised, 10).picks_argmax());
+  penalised.repeat_last_n = 0;  // no window: the penalty is off
+  EXPECT_TRUE(make_sampler(penalised, 10).picks_argmax());
+  for (float SamplingParams::*field : {&SamplingParams::presence_penalty, &SamplingParams::frequency_penalty}) {
+    SamplingParams p = top1;
+    p.*field = 0.5f;
+    EXPECT_FALSE(make_sampler(p, 10).picks_argmax());
+  }
+}
+
+// What picks_argmax() promises, against the backend op that picks on the
+// device: the same id on rows full of ties, NaN, infinities and signed zeros.
+TEST(Sampler, ArgmaxPickersPickTheBackendArgmax) {
+  constexpr int64_t kVocab = 301;
+  constexpr int64_t kRows = 64;
+  const float inf = std::numeric_limits<float>::infinity();
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  const float levels[] = {-inf, nan, -3.0f, -0.0f, 0.0f, 1.5f, inf};
+  std::mt19937_64 rng(11);
+  std::vector<float> rows(static_cast<size_t>(kRows * kVocab));
+  for (int64_t r = 0; r < kRows; ++r) {
+    // Row r draws from levels [0, 1 + r % 7): rows of -inf only, of -inf and NaN, ... up to +inf.
+    for (int64_t i = 0; i < kVocab; ++i) rows[static_cast<size_t>(r * kVocab + i)] = levels[rng() % (1 + r % 7)];
+  }
+  backend::CpuBackend cpu(1);
+  std::vector<int32_t> ids(kRows);
+  std::vector<float> max(kRows);
+  cpu.argmax(backend::f32_tensor(rows.data(), kRows, kVocab), ids.data(), backend::f32_tensor(max.data(), kRows, 1));
+
+  SamplingParams top1 = unfiltered(2.0f);
+  top1.top_k = 1;
+  top1.min_keep = 3;
+  for (const SamplingParams& params : {greedy(), unfiltered(-1.0f), top1}) {
+    Sampler sampler = make_sampler(params, kVocab);
+    ASSERT_TRUE(sampler.picks_argmax());
+    for (int64_t r = 0; r < kRows; ++r) {
+      const std::span<const float> row(rows.data() + r * kVocab, kVocab);
+      EXPECT_EQ(sampler.sample(row), ids[static_cast<size_t>(r)])
+          << "row " << r << ", temperature " << params.temperature;
+    }
   }
 }
 
