@@ -46,6 +46,10 @@ int32_t attention_splits(int64_t n_tokens, int64_t n_head_kv, int64_t head_group
   return static_cast<int32_t>(std::clamp<int64_t>(want, 1, std::min<int64_t>(most, 1024)));
 }
 
+int32_t attention_row_splits(int64_t max_keys) {
+  return static_cast<int32_t>(std::clamp<int64_t>((max_keys + kRowSplitKeys - 1) / kRowSplitKeys, 1, kRowSplits));
+}
+
 Status launch_attention(const AttentionArgs& args, KvTypes cache_types, int warp_size, rt::Stream stream) {
   if (args.n_tokens == 0) return ok();
   if (args.n_tokens > 65535 || args.n_head_kv * args.head_groups > 65535) {

@@ -43,7 +43,7 @@ struct AttentionArgs {
   float softcap = 0.0f;
   int64_t window = 0;
   int32_t n_splits = 1;
-  int32_t keys_per_split = 0;
+  int32_t keys_per_split = 0;  // 0: each row's own, row_split_keys()
   float* out = nullptr;  // [n_tokens, out_stride], head h at h * head_dim_v
   int64_t out_stride = 0;
   float* part_acc = nullptr;   // [n_tokens, n_head, n_splits, head_dim_v] when n_splits > 1
@@ -58,6 +58,20 @@ int64_t attention_partial_floats(int64_t n_tokens, int64_t n_head, int64_t n_spl
 // multiprocessors, at least 128 keys each. It depends only on shapes, so a
 // replayed graph of the step stays valid.
 int32_t attention_splits(int64_t n_tokens, int64_t n_head_kv, int64_t head_groups, int64_t max_keys, int n_sms);
+
+// Batch-invariant splits: a row's keys split by its own key count alone, into
+// at most kRowSplits ranges of whole 32-key tiles, at least kRowSplitKeys
+// each, so that its sums come out the same in any step. A row of up to
+// kRowSplitKeys keys has one live split, which the merge passes through
+// unchanged (its weight is exp(0) = 1), so it matches an unsplit launch.
+inline constexpr int32_t kRowSplits = 8;
+inline constexpr int64_t kRowSplitKeys = 256;
+__host__ __device__ inline int64_t row_split_keys(int64_t n_keys) {
+  const int64_t per = ((n_keys + kRowSplits - 1) / kRowSplits + 31) / 32 * 32;
+  return per > kRowSplitKeys ? per : kRowSplitKeys;
+}
+// The grid's splits for rows of up to max_keys keys under row_split_keys.
+int32_t attention_row_splits(int64_t max_keys);
 
 // Launches the attention (and the merge when args.n_splits > 1) on a device
 // whose warps are `warp_size` wide.

@@ -71,8 +71,9 @@ __device__ __forceinline__ AttnBlock attn_block(const AttentionArgs& a) {
   b.nh = min(kAttnHeads, b.kvh * gqa + gqa - b.h0);
   const int64_t n_keys = static_cast<int64_t>(a.positions[b.t]) + 1;
   const int64_t first = a.window > 0 ? max(static_cast<int64_t>(0), n_keys - a.window) : 0;
-  b.k_begin = max(first, static_cast<int64_t>(blockIdx.x) * a.keys_per_split);
-  b.k_end = min(n_keys, static_cast<int64_t>(blockIdx.x + 1) * a.keys_per_split);
+  const int64_t per = a.keys_per_split > 0 ? a.keys_per_split : row_split_keys(n_keys);
+  b.k_begin = max(first, static_cast<int64_t>(blockIdx.x) * per);
+  b.k_end = min(n_keys, static_cast<int64_t>(blockIdx.x + 1) * per);
   b.table = a.block_tables + static_cast<int64_t>(a.token_seq[b.t]) * a.max_blocks;
   return b;
 }

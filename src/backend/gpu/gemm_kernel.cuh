@@ -2,8 +2,9 @@
 // instance files only): out[M tokens, N rows] = x[M, K] . w[N, K]^T.
 //
 // Tensor-core kernels (CUDA):
-//  - gemm_q8_kernel (gemm_q8_kernel.cuh), quantised weights, for the 9..127
-//    tokens of batched decode (from 128 the BLAS takes over, dense_gemm.cuh):
+//  - gemm_q8_kernel (gemm_q8_kernel.cuh), quantised weights, for the 3..127
+//    tokens of batched decode (from 128 the BLAS takes over, dense_gemm.cuh;
+//    in batch-invariant mode it takes every token count):
 //    blocks of 128 weight rows by 16, 32 or 64 tokens; int8 activations (Q8,
 //    the matvec path's format), mma.sync m16n8k32 integer sums per
 //    32-element unit scaled as the CPU does, so decode agrees with it.
@@ -250,13 +251,7 @@ Status launch_gemm_t(const GemmArgs& g, rt::Stream stream) {
       }
     } else {
       // No tensor cores in this build: the matrix-vector kernels, kMatvecMaxTokens tokens at a time.
-      for (int64_t t = 0; t < n; t += kMatvecMaxTokens) {
-        const int64_t rows = std::min(kMatvecMaxTokens, n - t);
-        const ActView part_x{x.format, x.q + t * x.stride, x.ds + t * (w.cols / kQuantBlock), x.stride};
-        const MatvecPart part{w, g.out + t * g.out_stride, g.out_stride};
-        RF_TRY(launch_matvec(std::span<const MatvecPart>(&part, 1), part_x, rows, stream));
-      }
-      return ok();
+      return launch_matvec_chunks({w, g.out, g.out_stride}, x, n, stream);
     }
   } else {
     if (!gemm_on_tensor_cores(w)) {

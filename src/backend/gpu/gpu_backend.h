@@ -15,6 +15,10 @@ struct GpuOptions {
   // The share of the device memory free at start that this backend may use
   // (weights, KV cache, activations, scratch).
   double mem_fraction = 0.9;
+  // A token's results do not depend on the other tokens of its step: every
+  // matmul and attention row takes one kernel configuration whatever the
+  // step's size (serving; slower prompts and single-sequence decode).
+  bool batch_invariant = false;
 };
 
 // Whether this build has GPU kernels.

@@ -81,7 +81,8 @@ class GpuBackend final : public Backend {
     uint64_t frees = 0;  // the budget's count when converted: a later free may reuse src
   };
 
-  GpuBackend(int device, rt::Stream stream, int sm_count, int warp_size, std::shared_ptr<MemoryBudget> budget);
+  GpuBackend(int device, rt::Stream stream, int sm_count, int warp_size, bool batch_invariant,
+             std::shared_ptr<MemoryBudget> budget);
 
   // Keeps the first failure for the next synchronize().
   void record(Status status);
@@ -105,6 +106,8 @@ class GpuBackend final : public Backend {
   Status reserve_scratch(std::unique_ptr<DeviceBuffer>& buffer, size_t bytes, const char* what);
   // Waits for the stream, then reports recorded failures and kernel-raised errors.
   Status wait();
+  enum class MatmulPath { kMatvec, kGemm, kDense };
+  MatmulPath matmul_path(const WeightView& w, int64_t n_tokens) const;
   // A GEMM through the BLAS; false when its scratch does not fit (the GEMM kernels take it then).
   bool dense_matmul(const WeightView& w, const Tensor& x, const Tensor& out);
   Status upload_weight_rows(const gguf::TensorInfo& info, std::byte* dst, size_t dst_stride);
@@ -113,6 +116,7 @@ class GpuBackend final : public Backend {
   rt::Stream stream_;
   int sm_count_;
   int warp_size_;
+  bool batch_invariant_;
   std::shared_ptr<MemoryBudget> budget_;
   std::vector<std::unique_ptr<DeviceBuffer>> weights_;
   std::unique_ptr<DeviceBuffer> error_flag_;  // one uint32 (device_error.cuh)

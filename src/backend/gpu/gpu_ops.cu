@@ -26,19 +26,41 @@ void GpuBackend::embed(const Tensor& table, const int32_t* ids, int64_t n, const
   written(out);
 }
 
+GpuBackend::MatmulPath GpuBackend::matmul_path(const WeightView& w, int64_t n_tokens) const {
+  const bool tensor_cores = gemm_on_tensor_cores(w);
+  // One configuration for every token count: the tensor-core GEMM (its sums
+  // run over K in the same order whatever its token tile), else the
+  // matrix-vector kernel, whose per-row sums do not depend on the token count.
+  if (batch_invariant_) return tensor_cores ? MatmulPath::kGemm : MatmulPath::kMatvec;
+  // From kGemmMinTokens the tensor cores win for 32-element blocks and
+  // F16/BF16: the matvec's work grows with every token, the GEMM's cost
+  // barely moves up to its 16-token tile (run 12: Q4_0 gate/up 14.1 us at 2
+  // tokens in the matvec, 21.3 at 3 in the GEMM, against 50.7 at 8 in the
+  // matvec). The 256-element K-quants' GEMM is slower (Q4_K gate/up 32 us at
+  // 3 tokens): they keep the matvec up to kMatvecMaxTokens.
+  const bool small_blocks = gguf::ggml_type_info(w.type).block_size <= kQuantBlock;
+  const bool gemm = n_tokens > kMatvecMaxTokens || (n_tokens >= kGemmMinTokens && tensor_cores && small_blocks);
+  if (!gemm) return MatmulPath::kMatvec;
+  return dense_ && dense_->takes(w, n_tokens) ? MatmulPath::kDense : MatmulPath::kGemm;
+}
+
 // Matrix-vector products wait in pending_ so that those over the same input
 // (Q, K and V; gate and up) go out as one launch; the next other op flushes them.
 void GpuBackend::matmul(const Tensor& w, const Tensor& x, const Tensor& out) {
   if (x.rows == 0 || failed()) return;
   const WeightView wv = weight_view(w, w.rows);
-  const bool dense = x.rows > kMatvecMaxTokens && dense_ && dense_->takes(wv, x.rows);
-  flush_producer(&x, dense ? dense_act_format(w.type) : act_format(w.type));
-  if (x.rows > kMatvecMaxTokens) {
+  const MatmulPath path = matmul_path(wv, x.rows);
+  flush_producer(&x, path == MatmulPath::kDense ? dense_act_format(w.type) : act_format(w.type));
+  if (path == MatmulPath::kDense) {
     if (!begin_op()) return;
-    if (dense && dense_matmul(wv, x, out)) return;
+    if (dense_matmul(wv, x, out)) return;
+  }
+  if (path != MatmulPath::kMatvec) {
+    if (!begin_op()) return;
     auto act = activations(x, act_format(w.type));
     if (!act) return record(std::move(act).error());
-    const int splits = gemm_splits(wv, x.rows, sm_count_);
+    // The invariant mode's splits are the weight's own, not the step's.
+    const int splits = gemm_splits(wv, batch_invariant_ ? 1 : x.rows, sm_count_);
     if (splits > 1) {
       const Status s = reserve_scratch(gemm_scratch_, gemm_partial_bytes(wv, x.rows, splits), "GEMM partial sums");
       if (!s) return record(s);
@@ -46,6 +68,14 @@ void GpuBackend::matmul(const Tensor& w, const Tensor& x, const Tensor& out) {
     const GemmArgs args{wv, *act, x.rows, f32(out), floats(out), splits,
                         splits > 1 ? static_cast<float*>(gemm_scratch_->data()) : nullptr};
     record(launch_gemm(args, stream_));
+    written(out);
+    return;
+  }
+  if (x.rows > kMatvecMaxTokens) {  // batch-invariant without tensor cores
+    if (!begin_op()) return;
+    auto act = activations(x, act_format(w.type));
+    if (!act) return record(std::move(act).error());
+    record(launch_matvec_chunks({wv, f32(out), floats(out)}, *act, x.rows, stream_));
     written(out);
     return;
   }
@@ -153,12 +183,18 @@ void GpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayou
   a.softcap = p.softcap;
   a.window = p.window;
   const int64_t max_keys = static_cast<int64_t>(batch.max_blocks) * layout.block_size;
-  a.n_splits = attention_splits(batch.n_tokens, p.n_head_kv, a.head_groups, max_keys, sm_count_);
-  a.keys_per_split = a.n_splits == 1 ? INT32_MAX : static_cast<int32_t>((max_keys + a.n_splits - 1) / a.n_splits);
+  if (batch_invariant_) {
+    // Each row split by its own keys, and one kernel for prompt and decode rows alike.
+    a.n_splits = attention_row_splits(max_keys);
+    a.keys_per_split = 0;
+  } else {
+    a.n_splits = attention_splits(batch.n_tokens, p.n_head_kv, a.head_groups, max_keys, sm_count_);
+    a.keys_per_split = a.n_splits == 1 ? INT32_MAX : static_cast<int32_t>((max_keys + a.n_splits - 1) / a.n_splits);
+  }
   a.out = f32(out);
   a.out_stride = floats(out);
   a.error_flag = static_cast<uint32_t*>(error_flag_->data());
-  if (attention_mma_fits(a, layout.types, batch.n_seqs, warp_size_)) {
+  if (!batch_invariant_ && attention_mma_fits(a, layout.types, batch.n_seqs, warp_size_)) {
     record(launch_attention_mma(a, stream_));
     written(out);
     return;

@@ -82,6 +82,16 @@ Status launch_matvec(std::span<const MatvecPart> parts, const ActView& x, int64_
   return dispatch_weight_type<Matvec>(parts[0].w.type, "matmul", args, stream);
 }
 
+Status launch_matvec_chunks(const MatvecPart& part, const ActView& x, int64_t n_tokens, rt::Stream stream) {
+  for (int64_t t = 0; t < n_tokens; t += kMatvecMaxTokens) {
+    const ActView chunk{x.format, x.q + t * static_cast<int64_t>(x.stride),
+                        x.ds != nullptr ? x.ds + t * (part.w.cols / kQuantBlock) : nullptr, x.stride};
+    const MatvecPart out{part.w, part.out + t * part.out_stride, part.out_stride};
+    RF_TRY(launch_matvec(std::span<const MatvecPart>(&out, 1), chunk, std::min(kMatvecMaxTokens, n_tokens - t), stream));
+  }
+  return ok();
+}
+
 int gemm_splits(const WeightView& w, int64_t n_tokens, int sm_count) {
   if (!gemm_on_tensor_cores(w)) return 1;
   constexpr int64_t kMaxSplits = 8;

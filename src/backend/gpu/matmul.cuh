@@ -19,6 +19,9 @@
 namespace rocmforge::backend::gpu {
 
 inline constexpr int64_t kMatvecMaxTokens = 8;
+// From this many tokens a GEMM on tensor cores beats the matrix-vector kernel
+// (for weights of 32-element blocks and F16/BF16).
+inline constexpr int64_t kGemmMinTokens = 3;
 
 struct WeightView {
   const uint8_t* data = nullptr;  // [rows, stride] in the device layout (weight_layout.h)
@@ -78,6 +81,8 @@ bool gemm_on_tensor_cores(const WeightView& w);
 Status launch_matvec(std::span<const MatvecPart> parts,
                      const ActView& x,  // [n_tokens, cols] converted to act_format
                      int64_t n_tokens, rt::Stream stream, const ExpertSelect& experts = {});
+// Any number of tokens through the matrix-vector kernel, kMatvecMaxTokens at a time.
+Status launch_matvec_chunks(const MatvecPart& part, const ActView& x, int64_t n_tokens, rt::Stream stream);
 
 // A GEMM whose tiles alone would not fill the GPU is split along K: each
 // slice writes a partial product into `partial` ([splits, n_tokens, w.rows]),

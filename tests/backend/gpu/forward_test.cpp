@@ -128,6 +128,7 @@ struct ModelCase {
   std::string shape;
   GgmlType type;
   bool chunked;  // prompt in chunks of 8 (matrix-vector kernels) rather than one GEMM step
+  bool invariant = false;  // the batch-invariant kernels (serve's)
 };
 
 std::vector<ModelCase> model_cases() {
@@ -141,6 +142,10 @@ std::vector<ModelCase> model_cases() {
     }
     out.push_back({std::string(s.name), GgmlType::kQ4_0, true});
     out.push_back({std::string(s.name), GgmlType::kQ4_K, true});
+  }
+  for (GgmlType t : {GgmlType::kF16, GgmlType::kQ4_0, GgmlType::kQ8_0, GgmlType::kQ4_K, GgmlType::kQ6_K}) {
+    out.push_back({"tiny", t, false, true});
+    out.push_back({"tiny", t, true, true});
   }
   return out;
 }
@@ -159,7 +164,7 @@ double model_tolerance(const ModelCase& c) {
 
 std::string case_name(const ::testing::TestParamInfo<ModelCase>& info) {
   std::string name = info.param.shape + "_" + std::string(gguf::ggml_type_name(info.param.type)) +
-                     (info.param.chunked ? "_chunked" : "");
+                     (info.param.chunked ? "_chunked" : "") + (info.param.invariant ? "_invariant" : "");
   std::replace(name.begin(), name.end(), '-', '_');
   return name;
 }
@@ -184,7 +189,7 @@ TEST_P(SynthModel, GreedyGenerationMatchesCpu) {
   o.kv_types = {GgmlType::kF32, GgmlType::kF32};
   if (c.chunked) o.max_batch_tokens = 8;
   Loaded cpu = load(std::make_unique<backend::CpuBackend>(2), path, o);
-  Loaded gpu = load(make_gpu_backend(), path, o);
+  Loaded gpu = load(make_gpu_backend(c.invariant), path, o);
   ASSERT_TRUE(cpu.forward && gpu.forward);
 
   std::mt19937 rng(77);

@@ -4,6 +4,7 @@
 // GEMM path (prefill). Weights are random and rotate among several copies so
 // the 60 MB L2 cannot hold them. Not a test: scripts/gpu-check.sh runs it.
 #include <chrono>
+#include <initializer_list>
 #include <cstdio>
 #include <cstring>
 #include <random>
@@ -76,16 +77,21 @@ Result<double> time_matmul(backend::Backend& b, const std::vector<backend::Tenso
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / iters;
 }
 
-Status run() {
-  auto gpu = RF_TRY(backend::gpu::create_backend({}));
-  std::printf("| type | shape | tokens | us | GB/s | TFLOP/s |\n| --- | --- | ---: | ---: | ---: | ---: |\n");
-  for (GgmlType type : {GgmlType::kQ4_0, GgmlType::kQ8_0, GgmlType::kF16, GgmlType::kQ4_K, GgmlType::kQ6_K}) {
+// One table row per type, shape and token count; `batch_invariant`: the
+// kernels serve runs (one configuration at every token count).
+Status run(bool batch_invariant, std::initializer_list<GgmlType> types, std::initializer_list<int64_t> token_counts) {
+  backend::gpu::GpuOptions o;
+  o.batch_invariant = batch_invariant;
+  auto gpu = RF_TRY(backend::gpu::create_backend(o));
+  std::printf("\n%s\n\n| type | shape | tokens | us | GB/s | TFLOP/s |\n| --- | --- | ---: | ---: | ---: | ---: |\n",
+              batch_invariant ? "Batch-invariant kernels (serve):" : "Fastest kernels (run, bench):");
+  for (GgmlType type : types) {
     for (const Shape& s : kShapes) {
       const std::vector<std::byte> data = random_rows(type, s.rows, s.cols);
       std::vector<backend::Tensor> ws;
       for (int copy = 0; copy < 4; ++copy) ws.push_back(RF_TRY(load(*gpu, type, s.rows, s.cols, data)));
       const double weight_bytes = static_cast<double>(data.size());
-      for (int64_t tokens : {1, 8, 16, 32, 64, 128, 256, 512}) {  // 16 to 64: batched decode's GEMM
+      for (int64_t tokens : token_counts) {
         auto xbuf = RF_TRY(gpu->allocate(static_cast<size_t>(tokens * s.cols) * sizeof(float)));
         auto obuf = RF_TRY(gpu->allocate(static_cast<size_t>(tokens * s.rows) * sizeof(float)));
         std::vector<float> x(static_cast<size_t>(tokens * s.cols), 0.5f);
@@ -102,11 +108,18 @@ Status run() {
   return ok();
 }
 
+Status run_all() {
+  // 2 to 8: where the matrix-vector kernel hands over to the GEMM; 16 to 64: batched decode's GEMM.
+  RF_TRY(run(false, {GgmlType::kQ4_0, GgmlType::kQ8_0, GgmlType::kF16, GgmlType::kQ4_K, GgmlType::kQ6_K},
+             {1, 2, 3, 4, 8, 16, 32, 64, 128, 256, 512}));
+  return run(true, {GgmlType::kQ4_0, GgmlType::kF16}, {1, 8, 64, 512});
+}
+
 }  // namespace
 }  // namespace rocmforge
 
 int main() {
-  const rocmforge::Status s = rocmforge::run();
+  const rocmforge::Status s = rocmforge::run_all();
   if (!s) {
     std::fprintf(stderr, "gpu_kernel_bench: %s\n", s.error().to_string().c_str());
     return 1;

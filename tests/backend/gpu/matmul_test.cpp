@@ -1,5 +1,6 @@
 // GPU matmul against the CPU backend, for every weight type, on every path:
-// the matrix-vector kernels (up to 8 tokens), the tensor-core GEMM (more),
+// the matrix-vector kernels (up to 8 tokens; on CUDA up to 2 for weights of
+// 32-element blocks and F16/BF16), the tensor-core GEMM (more),
 // and on CUDA the BLAS (from kDenseGemmMinTokens). The first two take the
 // activations the CPU takes (8-bit quants with the CPU's rounding for
 // quantised weights: Q8_0, Q8_1 or, for the K-quants and IQ4_XS, Q8_K;
@@ -109,6 +110,49 @@ std::vector<MatmulCase> cases() {
 }
 
 INSTANTIATE_TEST_SUITE_P(AllTypes, Matmul, ::testing::ValuesIn(cases()), case_name);
+
+// Batch-invariant mode (serve's): one token's outputs are the same bits in a
+// product of any number of tokens, wherever the token sits among them. The
+// weight's 392 rows make four row tiles of the GEMM, a grid it splits along K
+// (in two for the int8 GEMM, eight for the F16 one).
+class InvariantMatmul : public ::testing::TestWithParam<GgmlType> {};
+
+std::string type_name(const ::testing::TestParamInfo<GgmlType>& param) {
+  return std::string(gguf::ggml_type_name(param.param));
+}
+
+TEST_P(InvariantMatmul, ATokensOutputsDoNotDependOnTheOtherTokens) {
+  const GgmlType type = GetParam();
+  auto gpu = make_gpu_backend(/*batch_invariant=*/true);
+  ASSERT_NE(gpu, nullptr);
+  OpHarness h(*gpu);
+  constexpr int64_t kRows = 392;
+  constexpr int64_t kCols = 2048;
+  std::mt19937 rng(11);
+  const backend::Tensor w = h.weight(type, random_floats(rng, kRows * kCols), kRows, kCols);
+  const std::vector<float> token = random_floats(rng, kCols);
+  const backend::Tensor one_out = h.poisoned(1, kRows);
+  gpu->matmul(w, h.f32(token, 1, kCols), one_out);
+  const std::vector<float> alone = h.read(one_out);
+  for (int64_t n : {2, 3, 8, 9, 16, 33, 64, 130, 300}) {
+    std::vector<float> x = random_floats(rng, static_cast<size_t>(n * kCols));
+    const int64_t at = (n * 5) / 7;
+    std::copy(token.begin(), token.end(), x.begin() + at * kCols);
+    const backend::Tensor out = h.poisoned(n, kRows);
+    gpu->matmul(w, h.f32(x, n, kCols), out);
+    const std::vector<float> all = h.read(out);
+    const std::vector<float> row(all.begin() + at * kRows, all.begin() + (at + 1) * kRows);
+    int differ = 0;
+    for (int64_t i = 0; i < kRows; ++i) differ += row[static_cast<size_t>(i)] != alone[static_cast<size_t>(i)] ? 1 : 0;
+    EXPECT_EQ(differ, 0) << gguf::ggml_type_name(type) << ": token " << at << " of " << n << " differs from alone";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Types, InvariantMatmul,
+                         ::testing::Values(GgmlType::kF32, GgmlType::kF16, GgmlType::kBF16, GgmlType::kQ4_0,
+                                           GgmlType::kQ8_0, GgmlType::kQ5_1, GgmlType::kQ4_K, GgmlType::kQ6_K,
+                                           GgmlType::kIQ4_XS),
+                         type_name);
 
 // Inputs and outputs that are column slices of wider rows (a fused QKV
 // projection's views), and consecutive matmuls over one input (the

@@ -13,8 +13,10 @@ namespace rocmforge::testing {
 
 using backend::Tensor;
 
-std::unique_ptr<backend::Backend> make_gpu_backend() {
-  auto b = backend::gpu::create_backend({});
+std::unique_ptr<backend::Backend> make_gpu_backend(bool batch_invariant) {
+  backend::gpu::GpuOptions o;
+  o.batch_invariant = batch_invariant;
+  auto b = backend::gpu::create_backend(o);
   if (!b) {
     ADD_FAILURE() << "the GPU tests need a GPU: " << b.error().to_string();
     return nullptr;

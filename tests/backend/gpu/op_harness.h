@@ -13,7 +13,7 @@
 namespace rocmforge::testing {
 
 // The GPU backend under test; a test fails (it does not skip) when there is no GPU.
-std::unique_ptr<backend::Backend> make_gpu_backend();
+std::unique_ptr<backend::Backend> make_gpu_backend(bool batch_invariant = false);
 
 class OpHarness {
  public:
