@@ -2,13 +2,14 @@
 # One device call: build the CUDA backend, run the gpu tests, run the
 # benchmarks, and leave a summary table plus logs under $OUT.
 #
-#   scripts/gpu-check.sh [--tests-only] [--bench-only] [--types "q4_0 q8_0 f16"] [--profile] [--serve]
+#   scripts/gpu-check.sh [--tests-only] [--bench-only] [--types "q4_0 q8_0 f16"] [--profile] [--serve | --serve-only]
 #
 # --profile also times every kernel of three decode steps of the first type
 # with Nsight Compute (ncu.txt). --serve also runs the serving benchmark:
 # `rocmforge serve --device gpu` on a llama3-8b Q4_0 model and `rocmforge
 # bench-serve` against it, 512 requests of 512 prompt and 128 generated
-# tokens at concurrency 64 (serve.md, serve.log).
+# tokens at concurrency 64, once batch-invariant (serve's default) and once
+# with --no-batch-invariant (serve-*.json, serve.log).
 #
 # Dependencies come from .deps (scripts/stage-deps.sh, carried to the device
 # machine). A build already made for this source (.deps/prebuilt.tar.xz
@@ -34,6 +35,7 @@ while (($#)); do
     --types) types=$2; shift ;;
     --profile) profile=1 ;;
     --serve) serve=1 ;;
+    --serve-only) serve=1 run_tests=0 run_bench=0 ;;
     *) echo "gpu-check: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -118,12 +120,20 @@ if ((run_bench)); then
     [[ $type == q4_0 ]] && extra=(-b 1,8,32,64)
     "$bin/rocmforge" bench -m "$model" --device gpu -p 512 -n 128 -r 3 "${extra[@]}" --json \
       > "$out/bench-$type.json" 2>> "$out/bench.log" || { log "| llama3-8b $type | bench FAILED | | | |"; status=1; }
+    if [[ $type == q4_0 ]]; then  # serve's kernels: the same tests, rows marked "invariant"
+      "$bin/rocmforge" bench -m "$model" --device gpu -p 512 -n 128 -r 3 "${extra[@]}" --batch-invariant --json \
+        > "$out/bench-$type-invariant.json" 2>> "$out/bench.log" || { log "| invariant bench FAILED | | | | |"; status=1; }
+    fi
     # Decode reads every weight once per token: 4.27 TB/s over the file's bytes is its ceiling.
-    python3 - "$out/bench-$type.json" "$bytes" "$type" <<'EOF' | tee -a "$summary"
-import json, sys
-rows = json.load(open(sys.argv[1])) if open(sys.argv[1]).read().strip() else []
-size, t = int(sys.argv[2]), sys.argv[3]
+    python3 - "$bytes" "$type" "$out/bench-$type.json" "$out/bench-$type-invariant.json" <<'EOF' | tee -a "$summary"
+import json, os, sys
+size, t = int(sys.argv[1]), sys.argv[2]
+rows = []
+for path in sys.argv[3:]:
+    if os.path.exists(path) and open(path).read().strip():
+        rows += json.load(open(path))
 for r in rows:
+    label = r["test"] + (" invariant" if r.get("batch_invariant") else "")
     test = r["test"]
     if test.startswith("tg"):
         ceiling = 4.27e12 / size
@@ -131,7 +141,7 @@ for r in rows:
         ceiling = int(test.rsplit("x", 1)[1]) * 4.27e12 / size
     else:
         ceiling = 790e12 / (2 * r["model_n_params"])
-    print(f"| llama3-8b {t} | {r['test']} | {r['avg_ts']:.1f} | {ceiling:.0f} | {r['avg_ts'] / ceiling:.0%} |")
+    print(f"| llama3-8b {t} | {label} | {r['avg_ts']:.1f} | {ceiling:.0f} | {r['avg_ts'] / ceiling:.0%} |")
 EOF
     if ((profile)); then
       profile=0
@@ -162,23 +172,29 @@ fi
 
 if ((serve)); then
   model=/tmp/llama3-8b-serve-q4_0.gguf
-  port=18080
   "$bin/rocmforge" synth "$model" --shape llama3-8b --type q4_0 >> "$out/serve.log" 2>&1
-  "$bin/rocmforge" serve -m "$model" --device gpu --port $port --parallel 64 --max-queue 1024 -c 1024 \
-    >> "$out/serve.log" 2>&1 &
-  server=$!
-  for _ in $(seq 120); do
-    python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/health', timeout=2)" 2> /dev/null && break
-    sleep 1
-  done
-  log ""
-  log "serving: llama3-8b q4_0, 512 requests, 512 in / 128 out, concurrency 64"
-  timeout 400 "$bin/rocmforge" bench-serve --url "http://127.0.0.1:$port" -n 512 --concurrency 64 \
-    --input-len 512 --output-len 128 --warmup 8 --seed 1 --json "$out/serve.json" 2>> "$out/serve.log" |
-    tee -a "$summary" || { log "serve bench FAILED (serve.log)"; status=1; }
-  kill -INT $server
-  wait $server
-  log "server exit: $?"
+  # serve's default (batch-invariant), then the kernels the step's size picks.
+  serve_bench() {
+    local name=$1 port=$2
+    shift 2
+    "$bin/rocmforge" serve -m "$model" --device gpu --port "$port" --parallel 64 --max-queue 1024 -c 1024 "$@" \
+      >> "$out/serve.log" 2>&1 &
+    local server=$!
+    for _ in $(seq 120); do
+      python3 -c "import urllib.request as u; u.urlopen('http://127.0.0.1:$port/health', timeout=2)" 2> /dev/null && break
+      sleep 1
+    done
+    log ""
+    log "serving ($name): llama3-8b q4_0, 512 requests, 512 in / 128 out, concurrency 64"
+    timeout 400 "$bin/rocmforge" bench-serve --url "http://127.0.0.1:$port" -n 512 --concurrency 64 \
+      --input-len 512 --output-len 128 --warmup 8 --seed 1 --json "$out/serve-$name.json" 2>> "$out/serve.log" |
+      tee -a "$summary" || { log "serve bench FAILED (serve.log)"; status=1; }
+    kill -INT $server
+    wait $server
+    log "server exit: $?"
+  }
+  serve_bench invariant 18080
+  serve_bench variant 18081 --no-batch-invariant
   rm -f "$model"
 fi
 exit $status

@@ -19,7 +19,7 @@ Result<std::unique_ptr<backend::Backend>> make_backend(const std::string& device
     return RF_ERROR(kInvalidArgument, "--device must be cpu, gpu or auto, got '{}'", device);
   }
   if (device == "gpu" || (device == "auto" && backend::gpu::device_count() > 0)) {
-    return backend::gpu::create_backend({0, gpu_mem_fraction});
+    return backend::gpu::create_backend({0, gpu_mem_fraction, batch_invariant});
   }
   if (device == "auto") {
     log.info("device: {}, using the CPU",

@@ -34,6 +34,7 @@ struct BenchOptions {
   std::string device = "auto";
   double gpu_mem_fraction = 0.9;
   CacheTypeFlags cache_types;
+  bool batch_invariant = false;
   bool json = false;
 };
 
@@ -85,7 +86,7 @@ Status bench(const BenchOptions& o) {
   if (o.reps <= 0) return RF_ERROR(kInvalidArgument, "--repetitions must be positive");
   const backend::KvTypes kv_types = RF_TRY(parse_cache_types(o.cache_types));
   const core::Logger log(core::LogLevel::kWarn);
-  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log, o.gpu_mem_fraction));
+  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log, o.gpu_mem_fraction, o.batch_invariant));
   auto model = RF_TRY(model::Model::load(o.model, *backend));
   const model::ModelConfig& c = model->config();
 
@@ -135,6 +136,7 @@ Status bench(const BenchOptions& o) {
     for (const TestResult& r : results) {
       out.push_back({{"model_filename", o.model}, {"model_size", bytes}, {"model_n_params", c.n_params},
                      {"backend", backend->name()}, {"n_threads", o.n_threads},
+                     {"batch_invariant", o.batch_invariant},
                      {"type_k", std::string(gguf::ggml_type_name(kv_types.k))},
                      {"type_v", std::string(gguf::ggml_type_name(kv_types.v))}, {"test", r.name},
                      {"n_tokens", r.n_tokens}, {"avg_ts", r.mean()}, {"stddev_ts", r.stddev()},
@@ -175,6 +177,8 @@ Subcommand add_bench_command(CLI::App& root) {
   app->add_option("--gpu-mem-fraction", opts->gpu_mem_fraction,
                   "Share of the free GPU memory to use (weights, KV cache, activations)");
   add_cache_type_flags(*app, opts->cache_types);
+  app->add_flag("--batch-invariant", opts->batch_invariant,
+                "The kernels serve runs: one configuration whatever a step's size (slower prompts and 1-sequence decode)");
   app->add_flag("--json", opts->json, "Print JSON instead of a table");
   return {app, [opts] { return bench(*opts); }};
 }

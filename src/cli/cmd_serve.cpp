@@ -44,6 +44,7 @@ struct ServeOptions {
   std::string kv_memory = "0";
   CacheTypeFlags cache_types;
   bool no_prefix_cache = false;
+  bool no_batch_invariant = false;
   std::string device = "auto";
   double gpu_mem_fraction = 0.9;
   int n_threads = default_threads();
@@ -165,7 +166,7 @@ Status serve(const ServeOptions& o) {
   http.n_threads = o.http_threads > 0 ? o.http_threads : static_cast<int>(o.parallel + o.max_queue + 8);
 
   // Serving batches unrelated requests: a request's output must not depend on them.
-  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log, o.gpu_mem_fraction, /*batch_invariant=*/true));
+  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log, o.gpu_mem_fraction, !o.no_batch_invariant));
   auto model = RF_TRY(model::Model::load(o.model, *backend));
   auto tok = RF_TRY(tokenizer::Tokenizer::from_gguf(model->file()));
   const chat::ChatTemplate tmpl = RF_TRY(choose_template(model->file(), *tok, o.chat_template_file, o.chat_template));
@@ -194,9 +195,10 @@ Status serve(const ServeOptions& o) {
   served.created = static_cast<int64_t>(std::time(nullptr));
   server::ServerContext ctx(*engine, *tok, tmpl, std::move(served), metrics, log);
   auto server = RF_TRY(server::HttpServer::bind(ctx, http));
-  log.info("serving '{}' ({}, {} layers) on {}: context {}, {} sequences at once, queue {}, API key {}", ctx.model.id,
-           config.arch->name, config.n_layer, backend->name(), eo.n_ctx, eo.max_seqs, eo.max_queue,
-           http.routes.api_key.required() ? "required" : "off");
+  log.info("serving '{}' ({}, {} layers) on {}: context {}, {} sequences at once, queue {}, API key {}, "
+           "batch-invariant {}",
+           ctx.model.id, config.arch->name, config.n_layer, backend->name(), eo.n_ctx, eo.max_seqs, eo.max_queue,
+           http.routes.api_key.required() ? "required" : "off", o.no_batch_invariant ? "off" : "on");
   return server->run();
 }
 
@@ -222,6 +224,9 @@ Subcommand add_serve_command(CLI::App& root) {
                   "full contexts, at most a quarter of RAM)");
   add_cache_type_flags(*app, o.cache_types);
   app->add_flag("--no-prefix-cache", o.no_prefix_cache, "Do not reuse the KV of repeated prompt prefixes");
+  app->add_flag("--no-batch-invariant", o.no_batch_invariant,
+                "Let each step's size pick the fastest kernels: faster prompts and single-sequence decode, but "
+                "a request's output may then depend on the requests it shares steps with");
   app->add_option("--device", o.device, "cpu, gpu or auto");
   app->add_option("--gpu-mem-fraction", o.gpu_mem_fraction,
                   "Share of the free GPU memory to use (weights, then the KV cache takes what is left)");
