@@ -1,6 +1,7 @@
 #include "server/generation.h"
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -13,6 +14,8 @@ namespace {
 
 // How long one wait on the event channel lasts; events end it at once.
 constexpr auto kEventWait = std::chrono::milliseconds(500);
+// How often a whole answer's wait looks whether its client is still there.
+constexpr auto kProbeInterval = std::chrono::milliseconds(250);
 
 std::string_view api_name(Api api) { return api == Api::kChat ? "chat" : "completions"; }
 
@@ -46,25 +49,49 @@ std::optional<engine::Event> next_event(engine::RequestHandle& handle) {
   return std::nullopt;
 }
 
-void answer_whole(ServerContext& ctx, const std::string& id, Api api, engine::RequestHandle& handle,
-                  ResponseBuilder& builder, httplib::Response& res) {
-  while (std::optional<engine::Event> e = next_event(handle)) {
-    builder.append(*e);
-    if (!e->finish) continue;
-    log_finish(ctx, id, api, false, *e->finish);
-    if (finished_normally(*e->finish)) return send_json(res, 200, builder.body(*e->finish));
-    return send_error(res, finish_error(ctx, *e->finish));
+// The events of a request collected into `builder` until its finish. While
+// waiting, `alive` is asked every kProbeInterval; when it says no, the
+// request is cancelled and nullopt returned.
+std::optional<engine::Finish> collect(engine::RequestHandle& handle, ResponseBuilder& builder,
+                                      const std::function<bool()>& alive) {
+  auto probe_at = std::chrono::steady_clock::now() + kProbeInterval;
+  while (!handle.done()) {
+    if (std::optional<engine::Event> e = handle.next(kProbeInterval)) {
+      builder.append(*e);
+      if (e->finish) return std::move(e->finish);
+    }
+    if (std::chrono::steady_clock::now() < probe_at) continue;
+    if (!alive()) {
+      handle.cancel();
+      return std::nullopt;
+    }
+    probe_at = std::chrono::steady_clock::now() + kProbeInterval;
   }
-  send_error(res, api_error(RF_ERROR(kInternal, "the request's stream ended without a finish")));
+  engine::Finish lost;
+  lost.reason = engine::FinishReason::kError;
+  lost.error = RF_ERROR(kInternal, "the request's stream ended without a finish");
+  return lost;
 }
 
-struct Stream {
+// HTTP/1.0 has no chunked framing: its clients get the whole body with its
+// length and status as it is known, and are not watched while they wait.
+void answer_whole_with_length(ServerContext& ctx, const std::string& id, Api api, engine::RequestHandle& handle,
+                              ResponseBuilder& builder, httplib::Response& res) {
+  const std::optional<engine::Finish> f = collect(handle, builder, [] { return true; });
+  log_finish(ctx, id, api, false, *f);
+  if (finished_normally(*f)) return send_json(res, 200, builder.body(*f));
+  send_error(res, finish_error(ctx, *f));
+}
+
+// A generation answered from httplib's content provider, streamed or whole.
+struct Answer {
   ServerContext& ctx;
   std::string id;
   Api api;
+  bool stream;
   std::shared_ptr<engine::RequestHandle> handle;
   ResponseBuilder builder;
-  InFlight::Ticket ticket;  // counted in flight until the stream is written
+  InFlight::Ticket ticket;  // counted in flight until the answer is written
 };
 
 bool write_event(httplib::DataSink& sink, std::string_view payload) {
@@ -72,14 +99,14 @@ bool write_event(httplib::DataSink& sink, std::string_view payload) {
   return sink.write(event.data(), event.size());
 }
 
-bool client_gone(Stream& s) {
-  s.handle->cancel();
-  s.ctx.log.info("request id={} api={} stream=true finish=client_disconnected", s.id, api_name(s.api));
+bool client_gone(Answer& a) {
+  a.handle->cancel();
+  a.ctx.log.info("request id={} api={} stream={} finish=client_disconnected", a.id, api_name(a.api), a.stream);
   return false;
 }
 
 // The whole stream, in one call of the content provider (see generation.h).
-bool run_stream(Stream& s, httplib::DataSink& sink) {
+bool run_stream(Answer& s, httplib::DataSink& sink) {
   for (const Json& chunk : s.builder.stream_start()) {
     if (!write_event(sink, dump_json(chunk))) return client_gone(s);
   }
@@ -107,6 +134,20 @@ bool run_stream(Stream& s, httplib::DataSink& sink) {
   return true;
 }
 
+// The whole answer, in one call of the content provider (see generation.h).
+bool run_whole(Answer& a, httplib::DataSink& sink) {
+  // In httplib 0.11, is_writable() peeks at the socket: false once the peer
+  // has closed or reset it, with no byte of the body written.
+  const std::optional<engine::Finish> f = collect(*a.handle, a.builder, [&sink] { return sink.is_writable(); });
+  if (!f) return client_gone(a);
+  log_finish(a.ctx, a.id, a.api, false, *f);
+  // The 200 is already sent: a failure is told by the error body alone.
+  const std::string body = finished_normally(*f) ? dump_json(a.builder.body(*f)) : error_body(finish_error(a.ctx, *f));
+  if (!sink.write(body.data(), body.size())) return client_gone(a);
+  sink.done();
+  return true;
+}
+
 void reject(const ServerContext& ctx, const std::string& id, const ApiError& error, httplib::Response& res) {
   ctx.log.info("request id={} rejected status={} error=\"{}\"", id, error.status, error.message);
   send_error(res, error);
@@ -114,8 +155,8 @@ void reject(const ServerContext& ctx, const std::string& id, const ApiError& err
 
 }  // namespace
 
-void handle_generation(ServerContext& ctx, Api api, const std::string& request_id, std::string_view body,
-                       httplib::Response& res) {
+void handle_generation(ServerContext& ctx, Api api, const std::string& request_id, std::string_view http_version,
+                       std::string_view body, httplib::Response& res) {
   // Counted before the drain check, so a shutdown that found nothing in
   // flight can never be followed by a request it did not wait for.
   InFlight::Ticket ticket = ctx.in_flight.enter();
@@ -135,16 +176,22 @@ void handle_generation(ServerContext& ctx, Api api, const std::string& request_i
   ResponseBuilder builder(std::move(prepared->shape), ctx.tokenizer);
   Result<std::shared_ptr<engine::RequestHandle>> handle = ctx.engine.submit(std::move(prepared->request));
   if (!handle) return reject(ctx, request_id, api_error(handle.error(), std::nullopt, ctx.phase()), res);
-  if (!stream) return answer_whole(ctx, request_id, api, **handle, builder, res);
+  if (!stream && http_version == "HTTP/1.0") {
+    return answer_whole_with_length(ctx, request_id, api, **handle, builder, res);
+  }
 
-  auto state = std::make_shared<Stream>(Stream{ctx, request_id, api, std::move(*handle), std::move(builder), std::move(ticket)});
+  auto answer = std::make_shared<Answer>(
+      Answer{ctx, request_id, api, stream, std::move(*handle), std::move(builder), std::move(ticket)});
   res.status = 200;
-  res.set_header("Cache-Control", "no-cache");
-  // Exactly "text/event-stream": httplib compresses other text types, which would hold chunks back.
+  if (stream) res.set_header("Cache-Control", "no-cache");
+  // A stream is exactly "text/event-stream": httplib compresses other text types, which would hold chunks back.
   res.set_chunked_content_provider(
-      "text/event-stream", [state](size_t, httplib::DataSink& sink) { return run_stream(*state, sink); },
-      [state](bool success) {
-        if (!success) state->handle->cancel();
+      stream ? "text/event-stream" : "application/json",
+      [answer](size_t, httplib::DataSink& sink) {
+        return answer->stream ? run_stream(*answer, sink) : run_whole(*answer, sink);
+      },
+      [answer](bool success) {
+        if (!success) answer->handle->cancel();
       });
 }
 

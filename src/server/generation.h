@@ -2,12 +2,23 @@
 // thread: parse and prepare the request, submit it, then answer with one
 // JSON body or stream server-sent events as the engine produces them.
 //
-// A stream is written from inside a single call of httplib's content
-// provider, which waits on the request's event channel. A failed write means
-// the client went away: the request is cancelled at once, so the engine
-// frees its KV blocks at its next step. (The peer's close shows on the first
-// or second write after it, i.e. within two tokens; a non-streaming client
-// that leaves is not noticed, and its request runs to its end.)
+// Both are written from inside a single call of httplib's content
+// provider, which waits on the request's event channel; the handler itself
+// cannot see the connection (httplib 0.11 gives it no socket). A stream
+// learns that its client went away from a failed write, on the first or
+// second write after the peer's close. A whole answer writes nothing until
+// the end, so while it waits it asks the DataSink every 250 ms whether the
+// socket is still writable, which in httplib 0.11 also peeks at it
+// (recv MSG_PEEK): the peer's close or reset shows there without a byte
+// written. Either way the request is cancelled at once and the engine frees
+// its KV blocks at its next step.
+//
+// A whole answer goes out chunked, its 200 sent before the result is known:
+// errors found before the engine takes the request keep their status, but a
+// request that fails later (shutdown's deadline, a forward error) is
+// answered 200 with the OpenAI error body ({"error": {...}}) as the body.
+// HTTP/1.0 has no chunked framing: such clients get the whole body with its
+// length and real status, as before, without the watch.
 #pragma once
 
 #include <httplib.h>
@@ -20,7 +31,8 @@
 
 namespace rocmforge::server {
 
-void handle_generation(ServerContext& ctx, Api api, const std::string& request_id, std::string_view body,
-                       httplib::Response& res);
+// `http_version` is the request's ("HTTP/1.1" or "HTTP/1.0").
+void handle_generation(ServerContext& ctx, Api api, const std::string& request_id, std::string_view http_version,
+                       std::string_view body, httplib::Response& res);
 
 }  // namespace rocmforge::server

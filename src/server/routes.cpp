@@ -165,11 +165,11 @@ void install_routes(httplib::Server& http, ServerContext& ctx, RouteOptions opti
   get("/metrics", false, [env](const Request&, Response& res) { handle_metrics(env->ctx, res); });
   get("/v1/models", false, [env](const Request&, Response& res) { handle_models(env->ctx, res); });
   get("/v1/models/(.+)", false, [env](const Request& req, Response& res) { handle_model(env->ctx, req.matches[1], res); });
-  post("/v1/completions", [env](const Request&, std::string_view body, Response& res) {
-    handle_generation(env->ctx, Api::kCompletions, env->id(res), body, res);
+  post("/v1/completions", [env](const Request& req, std::string_view body, Response& res) {
+    handle_generation(env->ctx, Api::kCompletions, env->id(res), req.version, body, res);
   });
-  post("/v1/chat/completions", [env](const Request&, std::string_view body, Response& res) {
-    handle_generation(env->ctx, Api::kChat, env->id(res), body, res);
+  post("/v1/chat/completions", [env](const Request& req, std::string_view body, Response& res) {
+    handle_generation(env->ctx, Api::kChat, env->id(res), req.version, body, res);
   });
   post("/tokenize", [env](const Request&, std::string_view body, Response& res) { handle_tokenize(env->ctx, body, res); });
   post("/detokenize", [env](const Request&, std::string_view body, Response& res) { handle_detokenize(env->ctx, body, res); });
