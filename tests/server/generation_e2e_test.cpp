@@ -32,19 +32,6 @@ std::string greedy_stream(const std::string& prompt, int max_tokens) {
       .dump();
 }
 
-// Polls /metrics until `series` equals `want`; the value last seen.
-std::optional<double> wait_for_metric(const TestClient& client, const std::string& series, double want,
-                                      std::chrono::milliseconds bound) {
-  const auto give_up = Clock::now() + bound;
-  std::optional<double> v;
-  while (Clock::now() < give_up) {
-    v = client.metric(series);
-    if (v && *v == want) return v;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return v;
-}
-
 TEST(GenerationTest, ThirtyTwoConcurrentStreamsEqualEachAlone) {
   auto server = ServerProcess::start({"-c", "256", "--parallel", "32"});
   ASSERT_NE(server, nullptr);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <sstream>
+#include <thread>
 
 #include "server/sse.h"
 
@@ -88,6 +89,18 @@ std::optional<double> TestClient::metric(const std::string& series) const {
     if (line.starts_with(series + " ")) return std::stod(line.substr(series.size() + 1));
   }
   return std::nullopt;
+}
+
+std::optional<double> wait_for_metric(const TestClient& client, const std::string& series, double want,
+                                      std::chrono::milliseconds bound) {
+  const auto give_up = std::chrono::steady_clock::now() + bound;
+  std::optional<double> v;
+  while (std::chrono::steady_clock::now() < give_up) {
+    v = client.metric(series);
+    if (v && *v == want) return v;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return v;
 }
 
 int raw_request_status(int port, const std::string& bytes) {

@@ -5,6 +5,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -49,6 +50,10 @@ class TestClient {
   int port_;
   std::string api_key_;
 };
+
+// Polls /metrics until `series` equals `want` or `bound` has passed; the value last seen.
+std::optional<double> wait_for_metric(const TestClient& client, const std::string& series, double want,
+                                      std::chrono::milliseconds bound);
 
 // Sends `bytes` as they are on a new connection and returns the status of
 // the first answer (0 when none came): for requests no client library sends.
