@@ -32,14 +32,11 @@ GpuBackend::MatmulPath GpuBackend::matmul_path(const WeightView& w, int64_t n_to
   // run over K in the same order whatever its token tile), else the
   // matrix-vector kernel, whose per-row sums do not depend on the token count.
   if (batch_invariant_) return tensor_cores ? MatmulPath::kGemm : MatmulPath::kMatvec;
-  // From kGemmMinTokens the tensor cores win for 32-element blocks and
-  // F16/BF16: the matvec's work grows with every token, the GEMM's cost
-  // barely moves up to its 16-token tile (run 12: Q4_0 gate/up 14.1 us at 2
-  // tokens in the matvec, 21.3 at 3 in the GEMM, against 50.7 at 8 in the
-  // matvec). The 256-element K-quants' GEMM is slower (Q4_K gate/up 32 us at
-  // 3 tokens): they keep the matvec up to kMatvecMaxTokens.
-  const bool small_blocks = gguf::ggml_type_info(w.type).block_size <= kQuantBlock;
-  const bool gemm = n_tokens > kMatvecMaxTokens || (n_tokens >= kGemmMinTokens && tensor_cores && small_blocks);
+  // From gemm_min_tokens() the tensor cores win: the matvec's work grows
+  // with every token, the GEMM's cost barely moves up to its 16-token tile
+  // (bench/RESULTS.md, run 12: Q4_0 gate/up 14.1 us at 2 tokens in the
+  // matvec, 21.1 at 3 in the GEMM, 50.7 at 8 in the matvec).
+  const bool gemm = n_tokens > kMatvecMaxTokens || (tensor_cores && n_tokens >= gemm_min_tokens(w.type));
   if (!gemm) return MatmulPath::kMatvec;
   return dense_ && dense_->takes(w, n_tokens) ? MatmulPath::kDense : MatmulPath::kGemm;
 }

@@ -19,9 +19,13 @@
 namespace rocmforge::backend::gpu {
 
 inline constexpr int64_t kMatvecMaxTokens = 8;
-// From this many tokens a GEMM on tensor cores beats the matrix-vector kernel
-// (for weights of 32-element blocks and F16/BF16).
-inline constexpr int64_t kGemmMinTokens = 3;
+// From how many tokens a GEMM on tensor cores beats the matrix-vector kernel:
+// 3 for weights of 32-element blocks and F16/BF16; 5 for the 256-element
+// K-quants, whose GEMM is slower and whose matvec takes up to 4 tokens in
+// one pass (run 12: Q4_K gate/up 28.8 us at 4 tokens, 57.6 at 8; the GEMM 33.5 at 16).
+inline int64_t gemm_min_tokens(gguf::GgmlType type) {
+  return gguf::ggml_type_info(type).block_size <= kQuantBlock ? 3 : 5;
+}
 
 struct WeightView {
   const uint8_t* data = nullptr;  // [rows, stride] in the device layout (weight_layout.h)

@@ -1,6 +1,7 @@
 // GPU matmul against the CPU backend, for every weight type, on every path:
 // the matrix-vector kernels (up to 8 tokens; on CUDA up to 2 for weights of
-// 32-element blocks and F16/BF16), the tensor-core GEMM (more),
+// 32-element blocks and F16/BF16, up to 4 for the K-quants), the
+// tensor-core GEMM (more),
 // and on CUDA the BLAS (from kDenseGemmMinTokens). The first two take the
 // activations the CPU takes (8-bit quants with the CPU's rounding for
 // quantised weights: Q8_0, Q8_1 or, for the K-quants and IQ4_XS, Q8_K;
