@@ -13,7 +13,7 @@ namespace rocmforge::engine {
 
 Result<EngineOptions> EngineOptions::resolved() const {
   if (max_batch_tokens <= 0 || max_seqs <= 0 || block_size <= 0 || n_ctx <= 1 || max_queue <= 0 || n_kv_blocks < 0 ||
-      sampling_threads <= 0) {
+      sampling_threads <= 0 || max_step_time.count() < 0) {
     return RF_ERROR(kInvalidArgument,
                     "engine options must be positive (max_batch_tokens {}, max_seqs {}, block_size {}, n_ctx {}, "
                     "max_queue {}, n_kv_blocks {}, sampling_threads {})",

@@ -54,6 +54,9 @@ struct EngineOptions {
   // sequences' samplers are independent, and a step of 64 rows over a 128k
   // vocabulary is milliseconds on one core.
   int sampling_threads = 1;
+  // A step that running decodes wait on takes no more prompt tokens than fit
+  // in this time (StepPacer); zero: only max_batch_tokens bounds it.
+  std::chrono::milliseconds max_step_time{0};
   const core::Logger* logger = nullptr;  // must outlive the engine; null: no logging
   TimingObserver on_timing;              // may be empty
 

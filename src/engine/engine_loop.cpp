@@ -43,6 +43,7 @@ EngineLoop::EngineLoop(const EngineOptions& options, std::unique_ptr<ModelRunner
       kv_(static_cast<int32_t>(options.n_kv_blocks), static_cast<int32_t>(options.block_size),
           options.prefix_caching),
       scheduler_(kv_, {options.max_batch_tokens, options.max_seqs}),
+      pacer_(options.max_step_time),
       sampling_pool_(options.sampling_threads) {
   counters_.kv_blocks_total = options.n_kv_blocks;
   publish();
@@ -83,7 +84,7 @@ void EngineLoop::handle(Command& command) {
 }
 
 void EngineLoop::step() {
-  const StepPlan plan = scheduler_.schedule();
+  const StepPlan plan = scheduler_.schedule(pacer_.prompt_budget());
   const Clock::time_point start = Clock::now();
   for (SequenceState* s : plan.failed) {
     end(static_cast<Sequence&>(*s), FinishReason::kError,
@@ -115,6 +116,8 @@ void EngineLoop::step() {
       return;
     }
   }
+  int64_t n_decode = 0;
+  for (const ScheduledChunk& c : plan.chunks) n_decode += c.seq->state == RequestState::kDecoding ? c.n_tokens : 0;
   const Result<StepLogits> logits = runner_->run(batch_, kv_.pending_copies(), logits_wanted(plan));
   kv_.end_step();
   if (!logits) {
@@ -124,6 +127,7 @@ void EngineLoop::step() {
   }
   ++counters_.steps;
   sample(plan, *logits);
+  pacer_.observe(n_decode, plan.n_tokens - n_decode, std::chrono::duration<double>(Clock::now() - start).count());
 }
 
 void EngineLoop::sample(const StepPlan& plan, const StepLogits& logits) {

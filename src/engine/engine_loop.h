@@ -22,6 +22,7 @@
 #include "engine/command_queue.h"
 #include "engine/engine.h"
 #include "engine/scheduler.h"
+#include "engine/step_pacer.h"
 #include "kv/block_manager.h"
 #include "model/batch.h"
 
@@ -67,6 +68,7 @@ class EngineLoop {
   std::atomic<int64_t>& n_queued_;
   kv::BlockManager kv_;
   Scheduler scheduler_;
+  StepPacer pacer_;
   std::unordered_map<uint64_t, std::unique_ptr<Sequence>> sequences_;
   model::Batch batch_;
   core::ThreadPool sampling_pool_;

@@ -20,23 +20,26 @@ void Scheduler::remove(SequenceState* seq) {
   kv_.release(seq->blocks);
 }
 
-StepPlan Scheduler::schedule() {
+StepPlan Scheduler::schedule(int64_t prompt_budget) {
   StepPlan plan;
-  int64_t budget = limits_.max_batch_tokens;
+  const bool decodes = std::any_of(running_.begin(), running_.end(),
+                                   [](const SequenceState* s) { return s->state == RequestState::kDecoding; });
+  Budget budget{limits_.max_batch_tokens, decodes ? std::max<int64_t>(prompt_budget, 1) : INT64_MAX};
   schedule_running(plan, budget);
   // Admitting right after preempting would only thrash the pool.
   if (plan.preempted.empty()) admit_waiting(plan, budget);
   return plan;
 }
 
-void Scheduler::add_chunk(SequenceState* seq, int64_t n, StepPlan& plan, int64_t& budget) {
+void Scheduler::add_chunk(SequenceState* seq, int64_t n, bool decode, StepPlan& plan, Budget& budget) {
   const int64_t n_past = seq->blocks.n_computed();
   const Status reserved = kv_.reserve(seq->blocks, n_past + n);
   assert(reserved.has_value() && "reserve() failed within reservable()");
   (void)reserved;
   plan.chunks.push_back({seq, n_past, n, n_past + n == static_cast<int64_t>(seq->tokens.size())});
   plan.n_tokens += n;
-  budget -= n;
+  budget.tokens -= n;
+  if (!decode) budget.prompt -= n;
 }
 
 void Scheduler::preempt_last(StepPlan& plan) {
@@ -65,7 +68,7 @@ bool Scheduler::make_room(size_t index, StepPlan& plan) {
   return true;
 }
 
-void Scheduler::schedule_running(StepPlan& plan, int64_t& budget) {
+void Scheduler::schedule_running(StepPlan& plan, Budget& budget) {
   auto is_decode = [](const SequenceState* s) { return s->state == RequestState::kDecoding; };
   // Budget kept for the decodes behind position i (n is at most max_seqs).
   auto decodes_behind = [&](size_t i) {
@@ -75,23 +78,25 @@ void Scheduler::schedule_running(StepPlan& plan, int64_t& budget) {
   while (i < running_.size()) {
     SequenceState* seq = running_[i];
     const bool decode = is_decode(seq);
-    if (std::min(seq->n_pending(), budget - (decode ? 0 : decodes_behind(i))) <= 0) {
+    const int64_t room = decode ? budget.tokens : std::min(budget.tokens - decodes_behind(i), budget.prompt);
+    if (std::min(seq->n_pending(), room) <= 0) {
       ++i;
       continue;
     }
     if (!make_room(i, plan)) continue;  // running_[i] was preempted or failed
-    const int64_t want = decode ? 1 : std::min(seq->n_pending(), budget - decodes_behind(i));
-    add_chunk(seq, std::min(want, kv_.reservable(seq->blocks)), plan, budget);
+    const int64_t want = decode ? 1 : std::min(seq->n_pending(), room);
+    add_chunk(seq, std::min(want, kv_.reservable(seq->blocks)), decode, plan, budget);
     ++i;
   }
 }
 
-void Scheduler::admit_waiting(StepPlan& plan, int64_t& budget) {
-  while (!waiting_.empty() && static_cast<int64_t>(running_.size()) < limits_.max_seqs && budget > 0) {
+void Scheduler::admit_waiting(StepPlan& plan, Budget& budget) {
+  while (!waiting_.empty() && static_cast<int64_t>(running_.size()) < limits_.max_seqs &&
+         std::min(budget.tokens, budget.prompt) > 0) {
     SequenceState* seq = waiting_.front();
     const kv::PrefixMatch match = kv_.match(seq->tokens);
     kv_.adopt(seq->blocks, match);
-    const int64_t n = std::min({seq->n_pending(), budget, kv_.reservable(seq->blocks)});
+    const int64_t n = std::min({seq->n_pending(), budget.tokens, budget.prompt, kv_.reservable(seq->blocks)});
     if (n <= 0) {
       kv_.release(seq->blocks);
       if (!running_.empty()) return;  // wait for blocks to come back, keeping first come first served
@@ -109,7 +114,7 @@ void Scheduler::admit_waiting(StepPlan& plan, int64_t& budget) {
       seq->n_cached_prompt = match.n_tokens;
       plan.started.push_back(seq);
     }
-    add_chunk(seq, n, plan, budget);
+    add_chunk(seq, n, /*decode=*/false, plan, budget);
   }
 }
 

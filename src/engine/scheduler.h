@@ -13,6 +13,8 @@
 //    budget and blocks last and nothing was preempted in this step: each
 //    starts on its longest cached prefix and takes a first chunk. The head of
 //    the queue is never overtaken.
+// When a running sequence is decoding, the prompt chunks of both phases
+// together also stay within schedule()'s prompt budget (StepPacer).
 #pragma once
 
 #include <cstdint>
@@ -69,19 +71,24 @@ class Scheduler {
   // Forgets a sequence in any state (finished, cancelled) and frees its blocks.
   void remove(SequenceState* seq);
 
-  StepPlan schedule();
+  StepPlan schedule(int64_t prompt_budget = INT64_MAX);
 
   const std::deque<SequenceState*>& waiting() const { return waiting_; }
   const std::vector<SequenceState*>& running() const { return running_; }
 
  private:
-  void schedule_running(StepPlan& plan, int64_t& budget);
-  void admit_waiting(StepPlan& plan, int64_t& budget);
+  // `budget` counts every token of the step, `prompt` the prompt tokens alone.
+  struct Budget {
+    int64_t tokens;
+    int64_t prompt;
+  };
+  void schedule_running(StepPlan& plan, Budget& budget);
+  void admit_waiting(StepPlan& plan, Budget& budget);
   // Makes room for at least one new position of running_[index], preempting
   // from the back; false when running_[index] itself was preempted or failed.
   bool make_room(size_t index, StepPlan& plan);
   void preempt_last(StepPlan& plan);
-  void add_chunk(SequenceState* seq, int64_t n, StepPlan& plan, int64_t& budget);
+  void add_chunk(SequenceState* seq, int64_t n, bool decode, StepPlan& plan, Budget& budget);
 
   kv::BlockManager& kv_;
   SchedulerLimits limits_;

@@ -21,8 +21,8 @@ class SchedulerTest : public ::testing::Test {
     return &s;
   }
   // Runs the plan as the engine would: commit, then one sampled token per sampling chunk.
-  StepPlan step() {
-    StepPlan plan = sched_.schedule();
+  StepPlan step(int64_t prompt_budget = INT64_MAX) {
+    StepPlan plan = sched_.schedule(prompt_budget);
     kv_.end_step();
     for (const ScheduledChunk& c : plan.chunks) {
       kv_.commit(c.seq->blocks, c.seq->tokens, c.n_past + c.n_tokens);
@@ -64,6 +64,35 @@ TEST_F(SchedulerTest, KeepsBudgetForTheDecodesBehindAPrompt) {
   EXPECT_EQ(p.chunks[0].n_tokens, 1);
   EXPECT_EQ(p.chunks[1].seq, b);
   EXPECT_EQ(p.chunks[1].n_tokens, 15);
+}
+
+// The pacer's cap binds the prompt chunks of a step with a decode in it
+// (running and newly admitted ones together), and no other step.
+TEST_F(SchedulerTest, APromptBudgetCapsPromptsOnlyBesideDecodes) {
+  SequenceState* a = add(10, 100);
+  StepPlan p = step(3);  // nothing decodes yet: the whole token budget
+  ASSERT_EQ(p.chunks.size(), 1u);
+  EXPECT_EQ(p.chunks[0].n_tokens, 10);
+  ASSERT_EQ(a->state, RequestState::kDecoding);
+  SequenceState* b = add(8, 200);
+  SequenceState* c = add(8, 300);
+  p = step(3);
+  ASSERT_EQ(p.chunks.size(), 2u);
+  EXPECT_EQ(p.chunks[0].seq, a);
+  EXPECT_EQ(p.chunks[0].n_tokens, 1);
+  EXPECT_EQ(p.chunks[1].seq, b);
+  EXPECT_EQ(p.chunks[1].n_tokens, 3);  // c waits: the prompt budget is spent
+  EXPECT_EQ(sched_.waiting().front(), c);
+  p = step(3);
+  ASSERT_EQ(p.chunks.size(), 2u);  // b, running, takes the 3; c still waits
+  EXPECT_EQ(p.chunks[1].seq, b);
+  EXPECT_EQ(p.chunks[1].n_tokens, 3);
+  p = step(4);
+  ASSERT_EQ(p.chunks.size(), 3u);  // b's last 2, then c's first 2
+  EXPECT_EQ(p.chunks[1].n_tokens, 2);
+  EXPECT_EQ(p.chunks[2].seq, c);
+  EXPECT_EQ(p.chunks[2].n_tokens, 2);
+  EXPECT_TRUE(p.preempted.empty());
 }
 
 TEST_F(SchedulerTest, PreemptsTheMostRecentlyStartedSequence) {
