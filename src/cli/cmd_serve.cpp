@@ -45,6 +45,7 @@ struct ServeOptions {
   CacheTypeFlags cache_types;
   bool no_prefix_cache = false;
   bool no_batch_invariant = false;
+  int max_step_ms = -1;  // -1: the device's default (step_time_target)
   std::string device = "auto";
   double gpu_mem_fraction = 0.9;
   int n_threads = default_threads();
@@ -74,6 +75,17 @@ int sampling_threads(const backend::Backend& backend) {
   constexpr unsigned kMostSamplingThreads = 8;
   if (!backend.memory_available()) return 1;
   return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, kMostSamplingThreads));
+}
+
+// How long a step that running streams wait on may take, unless --max-step-ms
+// says otherwise. A GPU step of decodes is 10-30 ms: 80 ms leaves room for
+// about 500 prompt tokens beside 64 decodes with the batch-invariant kernels
+// and keeps the inter-token latency's tail under 100 ms. On the CPU a step of
+// a few decodes alone can take longer than that; prompts are not capped.
+std::chrono::milliseconds step_time_target(const backend::Backend& backend, int max_step_ms) {
+  constexpr std::chrono::milliseconds kGpuStepTime{80};
+  if (max_step_ms >= 0) return std::chrono::milliseconds(max_step_ms);
+  return backend.memory_available() ? kGpuStepTime : std::chrono::milliseconds(0);
 }
 
 constexpr double kKvShareOfRam = 0.25;  // the automatic KV budget's ceiling on the CPU
@@ -146,6 +158,7 @@ Status check(const ServeOptions& o) {
     return RF_ERROR(kInvalidArgument, "--parallel and --max-queue must be positive");
   }
   if (o.batch_size < 0) return RF_ERROR(kInvalidArgument, "--batch-size must not be negative");
+  if (o.max_step_ms < -1) return RF_ERROR(kInvalidArgument, "--max-step-ms must not be negative");
   if (o.http_threads < 0) return RF_ERROR(kInvalidArgument, "--http-threads must not be negative");
   if (o.shutdown_timeout_s < 0) return RF_ERROR(kInvalidArgument, "--shutdown-timeout must not be negative");
   return ok();
@@ -178,6 +191,7 @@ Status serve(const ServeOptions& o) {
   eo.max_queue = o.max_queue;
   eo.max_batch_tokens = o.batch_size > 0 ? o.batch_size : default_batch_tokens(*backend);
   eo.sampling_threads = sampling_threads(*backend);
+  eo.max_step_time = step_time_target(*backend, o.max_step_ms);
   eo.kv_types = kv_types;
   eo.prefix_caching = !o.no_prefix_cache;
   eo.n_kv_blocks = RF_TRY(kv_pool_blocks(o, *backend, config, eo, log));
@@ -224,6 +238,9 @@ Subcommand add_serve_command(CLI::App& root) {
                   "full contexts, at most a quarter of RAM)");
   add_cache_type_flags(*app, o.cache_types);
   app->add_flag("--no-prefix-cache", o.no_prefix_cache, "Do not reuse the KV of repeated prompt prefixes");
+  app->add_option("--max-step-ms", o.max_step_ms,
+                  "Cap the prompt tokens of a step that running streams wait on so that it takes about this "
+                  "long (learned from past steps; 0: no cap; default 80 on a GPU, 0 on the CPU)");
   app->add_flag("--no-batch-invariant", o.no_batch_invariant,
                 "Let each step's size pick the fastest kernels: faster prompts and single-sequence decode, but "
                 "a request's output may then depend on the requests it shares steps with");
