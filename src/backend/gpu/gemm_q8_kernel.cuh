@@ -59,8 +59,11 @@ struct Q8Tile {
   static constexpr int kStages = std::clamp(kQ8SmemBudget / kStage, 2, 4);
   static constexpr int kSmem = kStages * kStage;
   // Units unrolled: all 8 (the next unit's loads overlap this one's
-  // arithmetic) unless the accumulators of 64 tokens leave too few registers.
-  static constexpr int kUnroll = kTokens >= 64 ? 1 : kQ8Units;
+  // arithmetic) unless the accumulators of 64 tokens leave too few
+  // registers: then 2 for the types of one scale per unit and no min (242
+  // registers for Q4_0, two blocks a multiprocessor still), 1 for the rest
+  // (Q6_K spills at 2).
+  static constexpr int kUnroll = kTokens < 64 ? kQ8Units : Rows::kSubs == 1 && !Rows::kMin ? 2 : 1;
 };
 
 namespace detail {
