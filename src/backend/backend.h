@@ -137,8 +137,8 @@ class Backend {
   virtual void gather_rows(const Tensor& x, const int32_t* rows, int64_t n, const Tensor& out) = 0;
   // Greedy sampling's reduction of each row r of x (logits): ids[r] (backend
   // int32) = the column of its largest value, the lowest on ties, NaN ranking
-  // as -inf; max[r, 0] = that value. The engine's sampler picks the same id.
-  virtual void argmax(const Tensor& x, int32_t* ids, const Tensor& max) = 0;
+  // as -inf. The engine's sampler picks the same id.
+  virtual void argmax(const Tensor& x, int32_t* ids) = 0;
 
   // Mixture of experts, as three steps:
   // softmax over each row of router logits [n_tokens, n_expert], the n_used most

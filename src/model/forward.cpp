@@ -62,7 +62,6 @@ size_t layout_activations(const ModelConfig& c, int64_t t, int64_t logit_rows, s
   a.up = carve.take(t, c.layout.fused_up ? 2 * ff : ff);
   a.logits = carve.take(logit_rows, c.n_vocab);
   a.logit_ids = carve.take_ints(logit_rows);
-  a.logit_max = carve.take(logit_rows, 1);
   if (c.n_expert > 0) {
     const int64_t slots = t * c.n_expert_used;
     a.router = carve.take(t, c.n_expert);
@@ -218,7 +217,7 @@ Result<int64_t> ForwardPass::queue_step(const Batch& batch, bool argmax) {
     backend_.matmul(weights_.output, out_rows, logits);
     if (weights_.output_bias) backend_.add(logits, *weights_.output_bias, logits);
     if (config_.final_softcap != 0.0f) backend_.softcap(logits, config_.final_softcap);
-    if (argmax) backend_.argmax(logits, act_.logit_ids, act_.logit_max.slice_rows(0, n_out));
+    if (argmax) backend_.argmax(logits, act_.logit_ids);
   }));
   return n_out;
 }

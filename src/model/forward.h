@@ -31,7 +31,6 @@ struct ForwardOptions {
 struct Activations {
   backend::Tensor x, xn, q, k, v, qkv, attn, gate, up, logits;
   int32_t* logit_ids = nullptr;  // [rows of logits] each row's argmax
-  backend::Tensor logit_max;     // [rows of logits, 1] its value: written by the op, never read back
   // Mixture of experts (empty for dense models).
   backend::Tensor router, route_weights, expert_gate, expert_up, expert_out, routed, shared_gate;
   int32_t* route_ids = nullptr;

@@ -128,8 +128,7 @@ TEST(Sampler, ArgmaxPickersPickTheBackendArgmax) {
   }
   backend::CpuBackend cpu(1);
   std::vector<int32_t> ids(kRows);
-  std::vector<float> max(kRows);
-  cpu.argmax(backend::f32_tensor(rows.data(), kRows, kVocab), ids.data(), backend::f32_tensor(max.data(), kRows, 1));
+  cpu.argmax(backend::f32_tensor(rows.data(), kRows, kVocab), ids.data());
 
   SamplingParams top1 = unfiltered(2.0f);
   top1.top_k = 1;

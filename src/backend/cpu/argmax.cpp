@@ -10,8 +10,8 @@
 
 namespace rocmforge::backend::cpu {
 
-void argmax(core::ThreadPool& pool, const Tensor& x, int32_t* ids, const Tensor& max) {
-  assert(x.cols > 0 && max.rows == x.rows && max.cols == 1);
+void argmax(core::ThreadPool& pool, const Tensor& x, int32_t* ids) {
+  assert(x.cols > 0);
   pool.parallel_for(x.rows, 1, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
       const float* row = x.row<const float>(r);
@@ -24,7 +24,6 @@ void argmax(core::ThreadPool& pool, const Tensor& x, int32_t* ids, const Tensor&
         }
       }
       ids[r] = static_cast<int32_t>(id);
-      *max.row<float>(r) = best;
     }
   });
 }

@@ -86,7 +86,7 @@ void CpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayou
 void CpuBackend::gather_rows(const Tensor& x, const int32_t* rows, int64_t n, const Tensor& out) {
   cpu::gather_rows(x, rows, n, out);
 }
-void CpuBackend::argmax(const Tensor& x, int32_t* ids, const Tensor& max) { cpu::argmax(pool_, x, ids, max); }
+void CpuBackend::argmax(const Tensor& x, int32_t* ids) { cpu::argmax(pool_, x, ids); }
 void CpuBackend::moe_route(const Tensor& logits, const MoeRouting& routing, int32_t* ids, const Tensor& weights) {
   cpu::moe_route(logits, routing, ids, weights);
 }

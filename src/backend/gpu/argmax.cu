@@ -33,8 +33,7 @@ template <bool kVec>
 __global__ void __launch_bounds__(kThreads)
     argmax_kernel(const float* __restrict__ x, int64_t x_stride,  // [rows, cols]
                   int cols,
-                  int32_t* __restrict__ ids,                     // [rows]
-                  float* __restrict__ max, int64_t max_stride) {  // [rows, 1]
+                  int32_t* __restrict__ ids) {  // [rows]
   wait_for_previous_kernel();
   allow_next_kernel();
   const float* row = x + static_cast<int64_t>(blockIdx.x) * x_stride;
@@ -70,31 +69,27 @@ __global__ void __launch_bounds__(kThreads)
   best = lane < kWarps ? warp_best[lane] : -INFINITY;
   id = lane < kWarps ? warp_id[lane] : INT_MAX;
   for (int mask = kWarpSize / 2; mask > 0; mask >>= 1) keep_better(best, id, shfl_xor(best, mask), shfl_xor(id, mask));
-  if (lane == 0) {
-    ids[blockIdx.x] = id;
-    max[static_cast<int64_t>(blockIdx.x) * max_stride] = best;
-  }
+  if (lane == 0) ids[blockIdx.x] = id;
 }
 
 }  // namespace
 
-Status launch_argmax(const float* x, int64_t x_stride, int64_t rows, int64_t cols, int32_t* ids, float* max,
-                     int64_t max_stride, rt::Stream stream) {
+Status launch_argmax(const float* x, int64_t x_stride, int64_t rows, int64_t cols, int32_t* ids,
+                     rt::Stream stream) {
   if (rows == 0) return ok();
   if (cols <= 0 || cols > INT_MAX - kThreads || rows > INT_MAX) {  // columns and loop counters are int
     return RF_ERROR(kInternal, "argmax over {} rows of {} columns", rows, cols);
   }
   const bool vec = cols % 4 == 0 && x_stride % 4 == 0 && reinterpret_cast<uintptr_t>(x) % 16 == 0;
   return check(rt::launch_overlapped(vec ? argmax_kernel<true> : argmax_kernel<false>, static_cast<unsigned>(rows),
-                                     kThreads, stream, x, x_stride, static_cast<int>(cols), ids, max, max_stride),
+                                     kThreads, stream, x, x_stride, static_cast<int>(cols), ids),
                "argmax_kernel");
 }
 
-void GpuBackend::argmax(const Tensor& x, int32_t* ids, const Tensor& max) {
+void GpuBackend::argmax(const Tensor& x, int32_t* ids) {
   if (!begin_op()) return;
-  record(launch_argmax(cf32(x), floats(x), x.rows, x.cols, ids, f32(max), floats(max), stream_));
+  record(launch_argmax(cf32(x), floats(x), x.rows, x.cols, ids, stream_));
   written(ids, static_cast<size_t>(x.rows) * sizeof(int32_t));
-  written(max);
 }
 
 }  // namespace rocmforge::backend::gpu

@@ -10,11 +10,10 @@
 namespace rocmforge::backend::gpu {
 
 // ids[r] = the column of row r's largest value, the lowest on ties, NaN
-// ranking as -inf (the engine's greedy pick, bit for bit); max[r] = that value.
+// ranking as -inf (the engine's greedy pick, bit for bit).
 Status launch_argmax(const float* x, int64_t x_stride,  // [rows, cols]
                      int64_t rows, int64_t cols,
-                     int32_t* ids,                      // [rows] device
-                     float* max, int64_t max_stride,    // [rows, 1]
+                     int32_t* ids,  // [rows] device
                      rt::Stream stream);
 
 }  // namespace rocmforge::backend::gpu
