@@ -178,7 +178,8 @@ Subcommand add_bench_command(CLI::App& root) {
                   "Share of the free GPU memory to use (weights, KV cache, activations)");
   add_cache_type_flags(*app, opts->cache_types);
   app->add_flag("--batch-invariant", opts->batch_invariant,
-                "The kernels serve runs: one configuration whatever a step's size (slower prompts and 1-sequence decode)");
+                "The kernels serve runs: one configuration whatever a step's size "
+                "(slower prompts and 1-sequence decode)");
   app->add_flag("--json", opts->json, "Print JSON instead of a table");
   return {app, [opts] { return bench(*opts); }};
 }

@@ -64,7 +64,8 @@ Result<std::unique_ptr<GpuBackend>> GpuBackend::create(const GpuOptions& o) {
   auto budget = std::make_shared<MemoryBudget>(static_cast<size_t>(static_cast<double>(free_bytes) * o.mem_fraction));
   rt::Stream stream = nullptr;
   RF_TRY(RF_GPU_CHECK(rt::stream_create(&stream)));
-  std::unique_ptr<GpuBackend> b(new GpuBackend(o.device, stream, sm_count, warp_size, o.batch_invariant, std::move(budget)));
+  std::unique_ptr<GpuBackend> b(
+      new GpuBackend(o.device, stream, sm_count, warp_size, o.batch_invariant, std::move(budget)));
   b->error_flag_ = RF_TRY(DeviceBuffer::create(b->budget_, sizeof(uint32_t), "the device error flag"));
   b->dense_ = RF_TRY(make_dense_gemm(stream, b->budget_));
   RF_TRY(RF_GPU_CHECK(rt::memset_device(b->error_flag_->data(), 0, sizeof(uint32_t), stream)));

@@ -87,7 +87,8 @@ Status launch_matvec_chunks(const MatvecPart& part, const ActView& x, int64_t n_
     const ActView chunk{x.format, x.q + t * static_cast<int64_t>(x.stride),
                         x.ds != nullptr ? x.ds + t * (part.w.cols / kQuantBlock) : nullptr, x.stride};
     const MatvecPart out{part.w, part.out + t * part.out_stride, part.out_stride};
-    RF_TRY(launch_matvec(std::span<const MatvecPart>(&out, 1), chunk, std::min(kMatvecMaxTokens, n_tokens - t), stream));
+    const int64_t n = std::min(kMatvecMaxTokens, n_tokens - t);
+    RF_TRY(launch_matvec(std::span<const MatvecPart>(&out, 1), chunk, n, stream));
   }
   return ok();
 }
