@@ -12,9 +12,8 @@
 namespace rocmforge::server {
 namespace {
 
-// How long one wait on the event channel lasts; events end it at once.
-constexpr auto kEventWait = std::chrono::milliseconds(500);
-// How often a whole answer's wait looks whether its client is still there.
+// How long one wait on the event channel lasts (events end it at once), and
+// so how often a waiting answer looks whether its client is still there.
 constexpr auto kProbeInterval = std::chrono::milliseconds(250);
 
 std::string_view api_name(Api api) { return api == Api::kChat ? "chat" : "completions"; }
@@ -41,32 +40,46 @@ ApiError finish_error(const ServerContext& ctx, const engine::Finish& f) {
                    ctx.phase());
 }
 
-// Waits for the stream's next event; nullopt once it has ended without one.
-std::optional<engine::Event> next_event(engine::RequestHandle& handle) {
-  while (!handle.done()) {
-    if (std::optional<engine::Event> e = handle.next(kEventWait)) return e;
-  }
-  return std::nullopt;
-}
+// A request's events, waited for while its client is watched: every
+// kProbeInterval of the wait, `alive` is asked whether the client is still
+// there (see generation.h).
+class WatchedEvents {
+ public:
+  WatchedEvents(engine::RequestHandle& handle, std::function<bool()> alive)
+      : handle_(handle), alive_(std::move(alive)) {}
 
-// The events of a request collected into `builder` until its finish. While
-// waiting, `alive` is asked every kProbeInterval; when it says no, the
-// request is cancelled and nullopt returned.
-std::optional<engine::Finish> collect(engine::RequestHandle& handle, ResponseBuilder& builder,
-                                      const std::function<bool()>& alive) {
-  auto probe_at = std::chrono::steady_clock::now() + kProbeInterval;
-  while (!handle.done()) {
-    if (std::optional<engine::Event> e = handle.next(kProbeInterval)) {
-      builder.append(*e);
-      if (e->finish) return std::move(e->finish);
+  // The next event; nullopt once the stream has ended without one, or once
+  // `alive` has said no (client_gone() tells which).
+  std::optional<engine::Event> next() {
+    while (!handle_.done()) {
+      if (std::chrono::steady_clock::now() >= probe_at_) {
+        if (!alive_()) {
+          gone_ = true;
+          return std::nullopt;
+        }
+        probe_at_ = std::chrono::steady_clock::now() + kProbeInterval;
+      }
+      if (std::optional<engine::Event> e = handle_.next(kProbeInterval)) return e;
     }
-    if (std::chrono::steady_clock::now() < probe_at) continue;
-    if (!alive()) {
-      handle.cancel();
-      return std::nullopt;
-    }
-    probe_at = std::chrono::steady_clock::now() + kProbeInterval;
+    return std::nullopt;
   }
+  bool client_gone() const { return gone_; }
+
+ private:
+  engine::RequestHandle& handle_;
+  std::function<bool()> alive_;
+  std::chrono::steady_clock::time_point probe_at_ = std::chrono::steady_clock::now() + kProbeInterval;
+  bool gone_ = false;
+};
+
+// The events of a request collected into `builder` until its finish;
+// nullopt when its client has gone first.
+std::optional<engine::Finish> collect(WatchedEvents& events, ResponseBuilder& builder) {
+  while (std::optional<engine::Event> e = events.next()) {
+    builder.append(*e);
+    if (e->finish) return std::move(e->finish);
+  }
+  if (events.client_gone()) return std::nullopt;
   engine::Finish lost;
   lost.reason = engine::FinishReason::kError;
   lost.error = RF_ERROR(kInternal, "the request's stream ended without a finish");
@@ -77,7 +90,8 @@ std::optional<engine::Finish> collect(engine::RequestHandle& handle, ResponseBui
 // length and status as it is known, and are not watched while they wait.
 void answer_whole_with_length(ServerContext& ctx, const std::string& id, Api api, engine::RequestHandle& handle,
                               ResponseBuilder& builder, httplib::Response& res) {
-  const std::optional<engine::Finish> f = collect(handle, builder, [] { return true; });
+  WatchedEvents events(handle, [] { return true; });
+  const std::optional<engine::Finish> f = collect(events, builder);
   log_finish(ctx, id, api, false, *f);
   if (finished_normally(*f)) return send_json(res, 200, builder.body(*f));
   send_error(res, finish_error(ctx, *f));
@@ -110,7 +124,10 @@ bool run_stream(Answer& s, httplib::DataSink& sink) {
   for (const Json& chunk : s.builder.stream_start()) {
     if (!write_event(sink, dump_json(chunk))) return client_gone(s);
   }
-  while (std::optional<engine::Event> e = next_event(*s.handle)) {
+  // Watched as a whole answer is: a client that leaves before the first
+  // token (queued, or in a long prefill) is seen without a write.
+  WatchedEvents events(*s.handle, [&sink] { return sink.is_writable(); });
+  while (std::optional<engine::Event> e = events.next()) {
     for (const Json& chunk : s.builder.stream_event(*e)) {
       if (!write_event(sink, dump_json(chunk))) return client_gone(s);
     }
@@ -127,6 +144,7 @@ bool run_stream(Answer& s, httplib::DataSink& sink) {
     sink.done();
     return true;
   }
+  if (events.client_gone()) return client_gone(s);
   if (!write_event(sink, error_body(api_error(RF_ERROR(kInternal, "the request's stream ended without a finish"))))) {
     return client_gone(s);
   }
@@ -136,9 +154,8 @@ bool run_stream(Answer& s, httplib::DataSink& sink) {
 
 // The whole answer, in one call of the content provider (see generation.h).
 bool run_whole(Answer& a, httplib::DataSink& sink) {
-  // In httplib 0.11, is_writable() peeks at the socket: false once the peer
-  // has closed or reset it, with no byte of the body written.
-  const std::optional<engine::Finish> f = collect(*a.handle, a.builder, [&sink] { return sink.is_writable(); });
+  WatchedEvents events(*a.handle, [&sink] { return sink.is_writable(); });
+  const std::optional<engine::Finish> f = collect(events, a.builder);
   if (!f) return client_gone(a);
   log_finish(a.ctx, a.id, a.api, false, *f);
   // The 200 is already sent: a failure is told by the error body alone.

@@ -4,14 +4,17 @@
 //
 // Both are written from inside a single call of httplib's content
 // provider, which waits on the request's event channel; the handler itself
-// cannot see the connection (httplib 0.11 gives it no socket). A stream
-// learns that its client went away from a failed write, on the first or
-// second write after the peer's close. A whole answer writes nothing until
-// the end, so while it waits it asks the DataSink every 250 ms whether the
-// socket is still writable, which in httplib 0.11 also peeks at it
-// (recv MSG_PEEK): the peer's close or reset shows there without a byte
-// written. Either way the request is cancelled at once and the engine frees
-// its KV blocks at its next step.
+// cannot see the connection (httplib 0.11 gives it no socket). While it
+// waits for events, either kind asks the DataSink every 250 ms whether the
+// socket is still writable, which in httplib 0.11 also peeks at it (recv
+// MSG_PEEK): the peer's close or reset shows there without a byte written,
+// so a whole answer (which writes nothing until its end) and a stream still
+// queued or in a long prefill see their client leave. (A full send buffer,
+// a client reading slowly, makes the probe wait up to the write timeout, as
+// a write would.) A stream also learns it from a failed write, on the first
+// or second write after the peer's close. Either way the request is
+// cancelled at once and the engine frees its queue slot or KV blocks at its
+// next step.
 //
 // A whole answer goes out chunked, its 200 sent before the result is known:
 // errors found before the engine takes the request keep their status, but a
