@@ -16,6 +16,13 @@ std::string json_post(const std::string& path, const std::string& body, std::str
          "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
 }
 
+HttpAnswer read_slowly(int port, const std::string& request, std::chrono::milliseconds idle) {
+  RawConnection slow(port, request);
+  if (!slow.sent()) return {};
+  std::this_thread::sleep_for(idle);
+  return slow.read_answer(1024, std::chrono::milliseconds(2));
+}
+
 RawConnection::RawConnection(int port, const std::string& request) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd_ < 0) return;

@@ -16,6 +16,11 @@ namespace rocmforge::server::testing {
 // "POST <path> <version>" with a JSON body and its Content-Length.
 std::string json_post(const std::string& path, const std::string& body, std::string_view version = "HTTP/1.1");
 
+// A client that reads slowly: sends `request` on a connection of its own,
+// reads nothing for `idle` (while the server generates and watches it), then
+// reads the answer 1 KiB at a time with pauses.
+HttpAnswer read_slowly(int port, const std::string& request, std::chrono::milliseconds idle);
+
 class RawConnection {
  public:
   // Connects to 127.0.0.1:`port` and sends `request` whole; sent() tells
