@@ -27,6 +27,19 @@ std::string write_small_model(const std::string& name, gguf::GgmlType type, bool
   return path;
 }
 
+std::string write_synth_shape_model(const std::string& shape, gguf::GgmlType type, const std::string& name) {
+  auto found = model::find_synth_shape(shape);
+  if (!found) throw std::runtime_error(found.error().to_string());
+  model::SynthOptions o;
+  o.shape = *found;
+  o.type = type;
+  core::ThreadPool pool(2);
+  const std::string path = temp_path(name);
+  const Status s = model::write_synth_model(path, o, pool);
+  if (!s) throw std::runtime_error(s.error().to_string());
+  return path;
+}
+
 std::string write_edited_copy(const std::string& source, const std::string& name, const ModelEdit& edit) {
   auto file = gguf::GgufFile::open(source);
   if (!file) throw std::runtime_error(file.error().to_string());

@@ -16,6 +16,10 @@ namespace rocmforge::testing {
 std::string write_small_model(const std::string& name, gguf::GgmlType type = gguf::GgmlType::kF32,
                               bool tied_output = false);
 
+// A random-weight model of one of `rocmforge synth`'s shapes ("tiny",
+// "tiny-qwen3", ...) in `type`, written to a temporary file; returns its path.
+std::string write_synth_shape_model(const std::string& shape, gguf::GgmlType type, const std::string& name);
+
 struct ModelEdit {
   // Called with the writer after the original metadata was copied: may set or replace keys.
   std::function<void(gguf::GgufWriter&)> metadata;

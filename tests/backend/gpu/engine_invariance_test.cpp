@@ -12,7 +12,7 @@
 #include "engine/engine.h"
 #include "engine_fixture.h"
 #include "model/model.h"
-#include "model/synth.h"
+#include "model_file_builder.h"
 #include "tokenizer/tokenizer.h"
 
 namespace rocmforge::testing {
@@ -46,14 +46,7 @@ class GpuBatchInvariance : public ::testing::TestWithParam<InvarianceCase> {};
 
 TEST_P(GpuBatchInvariance, ConcurrentRequestsGenerateWhatEachGeneratesAlone) {
   const InvarianceCase& c = GetParam();
-  auto shape = model::find_synth_shape("tiny");
-  ASSERT_TRUE(shape) << shape.error().to_string();
-  model::SynthOptions so;
-  so.shape = *shape;
-  so.type = c.weights;
-  const std::string path = ::testing::TempDir() + "gpu_invariance_" + case_name({c, 0}) + ".gguf";
-  core::ThreadPool pool(2);
-  ASSERT_TRUE(model::write_synth_model(path, so, pool));
+  const std::string path = write_synth_shape_model("tiny", c.weights, "gpu_invariance_" + case_name({c, 0}));
 
   backend::gpu::GpuOptions go;
   go.batch_invariant = true;

@@ -30,6 +30,7 @@
 #include "model/forward.h"
 #include "model/model.h"
 #include "model/synth.h"
+#include "model_file_builder.h"
 #include "op_harness.h"
 #include "testing/test_paths.h"
 #include "tokenizer/tokenizer.h"
@@ -173,14 +174,7 @@ class SynthModel : public ::testing::TestWithParam<ModelCase> {};
 
 TEST_P(SynthModel, GreedyGenerationMatchesCpu) {
   const ModelCase& c = GetParam();
-  auto shape = model::find_synth_shape(c.shape);
-  ASSERT_TRUE(shape) << shape.error().to_string();
-  model::SynthOptions so;
-  so.shape = *shape;
-  so.type = c.type;
-  const std::string path = ::testing::TempDir() + "gpu_" + case_name({c, 0}) + ".gguf";
-  core::ThreadPool pool(2);
-  ASSERT_TRUE(model::write_synth_model(path, so, pool));
+  const std::string path = write_synth_shape_model(c.shape, c.type, "gpu_" + case_name({c, 0}));
 
   constexpr int64_t kCtx = 256;
   model::ForwardOptions o;
@@ -206,14 +200,8 @@ INSTANTIATE_TEST_SUITE_P(TinyArchitectures, SynthModel, ::testing::ValuesIn(mode
 // has the same shape, so the GPU runs it eagerly, then records it, then
 // replays the recording; each must give the CPU's logits.
 void batched_decode_over_paged_blocks(backend::KvTypes kv_types) {
-  auto shape = model::find_synth_shape("tiny");
-  ASSERT_TRUE(shape);
-  model::SynthOptions so;
-  so.shape = *shape;
-  so.type = GgmlType::kQ4_0;
-  const std::string path = ::testing::TempDir() + "gpu_batched_q4_0.gguf";
-  core::ThreadPool pool(2);
-  ASSERT_TRUE(model::write_synth_model(path, so, pool));
+  constexpr GgmlType kType = GgmlType::kQ4_0;
+  const std::string path = write_synth_shape_model("tiny", kType, "gpu_batched_q4_0");
 
   constexpr int64_t kBlock = 16;
   constexpr int32_t kSeqs = 3;
@@ -244,7 +232,7 @@ void batched_decode_over_paged_blocks(backend::KvTypes kv_types) {
       ASSERT_TRUE(l) << l.error().to_string();
       logits[side].assign(l->begin(), l->end());
     }
-    expect_close(logits[1], logits[0], tolerance(so.type), "prefill of sequence " + std::to_string(s));
+    expect_close(logits[1], logits[0], tolerance(kType), "prefill of sequence " + std::to_string(s));
     next[static_cast<size_t>(s)] = argmax(logits[0]);
     n_past[static_cast<size_t>(s)] = static_cast<int32_t>(prompt.size());
   }
@@ -260,7 +248,7 @@ void batched_decode_over_paged_blocks(backend::KvTypes kv_types) {
       ASSERT_TRUE(l) << l.error().to_string();
       logits[side].assign(l->begin(), l->end());
     }
-    expect_close(logits[1], logits[0], tolerance(so.type), "decode step " + std::to_string(step));
+    expect_close(logits[1], logits[0], tolerance(kType), "decode step " + std::to_string(step));
     const auto n_vocab = static_cast<size_t>(cpu.model->config().n_vocab);
     for (int32_t s = 0; s < kSeqs; ++s) {
       const size_t i = static_cast<size_t>(s);
