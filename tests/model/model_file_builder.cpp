@@ -13,6 +13,14 @@ std::string temp_path(const std::string& name) {
   return (std::filesystem::temp_directory_path() / ("rocmforge_test_" + name + ".gguf")).string();
 }
 
+std::string write_temp_model(const std::string& name, const model::SynthOptions& o) {
+  core::ThreadPool pool(2);
+  const std::string path = temp_path(name);
+  const Status s = model::write_synth_model(path, o, pool);
+  if (!s) throw std::runtime_error(s.error().to_string());
+  return path;
+}
+
 }  // namespace
 
 std::string write_small_model(const std::string& name, gguf::GgmlType type, bool tied_output) {
@@ -20,11 +28,7 @@ std::string write_small_model(const std::string& name, gguf::GgmlType type, bool
   o.shape = {.name = "small", .arch = "llama", .n_vocab = 128, .n_embd = 64, .n_layer = 2, .n_head = 4, .n_head_kv = 2,
              .n_ff = 128, .n_ctx = 256, .tied_output = tied_output};
   o.type = type;
-  core::ThreadPool pool(1);
-  const std::string path = temp_path(name);
-  const Status s = model::write_synth_model(path, o, pool);
-  if (!s) throw std::runtime_error(s.error().to_string());
-  return path;
+  return write_temp_model(name, o);
 }
 
 std::string write_synth_shape_model(const std::string& shape, gguf::GgmlType type, const std::string& name) {
@@ -33,11 +37,7 @@ std::string write_synth_shape_model(const std::string& shape, gguf::GgmlType typ
   model::SynthOptions o;
   o.shape = *found;
   o.type = type;
-  core::ThreadPool pool(2);
-  const std::string path = temp_path(name);
-  const Status s = model::write_synth_model(path, o, pool);
-  if (!s) throw std::runtime_error(s.error().to_string());
-  return path;
+  return write_temp_model(name, o);
 }
 
 std::string write_edited_copy(const std::string& source, const std::string& name, const ModelEdit& edit) {
