@@ -1,6 +1,8 @@
 // Turns the user's --device choice into a backend object.
 #pragma once
 
+#include <CLI/CLI.hpp>
+
 #include <memory>
 #include <string>
 
@@ -9,13 +11,19 @@
 
 namespace rocmforge::cli {
 
-// device: "cpu", "gpu" or "auto" (a GPU when this build has one and one is
-// present). A GPU backend may use gpu_mem_fraction of the device memory free
-// at start (--gpu-mem-fraction). batch_invariant: a backend whose results
-// for a sequence do not depend on the others batched with it (serving).
-Result<std::unique_ptr<backend::Backend>> make_backend(const std::string& device, int n_threads,
-                                                       const core::Logger& log, double gpu_mem_fraction = 0.9,
-                                                       bool batch_invariant = false);
+// The device flags of run, serve and bench.
+struct DeviceFlags {
+  std::string device = "auto";  // "cpu", "gpu" or "auto" (a GPU when the build has one and one is present)
+  double gpu_mem_fraction = 0.9;     // share of the device memory free at start that the backend may use
+  std::string gpu_f16_weights = "auto";  // F16 copies of quantised weights for prompt GEMMs: auto, on or off
+};
+
+void add_device_flags(CLI::App& app, DeviceFlags& flags);
+
+// batch_invariant: a backend whose results for a sequence do not depend on
+// the others batched with it (serving).
+Result<std::unique_ptr<backend::Backend>> make_backend(const DeviceFlags& flags, int n_threads,
+                                                       const core::Logger& log, bool batch_invariant = false);
 
 // The default thread count: the machine's hardware threads.
 int default_threads();

@@ -31,8 +31,7 @@ struct BenchOptions {
   int n_threads = default_threads();
   int64_t n_ubatch = 512;
   std::vector<int> n_seqs;  // batched decode tests
-  std::string device = "auto";
-  double gpu_mem_fraction = 0.9;
+  DeviceFlags device;
   CacheTypeFlags cache_types;
   bool batch_invariant = false;
   bool json = false;
@@ -86,7 +85,7 @@ Status bench(const BenchOptions& o) {
   if (o.reps <= 0) return RF_ERROR(kInvalidArgument, "--repetitions must be positive");
   const backend::KvTypes kv_types = RF_TRY(parse_cache_types(o.cache_types));
   const core::Logger log(core::LogLevel::kWarn);
-  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log, o.gpu_mem_fraction, o.batch_invariant));
+  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log, o.batch_invariant));
   auto model = RF_TRY(model::Model::load(o.model, *backend));
   const model::ModelConfig& c = model->config();
 
@@ -136,7 +135,7 @@ Status bench(const BenchOptions& o) {
     for (const TestResult& r : results) {
       out.push_back({{"model_filename", o.model}, {"model_size", bytes}, {"model_n_params", c.n_params},
                      {"backend", backend->name()}, {"n_threads", o.n_threads},
-                     {"batch_invariant", o.batch_invariant},
+                     {"batch_invariant", o.batch_invariant}, {"gpu_f16_weights", o.device.gpu_f16_weights},
                      {"type_k", std::string(gguf::ggml_type_name(kv_types.k))},
                      {"type_v", std::string(gguf::ggml_type_name(kv_types.v))}, {"test", r.name},
                      {"n_tokens", r.n_tokens}, {"avg_ts", r.mean()}, {"stddev_ts", r.stddev()},
@@ -173,9 +172,7 @@ Subcommand add_bench_command(CLI::App& root) {
                   "Sequences decoding together: aggregate decode speed after a prompt each (pp+tg xB tests)")
       ->delimiter(',');
   app->add_option("--ubatch-size", opts->n_ubatch, "Prompt tokens per forward step");
-  app->add_option("--device", opts->device, "cpu, gpu or auto");
-  app->add_option("--gpu-mem-fraction", opts->gpu_mem_fraction,
-                  "Share of the free GPU memory to use (weights, KV cache, activations)");
+  add_device_flags(*app, opts->device);
   add_cache_type_flags(*app, opts->cache_types);
   app->add_flag("--batch-invariant", opts->batch_invariant,
                 "The kernels serve runs: one configuration whatever a step's size "

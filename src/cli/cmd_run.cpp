@@ -30,8 +30,7 @@ struct RunOptions {
   int n_threads = default_threads();
   int64_t n_ctx = 0;
   int64_t n_batch = 512;
-  std::string device = "auto";
-  double gpu_mem_fraction = 0.9;
+  DeviceFlags device;
   CacheTypeFlags cache_types;
   bool ignore_eos = false;
   bool json = false;
@@ -97,7 +96,7 @@ Status run(RunOptions o) {
   const backend::KvTypes kv_types = RF_TRY(parse_cache_types(o.cache_types));
   const std::string prompt_text = RF_TRY(read_prompt(o));
 
-  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log, o.gpu_mem_fraction));
+  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log));
   auto model = RF_TRY(model::Model::load(o.model, *backend));
   auto tok = RF_TRY(tokenizer::Tokenizer::from_gguf(model->file()));
   const model::ModelConfig& config = model->config();
@@ -157,9 +156,7 @@ Subcommand add_run_command(CLI::App& root) {
   app->add_option("-t,--threads", o.n_threads, "CPU threads");
   app->add_option("-c,--ctx-size", o.n_ctx, "Context size (0: the model's training context)");
   app->add_option("-b,--batch-size", o.n_batch, "Prompt tokens per forward step");
-  app->add_option("--device", o.device, "cpu, gpu or auto");
-  app->add_option("--gpu-mem-fraction", o.gpu_mem_fraction,
-                  "Share of the free GPU memory to use (weights, KV cache, activations)");
+  add_device_flags(*app, o.device);
   add_cache_type_flags(*app, o.cache_types);
   app->add_option("--temp", s.temperature, "Temperature (<= 0: greedy)");
   app->add_option("--top-k", s.top_k, "Top-k sampling (<= 0: off)");

@@ -46,8 +46,7 @@ struct ServeOptions {
   bool no_prefix_cache = false;
   bool no_batch_invariant = false;
   int max_step_ms = -1;  // -1: the device's default (step_time_target)
-  std::string device = "auto";
-  double gpu_mem_fraction = 0.9;
+  DeviceFlags device;
   int n_threads = default_threads();
   int http_threads = 0;
   std::string chat_template;
@@ -179,7 +178,7 @@ Status serve(const ServeOptions& o) {
   http.n_threads = o.http_threads > 0 ? o.http_threads : static_cast<int>(o.parallel + o.max_queue + 8);
 
   // Serving batches unrelated requests: a request's output must not depend on them.
-  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log, o.gpu_mem_fraction, !o.no_batch_invariant));
+  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log, !o.no_batch_invariant));
   auto model = RF_TRY(model::Model::load(o.model, *backend));
   auto tok = RF_TRY(tokenizer::Tokenizer::from_gguf(model->file()));
   const chat::ChatTemplate tmpl = RF_TRY(choose_template(model->file(), *tok, o.chat_template_file, o.chat_template));
@@ -244,9 +243,7 @@ Subcommand add_serve_command(CLI::App& root) {
   app->add_flag("--no-batch-invariant", o.no_batch_invariant,
                 "Let each step's size pick the fastest kernels: faster prompts and single-sequence decode, but "
                 "a request's output may then depend on the requests it shares steps with");
-  app->add_option("--device", o.device, "cpu, gpu or auto");
-  app->add_option("--gpu-mem-fraction", o.gpu_mem_fraction,
-                  "Share of the free GPU memory to use (weights, then the KV cache takes what is left)");
+  add_device_flags(*app, o.device);
   app->add_option("-t,--threads", o.n_threads, "CPU threads for the model");
   app->add_option("--http-threads", o.http_threads, "HTTP worker threads (0: --parallel + --max-queue + 8)");
   app->add_option("--chat-template", o.chat_template, "A built-in chat template instead of the model's");

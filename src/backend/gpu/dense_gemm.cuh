@@ -38,6 +38,8 @@ class DenseGemm {
   // scratch holds dense_scratch_bytes(w) bytes of device memory.
   virtual Status gemm(const WeightView& w, const ActView& x, int64_t n_tokens, float* out, int64_t out_stride,
                       void* scratch) = 0;
+  // dst[w.rows, w.cols] = w as F16 (a quantised weight this path takes).
+  virtual Status dequantise(const WeightView& w, uint16_t* dst) = 0;
 };
 
 // The BLAS path on `stream`, with its workspace counted against `budget`;

@@ -40,7 +40,7 @@ class CublasGemm final : public DenseGemm {
     const void* a = w.data;
     int64_t lda = static_cast<int64_t>(w.stride / sizeof(uint16_t));
     if (!half_type(w.type)) {
-      RF_TRY(launch_dequant_f16(w, static_cast<uint16_t*>(scratch), stream_));
+      RF_TRY(dequantise(w, static_cast<uint16_t*>(scratch)));
       a = scratch;
       lda = w.cols;
     }
@@ -55,6 +55,8 @@ class CublasGemm final : public DenseGemm {
                                       static_cast<int>(x.stride / sizeof(uint16_t)), &beta, out, CUDA_R_32F,
                                       static_cast<int>(out_stride), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
   }
+
+  Status dequantise(const WeightView& w, uint16_t* dst) override { return launch_dequant_f16(w, dst, stream_); }
 
  private:
   cublasHandle_t handle_;

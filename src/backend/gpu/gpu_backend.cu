@@ -5,6 +5,7 @@
 #include "backend/gpu/check.cuh"
 #include "backend/gpu/device_error.cuh"
 #include "backend/gpu/gpu_backend_impl.cuh"
+#include "backend/gpu/tensor_views.cuh"
 #include "backend/gpu/weight_repack.h"
 #include "core/checked_math.h"
 
@@ -64,8 +65,7 @@ Result<std::unique_ptr<GpuBackend>> GpuBackend::create(const GpuOptions& o) {
   auto budget = std::make_shared<MemoryBudget>(static_cast<size_t>(static_cast<double>(free_bytes) * o.mem_fraction));
   rt::Stream stream = nullptr;
   RF_TRY(RF_GPU_CHECK(rt::stream_create(&stream)));
-  std::unique_ptr<GpuBackend> b(
-      new GpuBackend(o.device, stream, sm_count, warp_size, o.batch_invariant, std::move(budget)));
+  std::unique_ptr<GpuBackend> b(new GpuBackend(o.device, stream, o, sm_count, warp_size, std::move(budget)));
   b->error_flag_ = RF_TRY(DeviceBuffer::create(b->budget_, sizeof(uint32_t), "the device error flag"));
   b->dense_ = RF_TRY(make_dense_gemm(stream, b->budget_));
   RF_TRY(RF_GPU_CHECK(rt::memset_device(b->error_flag_->data(), 0, sizeof(uint32_t), stream)));
@@ -75,13 +75,14 @@ Result<std::unique_ptr<GpuBackend>> GpuBackend::create(const GpuOptions& o) {
   return std::move(b);  // nvcc does not apply the implicit move into Result
 }
 
-GpuBackend::GpuBackend(int device, rt::Stream stream, int sm_count, int warp_size, bool batch_invariant,
+GpuBackend::GpuBackend(int device, rt::Stream stream, const GpuOptions& options, int sm_count, int warp_size,
                        std::shared_ptr<MemoryBudget> budget)
     : device_(device),
       stream_(stream),
       sm_count_(sm_count),
       warp_size_(warp_size),
-      batch_invariant_(batch_invariant),
+      batch_invariant_(options.batch_invariant),
+      f16_mode_(options.f16_copies),
       budget_(std::move(budget)) {}
 
 GpuBackend::~GpuBackend() {
@@ -161,6 +162,12 @@ Result<Tensor> GpuBackend::load_weight(const gguf::TensorInfo& info) {
   RF_TRY(upload_weight_rows(info, static_cast<std::byte*>(buffer->data()), stride));
   const Tensor t{buffer->data(), info.type, rows, cols, stride};
   weights_.push_back(std::move(buffer));
+  if (make_f16_copies_ && F16Copies::wants(info, *dense_)) {
+    auto copy = RF_TRY(DeviceBuffer::create(budget_, F16Copies::bytes(info), "the weights' F16 copies"));
+    RF_TRY(dense_->dequantise(weight_view(t, rows), static_cast<uint16_t*>(copy->data())));
+    RF_TRY(wait());
+    f16_copies_.add(t.data, std::move(copy));
+  }
   return t;
 }
 
@@ -226,14 +233,29 @@ Status GpuBackend::synchronize() { return wait(); }
 
 Status GpuBackend::reserve_weights(std::span<const gguf::TensorInfo> tensors) {
   uint64_t total = 0;
+  uint64_t copies = 0;
   for (const gguf::TensorInfo& t : tensors) {
     const auto bytes = core::checked_mul(static_cast<uint64_t>(device_row_bytes(t.type, t.ne[0])),
                                          static_cast<uint64_t>(t.n_rows()));
     const auto sum = bytes ? core::checked_add(total, *bytes) : std::nullopt;
     if (!sum) return RF_ERROR(kInvalidArgument, "the model's tensors are too large");
     total = *sum;
+    if (dense_ && F16Copies::wants(t, *dense_)) copies += F16Copies::bytes(t);
   }
-  return budget_->reserve(total, "the model's weights");
+  RF_TRY(budget_->reserve(total, "the model's weights"));
+  make_f16_copies_ = false;
+  if (f16_mode_ == F16CopyMode::kOff || copies == 0) return ok();
+  if (f16_mode_ == F16CopyMode::kOn) {
+    if (batch_invariant_) {
+      return RF_ERROR(kInvalidArgument, "F16 weight copies serve only the BLAS path, which the batch-invariant mode never takes");
+    }
+    RF_TRY(budget_->reserve(total + copies, "the model's weights and their F16 copies"));
+    make_f16_copies_ = true;
+    return ok();
+  }
+  // kAuto: only where they would be read, and with at least half the budget left for the KV cache.
+  make_f16_copies_ = !batch_invariant_ && 2 * (total + copies) <= budget_->available();
+  return ok();
 }
 
 // Converted activations are dropped before and after a step: a recorded step

@@ -10,6 +10,13 @@
 
 namespace rocmforge::backend::gpu {
 
+// F16 copies of the quantised layer weights, kept beside them so that prompt
+// GEMMs through the BLAS skip their dequantising pass (about 5 ms a step for
+// an 8B model). kAuto keeps them when weights and copies together take at
+// most half of the memory budget, and not in the batch-invariant mode, which
+// never takes the BLAS.
+enum class F16CopyMode { kOff, kAuto, kOn };
+
 struct GpuOptions {
   int device = 0;
   // The share of the device memory free at start that this backend may use
@@ -19,6 +26,7 @@ struct GpuOptions {
   // matmul and attention row takes one kernel configuration whatever the
   // step's size (serving; slower prompts and single-sequence decode).
   bool batch_invariant = false;
+  F16CopyMode f16_copies = F16CopyMode::kAuto;
 };
 
 // Whether this build has GPU kernels.

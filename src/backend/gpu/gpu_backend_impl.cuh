@@ -23,6 +23,7 @@
 #include "backend/gpu/act_quant.cuh"
 #include "backend/gpu/dense_gemm.cuh"
 #include "backend/gpu/device_memory.cuh"
+#include "backend/gpu/f16_copies.cuh"
 #include "backend/gpu/gpu_backend.h"
 #include "backend/gpu/matmul.cuh"
 #include "backend/gpu/rope.cuh"
@@ -81,7 +82,7 @@ class GpuBackend final : public Backend {
     uint64_t frees = 0;  // the budget's count when converted: a later free may reuse src
   };
 
-  GpuBackend(int device, rt::Stream stream, int sm_count, int warp_size, bool batch_invariant,
+  GpuBackend(int device, rt::Stream stream, const GpuOptions& options, int sm_count, int warp_size,
              std::shared_ptr<MemoryBudget> budget);
 
   // Keeps the first failure for the next synchronize().
@@ -107,7 +108,8 @@ class GpuBackend final : public Backend {
   // Waits for the stream, then reports recorded failures and kernel-raised errors.
   Status wait();
   enum class MatmulPath { kMatvec, kGemm, kDense };
-  MatmulPath matmul_path(const WeightView& w, int64_t n_tokens) const;
+  // has_copy: w has an F16 copy (f16_copies_).
+  MatmulPath matmul_path(const WeightView& w, int64_t n_tokens, bool has_copy) const;
   // A GEMM through the BLAS; false when its scratch does not fit (the GEMM kernels take it then).
   bool dense_matmul(const WeightView& w, const Tensor& x, const Tensor& out);
   Status upload_weight_rows(const gguf::TensorInfo& info, std::byte* dst, size_t dst_stride);
@@ -117,8 +119,11 @@ class GpuBackend final : public Backend {
   int sm_count_;
   int warp_size_;
   bool batch_invariant_;
+  F16CopyMode f16_mode_;
+  bool make_f16_copies_ = false;  // decided by reserve_weights
   std::shared_ptr<MemoryBudget> budget_;
   std::vector<std::unique_ptr<DeviceBuffer>> weights_;
+  F16Copies f16_copies_;
   std::unique_ptr<DeviceBuffer> error_flag_;  // one uint32 (device_error.cuh)
   PinnedBuffer host_flag_;
   PinnedBuffer staging_;  // uploads go through here so copies stay asynchronous

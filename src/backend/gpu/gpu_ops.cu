@@ -26,7 +26,7 @@ void GpuBackend::embed(const Tensor& table, const int32_t* ids, int64_t n, const
   written(out);
 }
 
-GpuBackend::MatmulPath GpuBackend::matmul_path(const WeightView& w, int64_t n_tokens) const {
+GpuBackend::MatmulPath GpuBackend::matmul_path(const WeightView& w, int64_t n_tokens, bool has_copy) const {
   const bool tensor_cores = gemm_on_tensor_cores(w);
   // One configuration for every token count: the tensor-core GEMM (its sums
   // run over K in the same order whatever its token tile), else the
@@ -38,6 +38,7 @@ GpuBackend::MatmulPath GpuBackend::matmul_path(const WeightView& w, int64_t n_to
   // 21.1 at 3 in the GEMM in run 12, 50.7 at 8 in the matvec in run 9).
   const bool gemm = n_tokens > kMatvecMaxTokens || (tensor_cores && n_tokens >= gemm_min_tokens(w.type));
   if (!gemm) return MatmulPath::kMatvec;
+  if (has_copy && n_tokens >= kF16CopyMinTokens) return MatmulPath::kDense;
   return dense_ && dense_->takes(w, n_tokens) ? MatmulPath::kDense : MatmulPath::kGemm;
 }
 
@@ -46,11 +47,12 @@ GpuBackend::MatmulPath GpuBackend::matmul_path(const WeightView& w, int64_t n_to
 void GpuBackend::matmul(const Tensor& w, const Tensor& x, const Tensor& out) {
   if (x.rows == 0 || failed()) return;
   const WeightView wv = weight_view(w, w.rows);
-  const MatmulPath path = matmul_path(wv, x.rows);
+  const std::optional<WeightView> copy = f16_copies_.find(wv);
+  const MatmulPath path = matmul_path(wv, x.rows, copy.has_value());
   flush_producer(&x, path == MatmulPath::kDense ? dense_act_format(w.type) : act_format(w.type));
   if (path == MatmulPath::kDense) {
     if (!begin_op()) return;
-    if (dense_matmul(wv, x, out)) return;
+    if (dense_matmul(copy ? *copy : wv, x, out)) return;
   }
   if (path != MatmulPath::kMatvec) {
     if (!begin_op()) return;

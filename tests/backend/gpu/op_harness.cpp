@@ -16,7 +16,11 @@ using backend::Tensor;
 std::unique_ptr<backend::Backend> make_gpu_backend(bool batch_invariant) {
   backend::gpu::GpuOptions o;
   o.batch_invariant = batch_invariant;
-  auto b = backend::gpu::create_backend(o);
+  return make_gpu_backend(o);
+}
+
+std::unique_ptr<backend::Backend> make_gpu_backend(const backend::gpu::GpuOptions& options) {
+  auto b = backend::gpu::create_backend(options);
   if (!b) {
     ADD_FAILURE() << "the GPU tests need a GPU: " << b.error().to_string();
     return nullptr;
@@ -61,20 +65,23 @@ void* OpHarness::bytes(size_t n) {
   return p;
 }
 
-Tensor OpHarness::weight(gguf::GgmlType type, const std::vector<float>& values, int64_t rows, int64_t cols) {
+Tensor OpHarness::weight(gguf::GgmlType type, const std::vector<float>& values, int64_t rows, int64_t cols,
+                         const std::string& name) {
   const size_t row_bytes = gguf::ggml_row_size(type, cols);
   auto data = std::make_unique<std::vector<std::byte>>(row_bytes * static_cast<size_t>(rows));
   for (int64_t r = 0; r < rows; ++r) {
     quant::quantize_row(type, values.data() + r * cols, data->data() + static_cast<size_t>(r) * row_bytes, cols);
   }
   gguf::TensorInfo info;
-  info.name = "test.weight";
+  info.name = name;
   info.type = type;
   info.n_dims = 2;
   info.ne = {cols, rows, 1, 1};
   info.n_bytes = data->size();
   info.data = data->data();
   host_.push_back(std::move(data));
+  const Status fits = backend_.reserve_weights(std::span<const gguf::TensorInfo>(&info, 1));
+  EXPECT_TRUE(fits) << fits.error().to_string();
   auto t = backend_.load_weight(info);
   EXPECT_TRUE(t) << t.error().to_string();
   return t ? *t : Tensor{};

@@ -8,12 +8,14 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "backend/gpu/gpu_backend.h"
 #include "gguf/gguf_file.h"
 
 namespace rocmforge::testing {
 
 // The GPU backend under test; a test fails (it does not skip) when there is no GPU.
 std::unique_ptr<backend::Backend> make_gpu_backend(bool batch_invariant = false);
+std::unique_ptr<backend::Backend> make_gpu_backend(const backend::gpu::GpuOptions& options);
 
 class OpHarness {
  public:
@@ -30,8 +32,9 @@ class OpHarness {
   // Raw zeroed backend memory.
   void* bytes(size_t n);
   // A weight [rows, cols] of `type` quantised from `values` by the reference
-  // quantiser, loaded through load_weight as a model's would be.
-  backend::Tensor weight(gguf::GgmlType type, const std::vector<float>& values, int64_t rows, int64_t cols);
+  // quantiser, reserved and loaded as a model's would be, under `name`.
+  backend::Tensor weight(gguf::GgmlType type, const std::vector<float>& values, int64_t rows, int64_t cols,
+                         const std::string& name = "test.weight");
 
   std::vector<float> read(const backend::Tensor& t);
   std::vector<int32_t> read_ints(const int32_t* p, size_t n);
