@@ -14,26 +14,46 @@ constexpr int kTile = kAttnMmaTile;  // query rows per block
 constexpr int kKeys = 32;            // keys per step, two shared-memory stages
 
 // One step's keys [j0, j0 + kKeys) of one sequence into stage `sk`/`sv` by
-// cp.async (zeros past `hi`, so that P.V never meets stale data).
+// cp.async (zeros past `hi`, so that P.V never meets stale data). A thread
+// copies one 16-byte part of the K and V rows of kKeys / kRowsPerPass keys,
+// so it looks up each of those keys' blocks once, with the lookups in flight
+// together, in 32-bit arithmetic (positions are int32 by the batch's
+// contract). Run 15: the 64-bit divisions and serial lookups this replaced
+// made the step's copy cost more instructions than its tensor-core work.
 template <int kD, int kLd>
 __device__ __forceinline__ void load_keys(const AttentionArgs& a, const int32_t* table, int kvh, int64_t j0, int64_t hi,
                                           uint16_t (*sk)[kLd], uint16_t (*sv)[kLd]) {
   constexpr int kRowLoads = kD / 8;  // 16-byte loads per K or V row
-  for (int i = threadIdx.x; i < 2 * kKeys * kRowLoads; i += kAttnThreads) {
-    const bool is_v = i >= kKeys * kRowLoads;
-    const int row = (i % (kKeys * kRowLoads)) / kRowLoads;
-    const int part = i % kRowLoads;
-    const int64_t j = j0 + row;
-    uint16_t* dst = &(is_v ? sv : sk)[row][part * 8];
-    const int32_t blk = j <= hi ? table[j / a.block_size] : -1;
-    if (j <= hi && blk >= 0 && blk < a.n_blocks) {
-      const int64_t slot = static_cast<int64_t>(blk) * a.block_size + j % a.block_size;
-      const uint8_t* base = static_cast<const uint8_t*>(is_v ? a.v_cache : a.k_cache) +
-                            slot * static_cast<int64_t>(is_v ? a.v_row_bytes : a.k_row_bytes);
-      cp_async_16(dst, base + (static_cast<int64_t>(kvh) * kD + part * 8) * 2);
+  constexpr int kRowsPerPass = kAttnThreads / kRowLoads;
+  constexpr int kPasses = kKeys / kRowsPerPass;
+  static_assert(kAttnThreads % kRowLoads == 0 && kKeys % kRowsPerPass == 0);
+  const int part = static_cast<int>(threadIdx.x) % kRowLoads;
+  const int first = static_cast<int>(threadIdx.x) / kRowLoads;
+  const int64_t offset = (static_cast<int64_t>(kvh) * kD + part * 8) * 2;
+  const auto* k_cache = static_cast<const uint8_t*>(a.k_cache) + offset;
+  const auto* v_cache = static_cast<const uint8_t*>(a.v_cache) + offset;
+  const auto base = static_cast<int32_t>(j0) + first;
+  const auto last = static_cast<int32_t>(hi);
+  int32_t blk[kPasses];
+#pragma unroll
+  for (int p = 0; p < kPasses; ++p) {
+    const int32_t j = base + p * kRowsPerPass;
+    blk[p] = j <= last ? table[j / a.block_size] : -1;
+  }
+#pragma unroll
+  for (int p = 0; p < kPasses; ++p) {
+    const int row = first + p * kRowsPerPass;
+    const int32_t j = base + p * kRowsPerPass;
+    uint16_t* k_dst = &sk[row][part * 8];
+    uint16_t* v_dst = &sv[row][part * 8];
+    if (j <= last && blk[p] >= 0 && blk[p] < a.n_blocks) {
+      const int64_t slot = static_cast<int64_t>(blk[p]) * a.block_size + j % a.block_size;
+      cp_async_16(k_dst, k_cache + slot * static_cast<int64_t>(a.k_row_bytes));
+      cp_async_16(v_dst, v_cache + slot * static_cast<int64_t>(a.v_row_bytes));
     } else {
-      if (j <= hi) raise_device_error(a.error_flag, DeviceError::kBlockOutOfRange);
-      *reinterpret_cast<uint4*>(dst) = make_uint4(0, 0, 0, 0);
+      if (j <= last) raise_device_error(a.error_flag, DeviceError::kBlockOutOfRange);
+      *reinterpret_cast<uint4*>(k_dst) = make_uint4(0, 0, 0, 0);
+      *reinterpret_cast<uint4*>(v_dst) = make_uint4(0, 0, 0, 0);
     }
   }
   cp_async_commit();
@@ -61,7 +81,8 @@ __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionAr
   const int warp = threadIdx.x / kWarpSize;
   const int g = lane / 4;
   const int tq = lane % 4;
-  const int t0 = blockIdx.x * kTile;
+  // The last tiles first: under a causal mask they attend to the most keys, and start before the light ones.
+  const int t0 = static_cast<int>(gridDim.x - 1 - blockIdx.x) * kTile;
   const int kvh = blockIdx.y / a.head_groups;
   const int gqa = a.n_head / a.n_head_kv;
   const int h = kvh * gqa + (blockIdx.y % a.head_groups) * kAttnHeads + warp;
