@@ -111,6 +111,15 @@ class Backend {
   virtual void rms_norm(const Tensor& x, const Tensor& weight, float eps, const Tensor& out) = 0;
   // out[t, o] = sum_i x[t, i] * w[o, i] for a weight of any supported type.
   virtual void matmul(const Tensor& w, const Tensor& x, const Tensor& out) = 0;
+  // matmul over rows that are all prompt tokens. A batch-invariant backend
+  // may take them through another kernel configuration than the rows of
+  // generated tokens (prompt_rows_differ()); a token's role never depends on
+  // the batch, so its results still do not.
+  virtual void matmul_prompt(const Tensor& w, const Tensor& x, const Tensor& out) { matmul(w, x, out); }
+  // Whether matmul_prompt may give other results than matmul: the forward
+  // then splits each layer matmul at the step's first prompt row, and K/V
+  // computed for generated tokens must not stand in for a prompt's.
+  virtual bool prompt_rows_differ() const { return false; }
   // out = a + b elementwise; b may be one row, added to every row (a bias). out may alias a or b.
   virtual void add(const Tensor& a, const Tensor& b, const Tensor& out) = 0;
   // x *= s in place.

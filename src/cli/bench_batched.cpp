@@ -48,7 +48,7 @@ Result<double> time_batched_decode(const model::ModelConfig& config, const model
     for (int begin = 0; begin < t.n_prompt;) {
       const int n = std::min(t.n_prompt - begin, static_cast<int>(fo.max_batch_tokens) - batch.n_tokens());
       RF_TRY(batch.add({prompt.subspan(static_cast<size_t>(begin), static_cast<size_t>(n)), begin,
-                        tables[static_cast<size_t>(s)], begin + n == t.n_prompt},
+                        tables[static_cast<size_t>(s)], begin + n == t.n_prompt, t.n_prompt},
                        fo.block_size, fo.kv_blocks));
       begin += n;
       if (batch.n_tokens() == fo.max_batch_tokens) {

@@ -52,7 +52,7 @@ Result<Generation> generate(engine::Session& session, engine::Sampler& sampler, 
       g.stop_reason = "context";
       break;
     }
-    logits = RF_TRY(session.append(std::span<const int32_t>(&token, 1)));
+    logits = RF_TRY(session.append(std::span<const int32_t>(&token, 1), /*generated=*/true));
   }
   const std::string rest = detok.flush();
   g.text += rest;

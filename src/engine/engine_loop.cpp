@@ -1,6 +1,7 @@
 #include "engine/engine_loop.h"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace rocmforge::engine {
 namespace {
@@ -108,7 +109,8 @@ void EngineLoop::step() {
   for (const ScheduledChunk& c : plan.chunks) {
     const std::span<const int32_t> tokens(c.seq->tokens);
     const Status added = batch_.add({tokens.subspan(static_cast<size_t>(c.n_past), static_cast<size_t>(c.n_tokens)),
-                                     static_cast<int32_t>(c.n_past), c.seq->blocks.table(), c.sample},
+                                     static_cast<int32_t>(c.n_past), c.seq->blocks.table(), c.sample,
+                                     static_cast<int32_t>(c.seq->n_prompt)},
                                     options_.block_size, options_.n_kv_blocks);
     if (!added) {
       kv_.end_step();
@@ -135,7 +137,8 @@ void EngineLoop::sample(const StepPlan& plan, const StepLogits& logits) {
   const Clock::time_point now = Clock::now();
   for (const ScheduledChunk& c : plan.chunks) {
     auto& seq = static_cast<Sequence&>(*c.seq);
-    kv_.commit(seq.blocks, seq.tokens, c.n_past + c.n_tokens);
+    // A generated token's K/V may differ from what the same token would get in a prompt (prompt_rows_differ).
+    kv_.commit(seq.blocks, seq.tokens, c.n_past + c.n_tokens, runner_->prompt_rows_differ() ? seq.n_prompt : INT64_MAX);
     if (!c.sample) continue;
     if (seq.state == RequestState::kPrefilling) transition(seq.state, RequestState::kDecoding);
     drawn_.emplace_back(&seq, GeneratedToken{});

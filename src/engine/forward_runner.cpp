@@ -13,7 +13,7 @@ Result<std::unique_ptr<ForwardRunner>> ForwardRunner::create(const model::Model&
   fo.kv_types = options.kv_types;
   auto forward = RF_TRY(model::ForwardPass::create(model.config(), model.weights(), backend, fo));
   return std::unique_ptr<ForwardRunner>(
-      new ForwardRunner(std::move(forward), static_cast<int32_t>(model.config().n_vocab)));
+      new ForwardRunner(std::move(forward), static_cast<int32_t>(model.config().n_vocab), backend.prompt_rows_differ()));
 }
 
 Result<StepLogits> ForwardRunner::run(const model::Batch& batch, std::span<const backend::BlockCopy> copies,

@@ -18,15 +18,17 @@ class ForwardRunner final : public ModelRunner {
                                                        const EngineOptions& options);
 
   int32_t n_vocab() const override { return n_vocab_; }
+  bool prompt_rows_differ() const override { return prompt_rows_differ_; }
   Result<StepLogits> run(const model::Batch& batch, std::span<const backend::BlockCopy> copies,
                          LogitsWanted wanted) override;
 
  private:
-  ForwardRunner(std::unique_ptr<model::ForwardPass> forward, int32_t n_vocab)
-      : forward_(std::move(forward)), n_vocab_(n_vocab) {}
+  ForwardRunner(std::unique_ptr<model::ForwardPass> forward, int32_t n_vocab, bool prompt_rows_differ)
+      : forward_(std::move(forward)), n_vocab_(n_vocab), prompt_rows_differ_(prompt_rows_differ) {}
 
   std::unique_ptr<model::ForwardPass> forward_;
   int32_t n_vocab_;
+  bool prompt_rows_differ_;
 };
 
 }  // namespace rocmforge::engine

@@ -35,6 +35,10 @@ class ModelRunner {
   // runs the step and returns what `wanted` names.
   virtual Result<StepLogits> run(const model::Batch& batch, std::span<const backend::BlockCopy> copies,
                                  LogitsWanted wanted) = 0;
+  // Whether a token's K/V depends on its being a prompt or a generated token
+  // (Backend::prompt_rows_differ): then only prompt tokens' blocks may stand
+  // in for another request's prompt in the prefix cache.
+  virtual bool prompt_rows_differ() const { return false; }
 };
 
 }  // namespace rocmforge::engine

@@ -20,6 +20,17 @@ void Scheduler::remove(SequenceState* seq) {
   kv_.release(seq->blocks);
 }
 
+namespace {
+
+// Tokens before the sequence's next one crosses from prompt to generated: a
+// chunk stays on one side (model::Batch, Backend::matmul_prompt).
+int64_t one_role(const SequenceState* seq) {
+  const int64_t n_past = seq->blocks.n_computed();
+  return n_past < seq->n_prompt ? seq->n_prompt - n_past : INT64_MAX;
+}
+
+}  // namespace
+
 StepPlan Scheduler::schedule(int64_t prompt_budget) {
   StepPlan plan;
   const bool decodes = std::any_of(running_.begin(), running_.end(),
@@ -28,6 +39,9 @@ StepPlan Scheduler::schedule(int64_t prompt_budget) {
   schedule_running(plan, budget);
   // Admitting right after preempting would only thrash the pool.
   if (plan.preempted.empty()) admit_waiting(plan, budget);
+  // Generated tokens' rows first, then prompts' (model::Batch's order).
+  std::stable_partition(plan.chunks.begin(), plan.chunks.end(),
+                        [](const ScheduledChunk& c) { return c.n_past >= c.seq->n_prompt; });
   return plan;
 }
 
@@ -84,7 +98,7 @@ void Scheduler::schedule_running(StepPlan& plan, Budget& budget) {
       continue;
     }
     if (!make_room(i, plan)) continue;  // running_[i] was preempted or failed
-    const int64_t want = decode ? 1 : std::min(seq->n_pending(), room);
+    const int64_t want = decode ? 1 : std::min({seq->n_pending(), room, one_role(seq)});
     add_chunk(seq, std::min(want, kv_.reservable(seq->blocks)), decode, plan, budget);
     ++i;
   }
@@ -96,7 +110,8 @@ void Scheduler::admit_waiting(StepPlan& plan, Budget& budget) {
     SequenceState* seq = waiting_.front();
     const kv::PrefixMatch match = kv_.match(seq->tokens);
     kv_.adopt(seq->blocks, match);
-    const int64_t n = std::min({seq->n_pending(), budget.tokens, budget.prompt, kv_.reservable(seq->blocks)});
+    const int64_t n =
+        std::min({seq->n_pending(), budget.tokens, budget.prompt, kv_.reservable(seq->blocks), one_role(seq)});
     if (n <= 0) {
       kv_.release(seq->blocks);
       if (!running_.empty()) return;  // wait for blocks to come back, keeping first come first served

@@ -14,7 +14,10 @@
 //    starts on its longest cached prefix and takes a first chunk. The head of
 //    the queue is never overtaken.
 // When a running sequence is decoding, the prompt chunks of both phases
-// together also stay within schedule()'s prompt budget (StepPacer).
+// together also stay within schedule()'s prompt budget (StepPacer). A chunk
+// holds prompt tokens or generated ones (a sequence recomputed after
+// preemption takes its prompt first), and the plan lists the chunks of
+// generated tokens first: the order model::Batch asks for.
 #pragma once
 
 #include <cstdint>

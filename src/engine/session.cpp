@@ -11,7 +11,7 @@ Session::Session(model::ForwardPass& forward, int64_t n_ctx) : forward_(forward)
   std::iota(block_table_.begin(), block_table_.end(), 0);
 }
 
-Result<std::span<const float>> Session::append(std::span<const int32_t> tokens) {
+Result<std::span<const float>> Session::append(std::span<const int32_t> tokens, bool generated) {
   if (tokens.empty()) return RF_ERROR(kInvalidArgument, "no tokens to process");
   if (n_past_ + static_cast<int64_t>(tokens.size()) > n_ctx_) {
     return RF_ERROR(kCapacity, "{} tokens do not fit in the context: {} of {} positions are used", tokens.size(),
@@ -23,7 +23,8 @@ Result<std::span<const float>> Session::append(std::span<const int32_t> tokens) 
     const size_t n = std::min(tokens.size() - begin, static_cast<size_t>(chunk));
     batch_.clear();
     const bool last = begin + n == tokens.size();
-    RF_TRY(batch_.add({tokens.subspan(begin, n), static_cast<int32_t>(n_past_), block_table_, last},
+    const auto end = static_cast<int32_t>(n_past_ + static_cast<int64_t>(n));
+    RF_TRY(batch_.add({tokens.subspan(begin, n), static_cast<int32_t>(n_past_), block_table_, last, generated ? 0 : end},
                       forward_.kv_layout().block_size, forward_.kv_layout().n_blocks));
     logits = RF_TRY(forward_.run(batch_));
     n_past_ += static_cast<int64_t>(n);

@@ -19,7 +19,9 @@ class Session {
   // Appends tokens to the sequence, in chunks of the forward pass's batch
   // size, and returns the logits after the last one (n_vocab floats, valid
   // until the next call). kCapacity when the context would overflow.
-  Result<std::span<const float>> append(std::span<const int32_t> tokens);
+  // `generated`: tokens the model produced rather than a prompt's (a
+  // backend may compute the two apart: Backend::matmul_prompt).
+  Result<std::span<const float>> append(std::span<const int32_t> tokens, bool generated = false);
 
   int64_t n_past() const { return n_past_; }
   int64_t n_ctx() const { return n_ctx_; }

@@ -92,7 +92,8 @@ Status BlockManager::reserve(SequenceBlocks& seq, int64_t n_end) {
   return ok();
 }
 
-void BlockManager::commit(SequenceBlocks& seq, std::span<const int32_t> tokens, int64_t n_computed) {
+void BlockManager::commit(SequenceBlocks& seq, std::span<const int32_t> tokens, int64_t n_computed,
+                          int64_t n_shareable) {
   assert(n_computed >= seq.n_computed_ && n_computed <= static_cast<int64_t>(tokens.size()));
   assert(blocks_for(n_computed) <= seq.n_blocks());
   seq.n_computed_ = n_computed;
@@ -104,7 +105,7 @@ void BlockManager::commit(SequenceBlocks& seq, std::span<const int32_t> tokens, 
     const BlockHash hash = hash_block(parent, block);
     seq.hashes_.push_back(hash);
     const BlockId id = seq.blocks_[static_cast<size_t>(j)];
-    if (prefix_caching_ && !cache_.contains(id)) cache_.insert(id, hash, parent, block);
+    if (prefix_caching_ && (j + 1) * bs <= n_shareable && !cache_.contains(id)) cache_.insert(id, hash, parent, block);
   }
 }
 

@@ -57,8 +57,10 @@ class BlockManager {
   // pending_copies()). All or nothing: kCapacity leaves everything as it was.
   Status reserve(SequenceBlocks& seq, int64_t n_end);
   // After a step: `tokens[0, n_computed)` are in the sequence's blocks. Blocks
-  // that became full get their chained hash and enter the prefix cache.
-  void commit(SequenceBlocks& seq, std::span<const int32_t> tokens, int64_t n_computed);
+  // that became full get their chained hash, and those wholly below
+  // `n_shareable` enter the prefix cache.
+  void commit(SequenceBlocks& seq, std::span<const int32_t> tokens, int64_t n_computed,
+              int64_t n_shareable = INT64_MAX);
   // Drops the sequence's references, last block first, so that a prefix's
   // tail is evicted before its head. The sequence is empty afterwards.
   void release(SequenceBlocks& seq);

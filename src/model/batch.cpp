@@ -13,6 +13,7 @@ void Batch::clear() {
   logit_rows_.clear();
   n_seqs_ = 0;
   max_blocks_ = 0;
+  n_generated_rows_ = 0;
 }
 
 Status Batch::add(const SequenceChunk& chunk, int64_t block_size, int64_t n_blocks) {
@@ -22,6 +23,14 @@ Status Batch::add(const SequenceChunk& chunk, int64_t block_size, int64_t n_bloc
   if (static_cast<int64_t>(chunk.block_table.size()) < blocks_needed) {
     return RF_ERROR(kInternal, "block table covers {} blocks but positions up to {} need {}",
                     chunk.block_table.size(), end, blocks_needed);
+  }
+  const bool generated = chunk.n_past >= chunk.prompt_end;
+  if (generated && n_generated_rows_ < n_tokens()) {
+    return RF_ERROR(kInternal, "generated tokens after prompt tokens in one step");
+  }
+  if (!generated && end > chunk.prompt_end) {
+    return RF_ERROR(kInternal, "a chunk of prompt and generated tokens (positions {} to {}, prompt ends at {})",
+                    chunk.n_past, end, chunk.prompt_end);
   }
   for (int64_t b = 0; b < blocks_needed; ++b) {
     const int32_t id = chunk.block_table[static_cast<size_t>(b)];
@@ -41,6 +50,7 @@ Status Batch::add(const SequenceChunk& chunk, int64_t block_size, int64_t n_bloc
     slots_.push_back(static_cast<int32_t>(block * block_size + pos % block_size));
     token_seq_.push_back(seq);
   }
+  if (generated) n_generated_rows_ = n_tokens();
   return ok();
 }
 

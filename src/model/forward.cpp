@@ -194,6 +194,7 @@ Result<int64_t> ForwardPass::queue_step(const Batch& batch, bool argmax) {
                               batch.n_seqs(), static_cast<int32_t>(blocks_per_seq)};
 
   const Tensor x = act_.x.slice_rows(0, n);
+  n_generated_ = batch.n_generated_rows();
   const int64_t n_out = static_cast<int64_t>(batch.logit_rows().size());
   const Tensor logits = act_.logits.slice_rows(0, n_out);
   // A decode step (one token per sequence) is a shape a backend may record once

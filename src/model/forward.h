@@ -70,6 +70,9 @@ class ForwardPass {
   void dense_ffn(const backend::Tensor& gate_w, const backend::Tensor* up_w, const backend::Tensor& down_w,
                  const backend::Tensor& in, const backend::Tensor& out, int64_t n);
   void moe_ffn(const ExpertWeights& e, const backend::Tensor& in, const backend::Tensor& out, int64_t n);
+  // A layer's matmul over the step's rows: those from n_generated_ on are
+  // prompt tokens, which the backend may take apart (Backend::matmul_prompt).
+  void project(const backend::Tensor& w, const backend::Tensor& in, const backend::Tensor& out);
 
   const ModelConfig& config_;
   const ModelWeights& weights_;
@@ -77,6 +80,7 @@ class ForwardPass {
   ForwardOptions options_;
   backend::KvLayout kv_layout_;
   const backend::Tensor* rope_factors_ = nullptr;  // rope_freqs or the LongRoPE set for this context
+  int64_t n_generated_ = 0;                         // the queued step's Batch::n_generated_rows()
 
   std::unique_ptr<backend::Buffer> kv_;
   std::unique_ptr<backend::Buffer> act_buffer_;

@@ -3,6 +3,8 @@
 // there because the architecture table or the file's variant says so.
 #include "model/forward.h"
 
+#include <algorithm>
+
 namespace rocmforge::model {
 namespace {
 
@@ -17,6 +19,13 @@ backend::GluKind glu_kind(Activation a) { return a == Activation::kGelu ? backen
 
 }  // namespace
 
+void ForwardPass::project(const Tensor& w, const Tensor& in, const Tensor& out) {
+  const int64_t g = std::min(n_generated_, in.rows);
+  if (g == in.rows || !backend_.prompt_rows_differ()) return backend_.matmul(w, in, out);
+  if (g > 0) backend_.matmul(w, in.slice_rows(0, g), out.slice_rows(0, g));
+  backend_.matmul_prompt(w, in.slice_rows(g, in.rows - g), out.slice_rows(g, out.rows - g));
+}
+
 void ForwardPass::attention_block(int64_t il, const LayerWeights& w, const backend::BatchView& bv, int64_t n) {
   const ModelConfig& c = config_;
   backend::Backend& be = backend_;
@@ -28,7 +37,7 @@ void ForwardPass::attention_block(int64_t il, const LayerWeights& w, const backe
   Tensor q, k, v;
   if (w.wqkv) {
     const Tensor qkv = act_.qkv.slice_rows(0, n);
-    be.matmul(*w.wqkv, xn, qkv);
+    project(*w.wqkv, xn, qkv);
     if (w.bqkv) be.add(qkv, *w.bqkv, qkv);
     q = qkv.slice_cols(0, c.q_width());
     k = qkv.slice_cols(c.q_width(), c.k_width());
@@ -37,11 +46,11 @@ void ForwardPass::attention_block(int64_t il, const LayerWeights& w, const backe
     q = act_.q.slice_rows(0, n);
     k = act_.k.slice_rows(0, n);
     v = act_.v.slice_rows(0, n);
-    be.matmul(*w.wq, xn, q);
+    project(*w.wq, xn, q);
     if (w.bq) be.add(q, *w.bq, q);
-    be.matmul(*w.wk, xn, k);
+    project(*w.wk, xn, k);
     if (w.bk) be.add(k, *w.bk, k);
-    be.matmul(*w.wv, xn, v);
+    project(*w.wv, xn, v);
     if (w.bv) be.add(v, *w.bv, v);
   }
   if (w.q_norm) {
@@ -63,7 +72,7 @@ void ForwardPass::attention_block(int64_t il, const LayerWeights& w, const backe
   ap.softcap = c.attn_softcap;
   ap.window = c.is_swa(il) ? c.swa_window : 0;
   be.attention(q, kv, kv_layout_, bv, ap, attn);
-  be.matmul(w.wo, attn, xn);
+  project(w.wo, attn, xn);
   if (w.bo) be.add(xn, *w.bo, xn);
   if (w.attn_post_norm) be.rms_norm(xn, *w.attn_post_norm, c.rms_eps, xn);
   be.add(xn, x, x);
@@ -95,16 +104,16 @@ void ForwardPass::dense_ffn(const Tensor& gate_w, const Tensor* up_w, const Tens
   if (up_w != nullptr) {
     gate = act_.gate.slice_rows(0, n).slice_cols(0, ff);
     up = act_.up.slice_rows(0, n).slice_cols(0, ff);
-    backend_.matmul(gate_w, in, gate);
-    backend_.matmul(*up_w, in, up);
+    project(gate_w, in, gate);
+    project(*up_w, in, up);
   } else {
     const Tensor both = act_.up.slice_rows(0, n).slice_cols(0, 2 * ff);
-    backend_.matmul(gate_w, in, both);
+    project(gate_w, in, both);
     gate = both.slice_cols(0, ff);
     up = both.slice_cols(ff, ff);
   }
   backend_.glu(glu_kind(config_.arch->activation), gate, up, gate);
-  backend_.matmul(down_w, gate, out);
+  project(down_w, gate, out);
 }
 
 void ForwardPass::moe_ffn(const ExpertWeights& e, const Tensor& in, const Tensor& out, int64_t n) {

@@ -118,6 +118,43 @@ TEST_F(SchedulerTest, PreemptsTheMostRecentlyStartedSequence) {
   EXPECT_EQ(a->state, RequestState::kDecoding);
 }
 
+// A sequence recomputed after preemption takes its prompt, then its
+// generated tokens, in chunks that never mix the two (rows a backend may
+// compute apart: Backend::matmul_prompt), and every plan lists the chunks of
+// generated tokens first (model::Batch's order). Blocks are committed as the
+// engine does when the two kinds of rows differ: only prompt tokens' blocks
+// enter the prefix cache, so the recompute finds at most the prompt there.
+TEST_F(SchedulerTest, ChunksNeverMixPromptAndGeneratedTokensAndGeneratedComeFirst) {
+  SequenceState* a = add(12, 100);
+  SequenceState* b = add(15, 200);
+  std::vector<ScheduledChunk> b_recomputed;
+  bool b_preempted = false;
+  for (int i = 0; i < 40; ++i) {
+    const StepPlan p = sched_.schedule();
+    kv_.end_step();
+    bool prompt_seen = false;
+    for (const ScheduledChunk& c : p.chunks) {
+      const bool generated = c.n_past >= c.seq->n_prompt;
+      EXPECT_FALSE(generated && prompt_seen) << "step " << i << ": generated tokens after a prompt's";
+      EXPECT_FALSE(!generated && c.n_past + c.n_tokens > c.seq->n_prompt) << "step " << i << ": a mixed chunk";
+      prompt_seen = prompt_seen || !generated;
+      if (b_preempted && c.seq == b) b_recomputed.push_back(c);
+      kv_.commit(c.seq->blocks, c.seq->tokens, c.n_past + c.n_tokens, c.seq->n_prompt);
+      if (!c.sample) continue;
+      if (c.seq->state == RequestState::kPrefilling) transition(c.seq->state, RequestState::kDecoding);
+      c.seq->tokens.push_back(7);
+    }
+    for (SequenceState* s : p.preempted) b_preempted = b_preempted || s == b;
+    if (b_preempted && a->state == RequestState::kDecoding) sched_.remove(a);  // a finishes: b comes back
+  }
+  ASSERT_TRUE(b_preempted);
+  ASSERT_GE(b_recomputed.size(), 2u);
+  EXPECT_EQ(b_recomputed[0].n_past % kBs, 0) << "a cached prefix is whole blocks";
+  EXPECT_EQ(b_recomputed[0].n_past + b_recomputed[0].n_tokens, 15) << "the rest of the prompt alone";
+  EXPECT_EQ(b_recomputed[1].n_past, 15);
+  EXPECT_GT(b_recomputed[1].n_tokens, 1) << "the generated tokens recomputed together";
+}
+
 TEST_F(SchedulerTest, NeverOvertakesTheHeadOfTheQueue) {
   add(31, 100);                        // takes all 8 blocks
   SequenceState* big = add(16, 200);   // no room while the first runs

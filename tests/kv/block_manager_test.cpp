@@ -162,6 +162,21 @@ TEST(BlockManager, AHitProtectsABlockFromEviction) {
   EXPECT_TRUE(m.is_cached(b.table()[0]));
 }
 
+// Blocks past n_shareable (generated tokens, when the backend computes them
+// apart from prompts) are hashed but never offered to another sequence.
+TEST(BlockManager, OnlyBlocksBelowTheShareableEndEnterTheCache) {
+  BlockManager m(8, kBs, true);
+  const std::vector<int32_t> tokens = iota_tokens(12);
+  SequenceBlocks a;
+  m.adopt(a, m.match(tokens));
+  ASSERT_TRUE(m.reserve(a, 12));
+  m.end_step();
+  m.commit(a, tokens, 12, /*n_shareable=*/6);  // block 0 wholly below 6; blocks 1 and 2 not
+  EXPECT_EQ(m.match(tokens).n_tokens, kBs);
+  m.release(a);
+  EXPECT_EQ(m.match(tokens).n_tokens, kBs);
+}
+
 TEST(BlockManager, WithoutPrefixCachingNothingIsShared) {
   BlockManager m(8, kBs, false);
   SequenceBlocks a;

@@ -12,7 +12,7 @@
 
 namespace rocmforge::backend {
 
-class CpuBackend final : public Backend {
+class CpuBackend : public Backend {
  public:
   // batch_invariant: a token's results do not depend on the other tokens of
   // its batch (for serving many sequences); otherwise the arithmetic follows
