@@ -40,6 +40,12 @@ class DenseGemm {
                       void* scratch) = 0;
   // dst[w.rows, w.cols] = w as F16 (a quantised weight this path takes).
   virtual Status dequantise(const WeightView& w, uint16_t* dst) = 0;
+  // As gemm for an F16 or BF16 w, with one kernel configuration for every
+  // n_tokens and no sums split across thread blocks, so that a row's outputs
+  // do not depend on the other rows (pinned_gemm.cuh): the batch-invariant
+  // mode's prompt rows.
+  virtual Status gemm_invariant(const WeightView& w, const ActView& x, int64_t n_tokens, float* out,
+                                int64_t out_stride) = 0;
 };
 
 // The BLAS path on `stream`, with its workspace counted against `budget`;

@@ -4,6 +4,7 @@
 #include "backend/gpu/check.cuh"
 #include "backend/gpu/dense_gemm.cuh"
 #include "backend/gpu/dequant_f16.cuh"
+#include "backend/gpu/pinned_gemm.cuh"
 
 namespace rocmforge::backend::gpu {
 namespace {
@@ -24,6 +25,10 @@ class CublasGemm final : public DenseGemm {
  public:
   CublasGemm(cublasHandle_t handle, rt::Stream stream, std::unique_ptr<DeviceBuffer> workspace)
       : handle_(handle), stream_(stream), workspace_(std::move(workspace)) {}
+  Status init_pinned() {
+    pinned_ = RF_TRY(PinnedGemm::create(stream_, workspace_->data(), workspace_->size()));
+    return ok();
+  }
   ~CublasGemm() override { static_cast<void>(cublasDestroy(handle_)); }
   CublasGemm(const CublasGemm&) = delete;
   CublasGemm& operator=(const CublasGemm&) = delete;
@@ -58,10 +63,19 @@ class CublasGemm final : public DenseGemm {
 
   Status dequantise(const WeightView& w, uint16_t* dst) override { return launch_dequant_f16(w, dst, stream_); }
 
+  Status gemm_invariant(const WeightView& w, const ActView& x, int64_t n_tokens, float* out,
+                        int64_t out_stride) override {
+    if (!half_type(w.type) || x.format != dense_act_format(w.type)) {
+      return RF_ERROR(kInternal, "an invariant BLAS product over {} weights", gguf::ggml_type_name(w.type));
+    }
+    return pinned_->gemm(w, x, n_tokens, out, out_stride);
+  }
+
  private:
   cublasHandle_t handle_;
   rt::Stream stream_;
   std::unique_ptr<DeviceBuffer> workspace_;
+  std::unique_ptr<PinnedGemm> pinned_;
 };
 
 }  // namespace
@@ -78,6 +92,7 @@ Result<std::unique_ptr<DenseGemm>> make_dense_gemm(rt::Stream stream, std::share
   auto gemm = std::make_unique<CublasGemm>(handle, stream, std::move(workspace));  // owns the handle from here
   RF_TRY(RF_BLAS_CHECK(cublasSetStream(handle, stream)));
   RF_TRY(RF_BLAS_CHECK(cublasSetWorkspace(handle, ws, kWorkspaceBytes)));
+  RF_TRY(gemm->init_pinned());
   return std::unique_ptr<DenseGemm>(std::move(gemm));
 }
 

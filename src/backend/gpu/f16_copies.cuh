@@ -1,6 +1,7 @@
 // F16 copies of quantised layer weights (GpuOptions::f16_copies), looked up
 // by the weight's device address: prompt GEMMs through the BLAS read them
-// instead of dequantising the weight into scratch every step.
+// instead of dequantising the weight into scratch every step, and the
+// batch-invariant mode's prompt rows go through the BLAS on them.
 #pragma once
 
 #include <cstddef>
@@ -24,6 +25,7 @@ class F16Copies {
   static size_t bytes(const gguf::TensorInfo& info);
 
   void add(const void* weight, std::unique_ptr<DeviceBuffer> copy);
+  bool any() const { return !copies_.empty(); }
   // The F16 copy of `w` as a weight of its own, if it has one.
   std::optional<WeightView> find(const WeightView& w) const;
 

@@ -246,15 +246,12 @@ Status GpuBackend::reserve_weights(std::span<const gguf::TensorInfo> tensors) {
   make_f16_copies_ = false;
   if (f16_mode_ == F16CopyMode::kOff || copies == 0) return ok();
   if (f16_mode_ == F16CopyMode::kOn) {
-    if (batch_invariant_) {
-      return RF_ERROR(kInvalidArgument, "F16 weight copies serve only the BLAS path, which the batch-invariant mode never takes");
-    }
     RF_TRY(budget_->reserve(total + copies, "the model's weights and their F16 copies"));
     make_f16_copies_ = true;
     return ok();
   }
-  // kAuto: only where they would be read, and with at least half the budget left for the KV cache.
-  make_f16_copies_ = !batch_invariant_ && 2 * (total + copies) <= budget_->available();
+  // kAuto: with at least half the budget left for the KV cache.
+  make_f16_copies_ = 2 * (total + copies) <= budget_->available();
   return ok();
 }
 

@@ -12,9 +12,10 @@ namespace rocmforge::backend::gpu {
 
 // F16 copies of the quantised layer weights, kept beside them so that prompt
 // GEMMs through the BLAS skip their dequantising pass (about 5 ms a step for
-// an 8B model). kAuto keeps them when weights and copies together take at
-// most half of the memory budget, and not in the batch-invariant mode, which
-// never takes the BLAS.
+// an 8B model); in the batch-invariant mode, prompt rows go through the BLAS
+// on them (Backend::matmul_prompt) instead of the int8 GEMM. kAuto keeps
+// them when weights and copies together take at most half of the memory
+// budget. Builds without a BLAS (HIP) make none.
 enum class F16CopyMode { kOff, kAuto, kOn };
 
 struct GpuOptions {

@@ -53,6 +53,8 @@ class GpuBackend final : public Backend {
   void embed(const Tensor& table, const int32_t* ids, int64_t n, const Tensor& out) override;
   void rms_norm(const Tensor& x, const Tensor& weight, float eps, const Tensor& out) override;
   void matmul(const Tensor& w, const Tensor& x, const Tensor& out) override;
+  void matmul_prompt(const Tensor& w, const Tensor& x, const Tensor& out) override;
+  bool prompt_rows_differ() const override { return batch_invariant_ && f16_copies_.any(); }
   void add(const Tensor& a, const Tensor& b, const Tensor& out) override;
   void scale(const Tensor& x, float s) override;
   void softcap(const Tensor& x, float cap) override;

@@ -88,6 +88,17 @@ void GpuBackend::matmul(const Tensor& w, const Tensor& x, const Tensor& out) {
   pending_out_[n_pending_++] = out;
 }
 
+void GpuBackend::matmul_prompt(const Tensor& w, const Tensor& x, const Tensor& out) {
+  const std::optional<WeightView> copy = batch_invariant_ ? f16_copies_.find(weight_view(w, w.rows)) : std::nullopt;
+  if (!copy || x.rows == 0 || failed()) return matmul(w, x, out);
+  flush_producer(&x, dense_act_format(copy->type));
+  if (!begin_op()) return;
+  auto act = activations(x, dense_act_format(copy->type));
+  if (!act) return record(std::move(act).error());
+  record(dense_->gemm_invariant(*copy, *act, x.rows, f32(out), floats(out)));
+  written(out);
+}
+
 bool GpuBackend::dense_matmul(const WeightView& w, const Tensor& x, const Tensor& out) {
   const size_t scratch = dense_scratch_bytes(w);
   if (scratch > 0 && !reserve_scratch(dense_scratch_, scratch, "dequantised weights")) return false;

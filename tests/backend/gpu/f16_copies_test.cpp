@@ -54,23 +54,73 @@ TEST(F16Copies, OnlyLayerMatricesGetACopyOfTwoBytesAnElement) {
   EXPECT_EQ(loaded_bytes(*on, GgmlType::kF16, "blk.0.ffn_up.weight"), loaded_bytes(*off, GgmlType::kF16, "blk.0.ffn_up.weight"));
 }
 
-TEST(F16Copies, AreRefusedWithBatchInvariantKernelsAndSkippedByAuto) {
-  auto invariant_on = gpu_with(F16CopyMode::kOn, /*batch_invariant=*/true);
-  auto invariant_auto = gpu_with(F16CopyMode::kAuto, /*batch_invariant=*/true);
-  ASSERT_NE(invariant_on, nullptr);
-  ASSERT_NE(invariant_auto, nullptr);
-  gguf::TensorInfo info;
-  info.name = "blk.0.attn_q.weight";
-  info.type = GgmlType::kQ4_0;
-  info.n_dims = 2;
-  info.ne = {kCols, kRows, 1, 1};
-  const Status refused = invariant_on->reserve_weights(std::span<const gguf::TensorInfo>(&info, 1));
-  ASSERT_FALSE(refused);
-  EXPECT_NE(refused.error().to_string().find("batch-invariant"), std::string::npos) << refused.error().to_string();
-  auto plain = gpu_with(F16CopyMode::kOff, /*batch_invariant=*/true);
-  ASSERT_NE(plain, nullptr);
-  EXPECT_EQ(loaded_bytes(*invariant_auto, GgmlType::kQ4_0, "blk.0.attn_q.weight"),
-            loaded_bytes(*plain, GgmlType::kQ4_0, "blk.0.attn_q.weight"));
+// Row `at` of matmul_prompt over n random rows holds the same bits as
+// `token`'s product alone (`alone`), for each n.
+void expect_rows_independent(backend::Backend& gpu, OpHarness& h, const backend::Tensor& w,
+                             const std::vector<float>& token, const std::vector<float>& alone,
+                             std::initializer_list<int64_t> ns, std::mt19937& rng) {
+  const int64_t cols = w.cols;
+  const int64_t rows = w.rows;
+  for (int64_t n : ns) {
+    std::vector<float> x = random_floats(rng, static_cast<size_t>(n * cols));
+    const int64_t at = (n * 5) / 7;
+    std::copy(token.begin(), token.end(), x.begin() + at * cols);
+    const backend::Tensor out = h.poisoned(n, rows);
+    gpu.matmul_prompt(w, h.f32(x, n, cols), out);
+    const std::vector<float> all = h.read(out);
+    const std::vector<float> row(all.begin() + at * rows, all.begin() + (at + 1) * rows);
+    EXPECT_EQ(row, alone) << "row " << at << " of " << n << " differs from the row alone";
+  }
+}
+
+// The batch-invariant mode's prompt rows (Backend::matmul_prompt) go through
+// the BLAS on the copy with one algorithm for every row count: a prompt
+// token's outputs are the same bits in a product of any number of rows,
+// wherever it sits among them, and within the BLAS path's error of the CPU.
+TEST(F16Copies, InvariantPromptRowsDoNotDependOnTheOtherRows) {
+  backend::CpuBackend cpu(2);
+  auto gpu = gpu_with(F16CopyMode::kOn, /*batch_invariant=*/true);
+  ASSERT_NE(gpu, nullptr);
+  EXPECT_FALSE(gpu->prompt_rows_differ()) << "no weight, no copy yet";
+  OpHarness hc(cpu);
+  OpHarness h(*gpu);
+  constexpr int64_t kWide = 4096;  // several column tiles of any algorithm
+  for (GgmlType type : {GgmlType::kQ4_0, GgmlType::kQ8_0, GgmlType::kQ4_K, GgmlType::kF16}) {
+    SCOPED_TRACE(gguf::ggml_type_name(type));
+    std::mt19937 rng(29);
+    const auto values = random_floats(rng, kRows * kWide);
+    const backend::Tensor w = h.weight(type, values, kRows, kWide, "blk.3.attn_output.weight");
+    const backend::Tensor w_cpu = hc.weight(type, values, kRows, kWide, "blk.3.attn_output.weight");
+    if (type != GgmlType::kF16) EXPECT_TRUE(gpu->prompt_rows_differ());  // an F16 weight has no copy
+    const std::vector<float> token = random_floats(rng, kWide);
+    const backend::Tensor one_out = h.poisoned(1, kRows);
+    gpu->matmul_prompt(w, h.f32(token, 1, kWide), one_out);
+    const std::vector<float> alone = h.read(one_out);
+    const backend::Tensor cpu_out = hc.poisoned(1, kRows);
+    cpu.matmul(w_cpu, hc.f32(token, 1, kWide), cpu_out);
+    expect_close(alone, hc.read(cpu_out), 1e-2, "one prompt row against the CPU");
+    expect_rows_independent(*gpu, h, w, token, alone, {2, 3, 8, 17, 64, 130, 300, 777}, rng);
+  }
+}
+
+// The same at Llama-3-8B's shapes, whose algorithms are other than the small ones'.
+TEST(F16Copies, InvariantPromptRowsAtLlama3Shapes) {
+  auto gpu = gpu_with(F16CopyMode::kOn, /*batch_invariant=*/true);
+  ASSERT_NE(gpu, nullptr);
+  OpHarness h(*gpu);
+  struct Shape {
+    int64_t rows, cols;
+  };
+  for (const Shape s : {Shape{4096, 4096}, Shape{14336, 4096}, Shape{4096, 14336}, Shape{1024, 4096}}) {
+    SCOPED_TRACE(std::to_string(s.rows) + " x " + std::to_string(s.cols));
+    std::mt19937 rng(31);
+    const backend::Tensor w = h.weight(GgmlType::kQ4_0, random_floats(rng, static_cast<size_t>(s.rows * s.cols)),
+                                       s.rows, s.cols, "blk.0.ffn_up.weight");
+    const std::vector<float> token = random_floats(rng, static_cast<size_t>(s.cols));
+    const backend::Tensor one_out = h.poisoned(1, s.rows);
+    gpu->matmul_prompt(w, h.f32(token, 1, s.cols), one_out);
+    expect_rows_independent(*gpu, h, w, token, h.read(one_out), {5, 128, 511, 2048}, rng);
+  }
 }
 
 TEST(F16Copies, ProductsReadTheCopy) {

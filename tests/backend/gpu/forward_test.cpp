@@ -78,8 +78,8 @@ Generation generate(model::ForwardPass& cpu, model::ForwardPass& gpu, int64_t n_
     g.gpu.emplace_back(lg->begin(), lg->end());
     const int32_t next = argmax(g.cpu.back());
     if (i + 1 == n) break;
-    lc = sc.append(std::span<const int32_t>(&next, 1));
-    lg = sg.append(std::span<const int32_t>(&next, 1));
+    lc = sc.append(std::span<const int32_t>(&next, 1), /*generated=*/true);
+    lg = sg.append(std::span<const int32_t>(&next, 1), /*generated=*/true);
   }
   EXPECT_TRUE(lc) << lc.error().to_string();
   EXPECT_TRUE(lg) << lg.error().to_string();
