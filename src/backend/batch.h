@@ -21,6 +21,9 @@ struct BatchView {
   int32_t n_tokens = 0;
   int32_t n_seqs = 0;
   int32_t max_blocks = 0;  // row length of block_tables
+  // Rows [0, n_generated) are generated tokens, the rest prompt tokens (a
+  // backend whose prompt rows differ may attend for them apart).
+  int32_t n_generated = 0;
 };
 
 // A whole-block copy in the paged pool (copy-on-write of a shared block).

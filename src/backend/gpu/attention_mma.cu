@@ -262,11 +262,14 @@ Status launch_d(const AttentionArgs& a, rt::Stream stream) {
 
 }  // namespace
 
-bool attention_mma_fits(const AttentionArgs& a, KvTypes types, int32_t n_seqs, int warp_size) {
+bool attention_mma_supports(const AttentionArgs& a, KvTypes types, int warp_size) {
   const bool dims = a.head_dim == a.head_dim_v && (a.head_dim == 64 || a.head_dim == 128);
   return kHasMma && warp_size == 32 && kAttnThreads / 32 == kAttnHeads && types.k == gguf::GgmlType::kF16 &&
-         types.v == gguf::GgmlType::kF16 && dims && a.n_splits == 1 && a.block_size % kTile == 0 &&
-         a.n_tokens >= kTile * static_cast<int64_t>(std::max(n_seqs, 1));
+         types.v == gguf::GgmlType::kF16 && dims && a.n_splits == 1 && a.block_size % kTile == 0;
+}
+
+bool attention_mma_fits(const AttentionArgs& a, KvTypes types, int32_t n_seqs, int warp_size) {
+  return attention_mma_supports(a, types, warp_size) && a.n_tokens >= kTile * static_cast<int64_t>(std::max(n_seqs, 1));
 }
 
 Status launch_attention_mma(const AttentionArgs& a, rt::Stream stream) {

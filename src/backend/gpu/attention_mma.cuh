@@ -18,7 +18,10 @@ namespace rocmforge::backend::gpu {
 
 inline constexpr int32_t kAttnMmaTile = 16;
 
-// Whether launch_attention_mma takes this attention over `n_seqs` sequences.
+// Whether launch_attention_mma can run this attention at all: its caches,
+// head sizes and device, whatever the rows.
+bool attention_mma_supports(const AttentionArgs& a, KvTypes types, int warp_size);
+// Whether it also pays over `n_seqs` sequences: kAttnMmaTile tokens a sequence on average.
 bool attention_mma_fits(const AttentionArgs& a, KvTypes types, int32_t n_seqs, int warp_size);
 
 Status launch_attention_mma(const AttentionArgs& a, rt::Stream stream);

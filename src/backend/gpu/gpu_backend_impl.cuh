@@ -21,6 +21,7 @@
 
 #include "backend/backend.h"
 #include "backend/gpu/act_quant.cuh"
+#include "backend/gpu/attention.cuh"
 #include "backend/gpu/dense_gemm.cuh"
 #include "backend/gpu/device_memory.cuh"
 #include "backend/gpu/f16_copies.cuh"
@@ -109,6 +110,9 @@ class GpuBackend final : public Backend {
   Status reserve_scratch(std::unique_ptr<DeviceBuffer>& buffer, size_t bytes, const char* what);
   // Waits for the stream, then reports recorded failures and kernel-raised errors.
   Status wait();
+  // The attention arguments every path shares (not the key splits).
+  AttentionArgs attention_args(const Tensor& q, const KvLayerView& kv, const KvLayout& layout, const BatchView& batch,
+                               const AttentionParams& p, const Tensor& out) const;
   enum class MatmulPath { kMatvec, kGemm, kDense };
   // has_copy: w has an F16 copy (f16_copies_).
   MatmulPath matmul_path(const WeightView& w, int64_t n_tokens, bool has_copy) const;

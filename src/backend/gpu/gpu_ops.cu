@@ -165,9 +165,8 @@ void GpuBackend::copy_blocks(const KvLayerView& kv, const KvLayout& layout, std:
   }
 }
 
-void GpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayout& layout, const BatchView& batch,
-                           const AttentionParams& p, const Tensor& out) {
-  if (!begin_op() || batch.n_tokens == 0) return;
+AttentionArgs GpuBackend::attention_args(const Tensor& q, const KvLayerView& kv, const KvLayout& layout,
+                                         const BatchView& batch, const AttentionParams& p, const Tensor& out) const {
   AttentionArgs a;
   a.q = cf32(q);
   a.q_stride = floats(q);
@@ -192,6 +191,38 @@ void GpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayou
   a.scale = p.softcap != 0.0f ? p.scale / p.softcap : p.scale;
   a.softcap = p.softcap;
   a.window = p.window;
+  a.out = f32(out);
+  a.out_stride = floats(out);
+  a.error_flag = static_cast<uint32_t*>(error_flag_->data());
+  return a;
+}
+
+void GpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayout& layout, const BatchView& batch,
+                           const AttentionParams& p, const Tensor& out) {
+  if (!begin_op() || batch.n_tokens == 0) return;
+  // The batch-invariant mode's prompt rows (matmul_prompt) attend on the
+  // tensor cores whatever their count, the generated rows below.
+  const int32_t g = batch.n_generated;
+  if (batch_invariant_ && g < batch.n_tokens && prompt_rows_differ()) {
+    BatchView prompt = batch;
+    prompt.positions += g;
+    prompt.token_seq += g;
+    prompt.n_tokens -= g;
+    prompt.n_generated = 0;
+    const AttentionArgs a =
+        attention_args(q.slice_rows(g, prompt.n_tokens), kv, layout, prompt, p, out.slice_rows(g, prompt.n_tokens));
+    if (attention_mma_supports(a, layout.types, warp_size_)) {
+      if (g > 0) {
+        BatchView generated = batch;
+        generated.n_tokens = g;
+        attention(q.slice_rows(0, g), kv, layout, generated, p, out.slice_rows(0, g));
+      }
+      record(launch_attention_mma(a, stream_));
+      written(out);
+      return;
+    }
+  }
+  AttentionArgs a = attention_args(q, kv, layout, batch, p, out);
   const int64_t max_keys = static_cast<int64_t>(batch.max_blocks) * layout.block_size;
   if (batch_invariant_) {
     // Each row split by its own keys, and one kernel for prompt and decode rows alike.
@@ -201,9 +232,6 @@ void GpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayou
     a.n_splits = attention_splits(batch.n_tokens, p.n_head_kv, a.head_groups, max_keys, sm_count_);
     a.keys_per_split = a.n_splits == 1 ? INT32_MAX : static_cast<int32_t>((max_keys + a.n_splits - 1) / a.n_splits);
   }
-  a.out = f32(out);
-  a.out_stride = floats(out);
-  a.error_flag = static_cast<uint32_t*>(error_flag_->data());
   if (!batch_invariant_ && attention_mma_fits(a, layout.types, batch.n_seqs, warp_size_)) {
     record(launch_attention_mma(a, stream_));
     written(out);

@@ -91,7 +91,9 @@ TEST(F16Copies, InvariantPromptRowsDoNotDependOnTheOtherRows) {
     const auto values = random_floats(rng, kRows * kWide);
     const backend::Tensor w = h.weight(type, values, kRows, kWide, "blk.3.attn_output.weight");
     const backend::Tensor w_cpu = hc.weight(type, values, kRows, kWide, "blk.3.attn_output.weight");
-    if (type != GgmlType::kF16) EXPECT_TRUE(gpu->prompt_rows_differ());  // an F16 weight has no copy
+    if (type != GgmlType::kF16) {
+      EXPECT_TRUE(gpu->prompt_rows_differ());  // an F16 weight has no copy
+    }
     const std::vector<float> token = random_floats(rng, kWide);
     const backend::Tensor one_out = h.poisoned(1, kRows);
     gpu->matmul_prompt(w, h.f32(token, 1, kWide), one_out);
