@@ -73,7 +73,10 @@ Status launch_attention(const AttentionArgs& args, KvTypes cache_types, int warp
     return RF_ERROR(kUnsupported, "no GPU attention for heads of {} (K) and {} (V) dims", args.head_dim,
                     args.head_dim_v);
   }
-  if (args.n_splits == 1) return ok();
+  return args.n_splits == 1 ? ok() : launch_attention_merge(args, stream);
+}
+
+Status launch_attention_merge(const AttentionArgs& args, rt::Stream stream) {
   const dim3 grid(static_cast<unsigned>(static_cast<int64_t>(args.n_tokens) * args.n_head));
   return check(rt::launch_overlapped(attention_merge_kernel, grid, kAttnThreads, stream, args), "attention_merge_kernel");
 }

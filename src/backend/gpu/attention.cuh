@@ -6,7 +6,9 @@
 // query rounded as the CPU's dot for the K type reads it: to F16 for an F16
 // cache, to Q8_0 for a Q8_0 cache; Q8_0 rows dequantised in registers); the
 // warps then merge in shared memory. With several splits (decode, where tokens x heads alone would not
-// fill the GPU) a second kernel merges the splits' partial sums.
+// fill the GPU) a second kernel merges the splits' partial sums. On CUDA,
+// outside the batch-invariant mode, F16 caches of 64 or 128 dims go to the
+// tensor-core kernels instead (attention_mma.cuh, attention_decode_mma.cuh).
 #pragma once
 
 #include <cstdint>
@@ -73,9 +75,68 @@ __host__ __device__ inline int64_t row_split_keys(int64_t n_keys) {
 // The grid's splits for rows of up to max_keys keys under row_split_keys.
 int32_t attention_row_splits(int64_t max_keys);
 
+// The keys [begin, end) that split `split` of the row at position `pos`
+// attends to: its window's, cut by keys_per_split (begin >= end: none).
+struct KeyRange {
+  int64_t begin;
+  int64_t end;
+};
+__device__ __forceinline__ KeyRange split_key_range(const AttentionArgs& a, int64_t pos, int64_t split) {
+  const int64_t n_keys = pos + 1;
+  const int64_t first = a.window > 0 ? max(int64_t{0}, n_keys - a.window) : 0;
+  const int64_t per = a.keys_per_split > 0 ? a.keys_per_split : row_split_keys(n_keys);
+  return {max(first, split * per), min(n_keys, (split + 1) * per)};
+}
+
 // Launches the attention (and the merge when args.n_splits > 1) on a device
 // whose warps are `warp_size` wide.
 Status launch_attention(const AttentionArgs& args, KvTypes cache_types, int warp_size, rt::Stream stream);
+
+// The online softmax states of a block's kWarps warps for kHeads query
+// heads: max (natural-log units), sum of weights, unnormalised values.
+template <int kWarps, int kHeads, int kMaxD>
+struct BlockPartials {
+  float acc[kWarps][kHeads][kMaxD];
+  float m[kWarps][kHeads];
+  float s[kWarps][kHeads];
+};
+
+// Merges the warps' states of token t's heads [h0, h0 + nh) and writes
+// them: the normalised rows with one split, else split blockIdx.x's partial
+// sums for attention_merge_kernel. Called by all kThreads of the block.
+template <int kThreads, int kWarps, int kHeads, int kMaxD>
+__device__ __forceinline__ void store_block_partials(const AttentionArgs& a,
+                                                     const BlockPartials<kWarps, kHeads, kMaxD>& sm, int64_t t,
+                                                     int h0, int nh) {
+  for (int idx = threadIdx.x; idx < nh * a.head_dim_v; idx += kThreads) {
+    const int g = idx / a.head_dim_v;
+    const int d = idx % a.head_dim_v;
+    float big = -INFINITY;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) big = fmaxf(big, sm.m[w][g]);
+    float sum = 0.0f;
+    float value = 0.0f;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) {
+      const float f = sm.m[w][g] == -INFINITY ? 0.0f : expf(sm.m[w][g] - big);
+      sum += sm.s[w][g] * f;
+      value += sm.acc[w][g][d] * f;
+    }
+    const int h = h0 + g;
+    if (a.n_splits == 1) {
+      const float inv = sum == 0.0f ? 0.0f : 1.0f / sum;
+      a.out[t * a.out_stride + static_cast<int64_t>(h) * a.head_dim_v + d] = value * inv;
+    } else {
+      const int64_t part = (t * a.n_head + h) * a.n_splits + blockIdx.x;
+      a.part_acc[part * a.head_dim_v + d] = value;
+      if (d == 0) a.part_ms[part] = make_float2(big, sum);
+    }
+  }
+}
+
+// Merges the splits' partial sums (part_acc, part_ms) into out: after a
+// kernel that wrote them for args.n_splits > 1.
+Status launch_attention_merge(const AttentionArgs& args, rt::Stream stream);
 
 // The main kernel for heads of up to kMaxD dims: defined in attention_d<kMaxD>.cu.
 template <int kMaxD>

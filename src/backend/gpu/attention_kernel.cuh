@@ -69,11 +69,9 @@ __device__ __forceinline__ AttnBlock attn_block(const AttentionArgs& a) {
   const int gqa = a.n_head / a.n_head_kv;
   b.h0 = b.kvh * gqa + (blockIdx.y % a.head_groups) * kAttnHeads;
   b.nh = min(kAttnHeads, b.kvh * gqa + gqa - b.h0);
-  const int64_t n_keys = static_cast<int64_t>(a.positions[b.t]) + 1;
-  const int64_t first = a.window > 0 ? max(static_cast<int64_t>(0), n_keys - a.window) : 0;
-  const int64_t per = a.keys_per_split > 0 ? a.keys_per_split : row_split_keys(n_keys);
-  b.k_begin = max(first, static_cast<int64_t>(blockIdx.x) * per);
-  b.k_end = min(n_keys, static_cast<int64_t>(blockIdx.x + 1) * per);
+  const KeyRange keys = split_key_range(a, a.positions[b.t], blockIdx.x);
+  b.k_begin = keys.begin;
+  b.k_end = keys.end;
   b.table = a.block_tables + static_cast<int64_t>(a.token_seq[b.t]) * a.max_blocks;
   return b;
 }
@@ -92,11 +90,7 @@ __device__ __forceinline__ int64_t key_slot(const AttentionArgs& a, const int32_
 
 // Each warp's online softmax state (max, sum, value accumulator per head).
 template <int kMaxD>
-struct WarpPartials {
-  float acc[kAttnWarps][kAttnHeads][kMaxD];
-  float m[kAttnWarps][kAttnHeads];
-  float s[kAttnWarps][kAttnHeads];
-};
+using WarpPartials = BlockPartials<kAttnWarps, kAttnHeads, kMaxD>;
 
 // Merges the block's warps (m and s uniform over each warp, lane l holding
 // acc dims [l * kPer, (l + 1) * kPer)) and writes the block's result: the
@@ -118,31 +112,7 @@ __device__ __forceinline__ void store_block_result(const AttentionArgs& a, const
     }
   }
   __syncthreads();
-
-  for (int idx = threadIdx.x; idx < b.nh * a.head_dim_v; idx += kAttnThreads) {
-    const int g = idx / a.head_dim_v;
-    const int d = idx % a.head_dim_v;
-    float big = -INFINITY;
-#pragma unroll
-    for (int w = 0; w < kAttnWarps; ++w) big = fmaxf(big, sm.m[w][g]);
-    float sum = 0.0f;
-    float value = 0.0f;
-#pragma unroll
-    for (int w = 0; w < kAttnWarps; ++w) {
-      const float f = sm.m[w][g] == -INFINITY ? 0.0f : expf(sm.m[w][g] - big);
-      sum += sm.s[w][g] * f;
-      value += sm.acc[w][g][d] * f;
-    }
-    const int h = b.h0 + g;
-    if (a.n_splits == 1) {
-      const float inv = sum == 0.0f ? 0.0f : 1.0f / sum;
-      a.out[b.t * a.out_stride + static_cast<int64_t>(h) * a.head_dim_v + d] = value * inv;
-    } else {
-      const int64_t part = (static_cast<int64_t>(b.t) * a.n_head + h) * a.n_splits + blockIdx.x;
-      a.part_acc[part * a.head_dim_v + d] = value;
-      if (d == 0) a.part_ms[part] = make_float2(big, sum);
-    }
-  }
+  store_block_partials<kAttnThreads>(a, sm, b.t, b.h0, b.nh);
 }
 
 // One key's softmax weight for each head of the block (16 bytes: one shared load).

@@ -6,6 +6,7 @@
 
 #include "backend/gpu/check.cuh"
 #include "backend/gpu/device_error.cuh"
+#include "backend/gpu/mma_softmax.cuh"
 
 namespace rocmforge::backend::gpu {
 namespace {
@@ -163,19 +164,14 @@ __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionAr
         }
 #pragma unroll
         for (int rr = 0; rr < 2; ++rr) {
-          // Scores in log2 units, so that the weights are exp2 (one instruction).
-          constexpr float kLog2e = 1.4426950408889634f;
           // Only tiles that cross the row's causal edge, its window or another sequence need a mask per key.
           const bool whole = seq_r[rr] == seq && j0 + kKeys - 1 <= pos_r[rr] &&
                              (a.window <= 0 || j0 > pos_r[rr] - a.window);
-          float mx = -INFINITY;
 #pragma unroll
           for (int nt = 0; nt < kKeyTiles; ++nt) {
 #pragma unroll
             for (int e = 0; e < 2; ++e) {
-              float v = s[nt][2 * rr + e] * a.scale;
-              if (a.softcap != 0.0f) v = a.softcap * tanhf(v);
-              v *= kLog2e;
+              float v = log2_score(a, s[nt][2 * rr + e]);
               if (!whole) {
                 const int64_t key = j0 + nt * 8 + 2 * tq + e;
                 const bool live =
@@ -183,28 +179,9 @@ __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionAr
                 v = live ? v : -INFINITY;
               }
               s[nt][2 * rr + e] = v;
-              mx = fmaxf(mx, v);
             }
           }
-          mx = fmaxf(mx, shfl_xor(mx, 1));
-          mx = fmaxf(mx, shfl_xor(mx, 2));
-          const float m_new = fmaxf(m[rr], mx);
-          // A row with no live key so far keeps m = -inf: nothing to rescale, every weight 0.
-          const float corr = m_new == -INFINITY ? 1.0f : exp2f(m[rr] - m_new);
-          float sum = 0.0f;
-#pragma unroll
-          for (int nt = 0; nt < kKeyTiles; ++nt) {
-#pragma unroll
-            for (int e = 0; e < 2; ++e) {
-              const float p = m_new == -INFINITY ? 0.0f : exp2f(s[nt][2 * rr + e] - m_new);
-              s[nt][2 * rr + e] = p;
-              sum += p;
-            }
-          }
-          sum += shfl_xor(sum, 1);
-          sum += shfl_xor(sum, 2);
-          l[rr] = l[rr] * corr + sum;
-          m[rr] = m_new;
+          const float corr = softmax_update<kKeyTiles>(s, rr, m[rr], l[rr]);
 #pragma unroll
           for (int n = 0; n < kNTiles; ++n) {
             o[n][2 * rr] *= corr;

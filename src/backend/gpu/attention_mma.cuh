@@ -2,8 +2,9 @@
 // 32 keys at a time, Q.K^T and P.V by mma.m16n8k16 with an online softmax
 // per row in registers (FlashAttention-2's scheme over the paged cache). It
 // takes batches of at least kAttnMmaTile tokens per sequence on average with
-// F16 K and V of 64 or 128 dims; decode keeps the split-K kernel
-// (attention.cuh), whose parallelism over keys a single query needs.
+// F16 K and V of 64 or 128 dims; decode goes to the tensor-core decode
+// kernel (attention_decode_mma.cuh), whose parallelism over keys a single
+// query needs.
 //
 // Against the split-K kernel, which keeps the CPU's arithmetic, the softmax
 // weights enter P.V rounded to F16 (as in llama.cpp's CUDA flash attention):

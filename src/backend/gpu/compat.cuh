@@ -198,6 +198,7 @@ inline constexpr bool kHasMma = false;
 
 __device__ __forceinline__ float shfl_xor(float v, int lane_mask) { return __shfl_xor(v, lane_mask, kWarpSize); }
 __device__ __forceinline__ int shfl_xor(int v, int lane_mask) { return __shfl_xor(v, lane_mask, kWarpSize); }
+__device__ __forceinline__ float shfl(float v, int src_lane) { return __shfl(v, src_lane, kWarpSize); }
 
 // sum of the four int8 products of a and b, plus c.
 __device__ __forceinline__ int dp4a(int a, int b, int c) {
@@ -232,6 +233,9 @@ __device__ __forceinline__ float shfl_xor(float v, int lane_mask) {
 }
 __device__ __forceinline__ int shfl_xor(int v, int lane_mask) {
   return __shfl_xor_sync(0xffffffffu, v, lane_mask, kWarpSize);
+}
+__device__ __forceinline__ float shfl(float v, int src_lane) {
+  return __shfl_sync(0xffffffffu, v, src_lane, kWarpSize);
 }
 
 __device__ __forceinline__ int dp4a(int a, int b, int c) { return __dp4a(a, b, c); }
@@ -304,6 +308,8 @@ __device__ __forceinline__ void cp_async_16(void* smem, const void* global);
 __device__ __forceinline__ void cp_async_commit();
 template <int kPending>
 __device__ __forceinline__ void cp_async_wait();
+// Orders the shared-memory accesses of a warp's lanes around it (__syncwarp).
+__device__ __forceinline__ void sync_warp();
 
 #if !defined(__HIP_PLATFORM_AMD__)
 __device__ __forceinline__ void mma_f16_16x8x16(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
@@ -360,6 +366,7 @@ template <int kPending>
 __device__ __forceinline__ void cp_async_wait() {
   asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
 }
+__device__ __forceinline__ void sync_warp() { __syncwarp(); }
 #endif
 
 }  // namespace rocmforge::backend::gpu

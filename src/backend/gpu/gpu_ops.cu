@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "backend/gpu/attention.cuh"
+#include "backend/gpu/attention_decode_mma.cuh"
 #include "backend/gpu/attention_mma.cuh"
 #include "backend/gpu/check.cuh"
 #include "backend/gpu/embed.cuh"
@@ -224,19 +225,25 @@ void GpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayou
   }
   AttentionArgs a = attention_args(q, kv, layout, batch, p, out);
   const int64_t max_keys = static_cast<int64_t>(batch.max_blocks) * layout.block_size;
+  // Splits of max_keys for `head_blocks` blocks per KV head and token.
+  auto split = [&](int64_t head_blocks) {
+    a.n_splits = attention_splits(batch.n_tokens, p.n_head_kv, head_blocks, max_keys, sm_count_);
+    a.keys_per_split = a.n_splits == 1 ? INT32_MAX : static_cast<int32_t>((max_keys + a.n_splits - 1) / a.n_splits);
+  };
   if (batch_invariant_) {
     // Each row split by its own keys, and one kernel for prompt and decode rows alike.
     a.n_splits = attention_row_splits(max_keys);
     a.keys_per_split = 0;
   } else {
-    a.n_splits = attention_splits(batch.n_tokens, p.n_head_kv, a.head_groups, max_keys, sm_count_);
-    a.keys_per_split = a.n_splits == 1 ? INT32_MAX : static_cast<int32_t>((max_keys + a.n_splits - 1) / a.n_splits);
+    split(a.head_groups);
   }
   if (!batch_invariant_ && attention_mma_fits(a, layout.types, batch.n_seqs, warp_size_)) {
     record(launch_attention_mma(a, stream_));
     written(out);
     return;
   }
+  const bool decode_mma = !batch_invariant_ && attention_decode_mma_fits(a, layout.types, warp_size_);
+  if (decode_mma) split(1);  // one block takes all of a KV head's query heads
   const int64_t partial = attention_partial_floats(batch.n_tokens, p.n_head, a.n_splits, p.head_dim_v);
   if (partial > 0) {
     const Status reserved = reserve_scratch(attn_scratch_, static_cast<size_t>(partial) * sizeof(float),
@@ -246,7 +253,7 @@ void GpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayou
     a.part_ms = static_cast<float2*>(attn_scratch_->data());
     a.part_acc = reinterpret_cast<float*>(a.part_ms + parts);
   }
-  record(launch_attention(a, layout.types, warp_size_, stream_));
+  record(decode_mma ? launch_attention_decode_mma(a, stream_) : launch_attention(a, layout.types, warp_size_, stream_));
   written(out);
 }
 

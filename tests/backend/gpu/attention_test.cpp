@@ -3,9 +3,11 @@
 // several sizes, F32, F16 and Q8_0 caches (K and V chosen apart), sliding
 // windows and soft-capping, and enough keys for the decode path to split them
 // (with F16 K and V, the tiled kernel; else the per-key one).
-// Cases marked `mma` are batches the tensor-core prefill kernel takes on CUDA
-// (F16 caches, 64 or 128 dims, 16 or more tokens per sequence), whose F16
-// softmax weights put them about 1e-3 from the exact result.
+// Each case runs on two GPU backends: the default one, where F16 caches of
+// 64 or 128 dims go to the tensor-core kernels on CUDA (attention_mma.cuh
+// for prefill, attention_decode_mma.cuh for the rest), whose F16 softmax
+// weights put them about 1e-3 from the exact result; and a batch-invariant
+// one, which keeps the split-K kernels and their F32 arithmetic throughout.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -32,23 +34,36 @@ struct AttnCase {
   backend::KvTypes types;
   int64_t window = 0;
   float softcap = 0.0f;
-  bool mma = false;
 };
+
+// Whether the default backend takes the case on tensor cores (on CUDA): F16
+// K and V of 64 or 128 dims, at most 16 query heads per KV head
+// (kDecodeMmaHeads; the prefill kernel takes any, but no case has more).
+bool tensor_cores(const AttnCase& c) {
+  return c.types.k == GgmlType::kF16 && c.types.v == GgmlType::kF16 && c.head_dim == c.head_dim_v &&
+         (c.head_dim == 64 || c.head_dim == 128) && c.n_head / c.n_head_kv <= 16;
+}
+
+// The batch's new tokens, in `h`'s backend memory.
+backend::BatchView query_batch(OpHarness& h, const PagedBatch& b) {
+  backend::BatchView batch;
+  batch.positions = h.ints(b.positions);
+  batch.token_seq = h.ints(b.token_seq);
+  batch.block_tables = h.ints(b.tables);
+  batch.n_tokens = static_cast<int32_t>(b.positions.size());
+  batch.n_seqs = static_cast<int32_t>(b.seq_start.size());
+  batch.max_blocks = b.max_blocks;
+  return batch;
+}
 
 class Attention : public ::testing::TestWithParam<AttnCase> {};
 
 TEST_P(Attention, MatchesCpu) {
   const AttnCase& c = GetParam();
-  auto gpu = make_gpu_backend();
-  ASSERT_NE(gpu, nullptr);
-  backend::CpuBackend cpu(2);
-  OpHarness hc(cpu);
-  OpHarness hg(*gpu);
   std::mt19937 rng(static_cast<uint32_t>(c.head_dim * 131 + c.seqs.size()));
 
   constexpr int64_t kBlock = 16;
   const PagedBatch b = make_paged_batch(c.seqs, kBlock, rng);
-  const auto n_seqs = static_cast<int64_t>(c.seqs.size());
   backend::KvLayout layout{1, c.n_head_kv, c.head_dim, c.head_dim_v, kBlock, b.n_blocks, c.types};
 
   const auto n_all = static_cast<int64_t>(b.all_slots.size());
@@ -58,10 +73,15 @@ TEST_P(Attention, MatchesCpu) {
   const auto queries = random_floats(rng, static_cast<size_t>(n_tokens * c.n_head * c.head_dim), -2.0f, 2.0f);
 
   backend::AttentionParams p{c.n_head, c.n_head_kv, c.head_dim, c.head_dim_v, 0.125f, c.softcap, c.window};
-  std::vector<float> got[2];
-  std::vector<std::byte> caches[2];
-  for (int side = 0; side < 2; ++side) {
-    OpHarness& h = side == 0 ? hc : hg;
+  // The CPU, the default GPU backend, the batch-invariant one.
+  constexpr int kSides = 3;
+  std::vector<float> got[kSides];
+  std::vector<std::byte> caches[kSides];
+  for (int side = 0; side < kSides; ++side) {
+    std::unique_ptr<backend::Backend> be =
+        side == 0 ? std::make_unique<backend::CpuBackend>(2) : make_gpu_backend(/*batch_invariant=*/side == 2);
+    ASSERT_NE(be, nullptr);
+    OpHarness h(*be);
     const size_t k_bytes = static_cast<size_t>(layout.slots()) * layout.k_row_bytes();
     const size_t v_bytes = static_cast<size_t>(layout.slots()) * layout.v_row_bytes();
     backend::KvLayerView kv{h.bytes(k_bytes), h.bytes(v_bytes)};
@@ -70,13 +90,7 @@ TEST_P(Attention, MatchesCpu) {
     fill.n_tokens = static_cast<int32_t>(n_all);
     h.backend().store_kv(kv, layout, h.f32(keys, n_all, c.n_head_kv * c.head_dim),
                          h.f32(values, n_all, c.n_head_kv * c.head_dim_v), fill);
-    backend::BatchView batch;
-    batch.positions = h.ints(b.positions);
-    batch.token_seq = h.ints(b.token_seq);
-    batch.block_tables = h.ints(b.tables);
-    batch.n_tokens = static_cast<int32_t>(n_tokens);
-    batch.n_seqs = static_cast<int32_t>(n_seqs);
-    batch.max_blocks = b.max_blocks;
+    const backend::BatchView batch = query_batch(h, b);
     const Tensor q = h.f32(queries, n_tokens, c.n_head * c.head_dim, c.n_head * c.head_dim + 4);
     const Tensor out = h.poisoned(n_tokens, c.n_head * c.head_dim_v);
     h.backend().attention(q, kv, layout, batch, p, out);
@@ -84,9 +98,12 @@ TEST_P(Attention, MatchesCpu) {
     caches[side] = h.read_bytes(kv.k, k_bytes);
     const auto vb = h.read_bytes(kv.v, v_bytes);
     caches[side].insert(caches[side].end(), vb.begin(), vb.end());
+    ASSERT_TRUE(h.backend().synchronize()) << c.name << " on side " << side;
   }
   // Both backends store the same bytes (Q8_0: the CPU's rounding of each block).
-  EXPECT_TRUE(caches[1] == caches[0]) << c.name << ": KV cache bytes differ";
+  for (int side = 1; side < kSides; ++side) {
+    EXPECT_TRUE(caches[side] == caches[0]) << c.name << ": KV cache bytes differ on side " << side;
+  }
   // The GPU accumulates in F32 over the values as cached and the query as the
   // K type's dot reads it: close to the exact result. The CPU, like ggml,
   // accumulates values in an F16 V cache's precision: close to it by that;
@@ -94,7 +111,8 @@ TEST_P(Attention, MatchesCpu) {
   const AttentionShape shape{c.n_head, c.n_head_kv, c.head_dim, c.head_dim_v, 0.125f, c.softcap, c.window};
   const auto want = reference_attention(shape, b, query_as_read(c.types.k, queries, c.head_dim),
                                         as_cached(c.types.k, keys), as_cached(c.types.v, values));
-  expect_close(got[1], want, c.mma ? 2e-3 : 1e-5, c.name + " against the exact result");
+  expect_close(got[1], want, tensor_cores(c) ? 2e-3 : 1e-5, c.name + " against the exact result");
+  expect_close(got[2], want, 1e-5, c.name + " (batch-invariant) against the exact result");
   expect_close(got[1], got[0], c.types.v == GgmlType::kF16 ? 2e-2 : 1e-5, c.name + " against the CPU");
 }
 
@@ -109,18 +127,19 @@ std::vector<AttnCase> cases() {
     for (int32_t i = 0; i < n; ++i) seqs.push_back({first + i * step, 1});
     return seqs;
   };
+  const std::vector<Seq> key_counts = {{0, 1}, {14, 1}, {15, 1}, {16, 1}, {32, 1}, {299, 1}, {1100, 1}};
   return {
-      {"prefill_d64_gqa4_f16", 8, 2, 64, 64, {{0, 37}}, f16, 0, 0.0f, true},
+      {"prefill_d64_gqa4_f16", 8, 2, 64, 64, {{0, 37}}, f16},
       {"prefill_d64_gqa4_f32", 8, 2, 64, 64, {{0, 37}}, f32},
-      {"chunk_after_cache_d128", 32, 8, 128, 128, {{100, 20}}, f16, 0, 0.0f, true},
+      {"chunk_after_cache_d128", 32, 8, 128, 128, {{100, 20}}, f16},
       // The tensor-core prefill: a long prompt, tiles mixing two sequences, a
       // window with soft-capping, one and two head groups, a last tile of one row.
-      {"mma_prefill_d128_gqa4_long", 32, 8, 128, 128, {{0, 300}}, f16, 0, 0.0f, true},
-      {"mma_tiles_mixing_two_seqs_d64", 8, 2, 64, 64, {{0, 21}, {50, 27}}, f16, 0, 0.0f, true},
-      {"mma_window_and_softcap_d64", 8, 2, 64, 64, {{200, 40}}, f16, 64, 30.0f, true},
-      {"mma_multi_head_d128", 4, 4, 128, 128, {{0, 33}}, f16, 0, 0.0f, true},
-      {"mma_gqa8_two_head_groups_d64", 16, 2, 64, 64, {{10, 20}}, f16, 0, 0.0f, true},
-      {"mma_last_tile_of_one_row", 8, 2, 64, 64, {{5, 17}}, f16, 0, 0.0f, true},
+      {"mma_prefill_d128_gqa4_long", 32, 8, 128, 128, {{0, 300}}, f16},
+      {"mma_tiles_mixing_two_seqs_d64", 8, 2, 64, 64, {{0, 21}, {50, 27}}, f16},
+      {"mma_window_and_softcap_d64", 8, 2, 64, 64, {{200, 40}}, f16, 64, 30.0f},
+      {"mma_multi_head_d128", 4, 4, 128, 128, {{0, 33}}, f16},
+      {"mma_gqa8_two_head_groups_d64", 16, 2, 64, 64, {{10, 20}}, f16},
+      {"mma_last_tile_of_one_row", 8, 2, 64, 64, {{5, 17}}, f16},
       {"decode_three_seqs_d128_split", 32, 8, 128, 128, {{1500, 1}, {17, 1}, {700, 1}}, f16},
       {"decode_long_f32_split", 8, 8, 64, 64, {{3000, 1}}, f32},
       {"mixed_prefill_and_decode", 16, 4, 128, 128, {{0, 9}, {250, 1}, {33, 4}}, f32},
@@ -129,7 +148,24 @@ std::vector<AttnCase> cases() {
       {"k96_v64", 8, 4, 96, 64, {{20, 5}}, f16},
       {"window_and_softcap", 8, 2, 64, 64, {{300, 6}}, f32, 64, 30.0f},
       {"multi_query", 12, 1, 64, 64, {{90, 2}}, f16},
-      // The tiled F16 kernel (F16 K and V): batched decode at GQA 1, 4 and 8
+      // The tensor-core decode kernel (the default backend on CUDA): rows of
+      // 1, 15, 16, 17, 33, 300 and 1101 keys in one batch, split at keys that
+      // are not a multiple of its 16-key steps (with splits of no key for the
+      // short rows); GQA 1, 4, 8 and 16 (two row tiles, also in multi_query's
+      // 12 and gqa6's 6); a window not a multiple of 16, with soft-capping;
+      // one split (tokens x KV heads that fill an H200, or rows of few keys);
+      // short prompts beside decode rows.
+      {"mma_decode_key_counts_d128_gqa4", 32, 8, 128, 128, key_counts, f16},
+      {"mma_decode_key_counts_d64_gqa1", 8, 8, 64, 64, key_counts, f16},
+      {"mma_decode_key_counts_d64_gqa8", 16, 2, 64, 64, key_counts, f16},
+      {"mma_decode_gqa16_d128", 32, 2, 128, 128, {{700, 1}, {16, 1}, {0, 1}}, f16},
+      {"mma_decode_gqa16_window_and_softcap_d64", 16, 1, 64, 64, {{400, 1}, {50, 1}}, f16, 37, 50.0f},
+      {"mma_decode_window_and_softcap_d128", 32, 8, 128, 128, {{1000, 1}, {36, 1}, {5, 1}}, f16, 37, 30.0f},
+      {"mma_decode_one_split_d128_gqa4", 32, 8, 128, 128, decodes(40, 3, 29), f16},
+      {"mma_decode_one_split_few_keys_d64", 8, 2, 64, 64, {{5, 1}, {60, 1}}, f16},
+      {"mma_short_prompts_and_decodes_d128", 16, 4, 128, 128, {{0, 9}, {250, 1}, {33, 4}}, f16},
+      // The tiled F16 kernel (F16 K and V; at 64 and 128 dims only on the
+      // batch-invariant backend on CUDA): batched decode at GQA 1, 4 and 8
       // on each head-size instance, a partial head group, a window with
       // soft-capping (and a sequence of one key), K heads narrower than V's
       // or not a whole chunk, prefill of 256-dim heads.
@@ -160,6 +196,29 @@ std::vector<AttnCase> cases() {
       {"k_f32_v_q8_0_d64", 8, 2, 64, 64, {{700, 1}}, {GgmlType::kF32, GgmlType::kQ8_0}},
       {"k_q8_0_v_f32_d8", 8, 4, 8, 8, {{30, 3}}, {GgmlType::kQ8_0, GgmlType::kF32}},
   };
+}
+
+// A block table entry outside the pool is reported by the next wait, from
+// the tensor-core decode kernel (default backend) and the split-K one.
+TEST(AttentionErrors, BlockOutsideThePoolIsReported) {
+  std::mt19937 rng(7);
+  constexpr int64_t kBlock = 16;
+  PagedBatch b = make_paged_batch({{40, 1}, {300, 1}}, kBlock, rng);
+  b.tables[static_cast<size_t>(b.max_blocks) + 5] = static_cast<int32_t>(b.n_blocks);  // keys 80..95 of the second
+  const backend::KvLayout layout{1, 8, 128, 128, kBlock, b.n_blocks, {GgmlType::kF16, GgmlType::kF16}};
+  const backend::AttentionParams p{32, 8, 128, 128, 0.125f, 0.0f, 0};
+  for (const bool invariant : {false, true}) {
+    auto gpu = make_gpu_backend(invariant);
+    ASSERT_NE(gpu, nullptr);
+    OpHarness h(*gpu);
+    const backend::KvLayerView kv{h.bytes(static_cast<size_t>(layout.slots()) * layout.k_row_bytes()),
+                                  h.bytes(static_cast<size_t>(layout.slots()) * layout.v_row_bytes())};
+    const Tensor q = h.f32(random_floats(rng, 2 * 32 * 128), 2, 32 * 128);
+    gpu->attention(q, kv, layout, query_batch(h, b), p, h.poisoned(2, 32 * 128));
+    const Status s = gpu->synchronize();
+    ASSERT_FALSE(s) << (invariant ? "batch-invariant" : "default");
+    EXPECT_NE(s.error().message().find("block table entry"), std::string::npos) << s.error().to_string();
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, Attention, ::testing::ValuesIn(cases()),

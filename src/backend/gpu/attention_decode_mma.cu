@@ -1,0 +1,309 @@
+#include "backend/gpu/attention_decode_mma.cuh"
+
+#include <cmath>
+
+#include "backend/gpu/check.cuh"
+#include "backend/gpu/device_error.cuh"
+#include "backend/gpu/mma_softmax.cuh"
+
+namespace rocmforge::backend::gpu {
+namespace {
+
+constexpr int kLanes = 32;   // the lanes that mma fragments are laid out over
+constexpr int kWarps = 2;    // per block, each on its own steps of the split's keys
+constexpr int kThreads = kWarps * kLanes;
+constexpr int kStep = 16;    // keys a warp step: two n-tiles of Q.K^T, one k-step of P.V
+constexpr int kStages = 3;   // steps a warp holds in shared memory: two in flight while one computes
+constexpr float kLn2 = 0.6931471805599453f;
+
+// One warp step's K and V rows, unpadded: the 16-byte chunk c of row r sits
+// at chunk c ^ (r % 8), so that the eight rows an ldmatrix reads hit
+// distinct banks. Two warps x three stages of 128-dim rows are the 48 KB of
+// static shared memory, four blocks an SM on Hopper: 64 tokens x 8 KV heads
+// (a 64-sequence decode of Llama 3 8B) run in one wave.
+template <int kD>
+struct Stage {
+  uint16_t k[kStep][kD];
+  uint16_t v[kStep][kD];
+  // Where chunk `chunk` of row `row` starts, in halves.
+  __device__ static int col(int row, int chunk) { return (chunk ^ (row % 8)) * 8; }
+};
+
+// Keys [j0, j0 + kStep) of the row into `st` by cp.async, as one commit
+// group; they lie in one block of the pool (block_size % kStep == 0), which
+// the warp looks up once. A lane group of kD / 8 lanes copies a whole row
+// (full 128-byte lines). Keys outside [lo, hi) get zero rows instead: their
+// scores are masked, but a V row never written may hold NaN, which a zero
+// weight would still carry into P.V. A block table entry outside the pool
+// raises the error and reads as zeros.
+template <int kD>
+__device__ __forceinline__ void load_step(const AttentionArgs& a, const int32_t* table, int kvh, int32_t j0,
+                                          int64_t lo, int64_t hi, Stage<kD>& st) {
+  constexpr int kParts = kD / 8;
+  constexpr int kRowsPerPass = kLanes / kParts;
+  const int lane = static_cast<int>(threadIdx.x) % kLanes;
+  const int part = lane % kParts;
+  const int32_t blk = table[j0 / a.block_size];
+  const bool bad = blk < 0 || blk >= a.n_blocks;
+  if (bad && lane == 0) raise_device_error(a.error_flag, DeviceError::kBlockOutOfRange);
+  const int64_t slot = bad ? 0 : static_cast<int64_t>(blk) * a.block_size + j0 % a.block_size;
+  const int64_t col = (static_cast<int64_t>(kvh) * kD + part * 8) * 2;
+  const auto k_row = static_cast<int64_t>(a.k_row_bytes);
+  const auto v_row = static_cast<int64_t>(a.v_row_bytes);
+  const auto* k_src = static_cast<const uint8_t*>(a.k_cache) + slot * k_row + col;
+  const auto* v_src = static_cast<const uint8_t*>(a.v_cache) + slot * v_row + col;
+#pragma unroll
+  for (int p = 0; p < kStep / kRowsPerPass; ++p) {
+    const int row = lane / kParts + p * kRowsPerPass;
+    const int64_t j = j0 + row;
+    uint16_t* k_dst = &st.k[row][Stage<kD>::col(row, part)];
+    uint16_t* v_dst = &st.v[row][Stage<kD>::col(row, part)];
+    if (!bad && j >= lo && j < hi) {
+      cp_async_16(k_dst, k_src + row * k_row);
+      cp_async_16(v_dst, v_src + row * v_row);
+    } else {
+      *reinterpret_cast<uint4*>(k_dst) = make_uint4(0, 0, 0, 0);
+      *reinterpret_cast<uint4*>(v_dst) = make_uint4(0, 0, 0, 0);
+    }
+  }
+  cp_async_commit();
+}
+
+// One step's scores s (Q.K^T accumulators of keys j0 + 8 nt + 2 tq + e)
+// become weights, keys outside [lo, hi) weighing 0 (mma_softmax.cuh); corr
+// gets the factors by which each head row's earlier sums shrink.
+template <int kHeadTiles>
+__device__ __forceinline__ void softmax_step(const AttentionArgs& a, float (&s)[2][4], int64_t j0, int64_t lo,
+                                             int64_t hi, float (&m)[kHeadTiles], float (&l)[kHeadTiles],
+                                             float (&corr)[kHeadTiles]) {
+  const int tq = static_cast<int>(threadIdx.x) % 4;
+  // Every row is the same token's: one mask per key, needed only at the range's ends.
+  const bool whole = j0 >= lo && j0 + kStep <= hi;
+#pragma unroll
+  for (int rr = 0; rr < kHeadTiles; ++rr) {
+#pragma unroll
+    for (int nt = 0; nt < 2; ++nt) {
+#pragma unroll
+      for (int e = 0; e < 2; ++e) {
+        const int64_t key = j0 + nt * 8 + 2 * tq + e;
+        const float v = log2_score(a, s[nt][2 * rr + e]);
+        s[nt][2 * rr + e] = whole || (key >= lo && key < hi) ? v : -INFINITY;
+      }
+    }
+    corr[rr] = softmax_update<2>(s, rr, m[rr], l[rr]);
+  }
+}
+
+// o (the O^T layout: lane 4 g + tq holds heads 8 ht + 2 tq and + 1) times
+// the factors `corr` of the score layout (heads g and g + 8): head
+// 8 ht + 2 tq + e's factor is in the lanes of g = 2 tq + e.
+template <int kD, int kHeadTiles>
+__device__ __forceinline__ void rescale(float (&o)[kD / 16][kHeadTiles][4], const float (&corr)[kHeadTiles]) {
+  const int tq = static_cast<int>(threadIdx.x) % 4;
+#pragma unroll
+  for (int ht = 0; ht < kHeadTiles; ++ht) {
+    const float c0 = shfl(corr[ht], 8 * tq);
+    const float c1 = shfl(corr[ht], 8 * tq + 4);
+#pragma unroll
+    for (int c = 0; c < kD / 16; ++c) {
+      o[c][ht][0] *= c0;
+      o[c][ht][1] *= c1;
+      o[c][ht][2] *= c0;
+      o[c][ht][3] *= c1;
+    }
+  }
+}
+
+// The query heads [h0, h0 + gqa) of token t as the A fragments of Q.K^T
+// (rows past gqa zero), rounded to F16 as the CPU's F16 dot reads them.
+template <int kD, int kHeadTiles>
+__device__ __forceinline__ void query_fragments(const AttentionArgs& a, int t, int h0, int gqa,
+                                                uint32_t (&qf)[kD / 16][4]) {
+  const int g = static_cast<int>(threadIdx.x) % kLanes / 4;
+  const int tq = static_cast<int>(threadIdx.x) % 4;
+#pragma unroll
+  for (int c = 0; c < kD / 16; ++c) {
+#pragma unroll
+    for (int r = 0; r < 4; ++r) {
+      const int row = g + (r % 2) * 8;
+      const int dim = c * 16 + 2 * tq + (r / 2) * 8;
+      float x0 = 0.0f;
+      float x1 = 0.0f;
+      if ((kHeadTiles == 2 || r % 2 == 0) && row < gqa) {
+        const float* qp = a.q + static_cast<int64_t>(t) * a.q_stride + static_cast<int64_t>(h0 + row) * kD + dim;
+        x0 = qp[0];
+        x1 = qp[1];
+      }
+      qf[c][r] = pack_f16x2(x0, x1);
+    }
+  }
+}
+
+// The block's warps' states, for store_block_partials (over the stages).
+template <int kD, int kHeadTiles>
+using Partials = BlockPartials<kWarps, 8 * kHeadTiles, kD>;
+
+// This warp's state into `mg`: o from the O^T layout of the main loop, m
+// (to natural-log units) and l from the score layout (lane 4 g holds heads
+// g and g + 8).
+template <int kD, int kHeadTiles>
+__device__ __forceinline__ void stash_state(Partials<kD, kHeadTiles>& mg, const float (&o)[kD / 16][kHeadTiles][4],
+                                            const float (&m)[kHeadTiles], const float (&l)[kHeadTiles]) {
+  const int lane = static_cast<int>(threadIdx.x) % kLanes;
+  const int warp = static_cast<int>(threadIdx.x) / kLanes;
+  const int g = lane / 4;
+  const int tq = lane % 4;
+#pragma unroll
+  for (int c = 0; c < kD / 16; ++c) {
+#pragma unroll
+    for (int ht = 0; ht < kHeadTiles; ++ht) {
+#pragma unroll
+      for (int e = 0; e < 4; ++e) mg.acc[warp][8 * ht + 2 * tq + e % 2][16 * c + g + 8 * (e / 2)] = o[c][ht][e];
+    }
+  }
+#pragma unroll
+  for (int rr = 0; rr < kHeadTiles; ++rr) {
+    if (tq == 0) {
+      mg.m[warp][8 * rr + g] = m[rr] * kLn2;
+      mg.s[warp][8 * rr + g] = l[rr];
+    }
+  }
+}
+
+// grid: (n_splits, n_head_kv, n_tokens); block: kThreads. The rows of the
+// Q.K^T tile are the KV head's query heads (PTX's fragment layouts for
+// mma.m16n8k16: lane = 4 g + tq holds rows g and g + 8), zero past gqa.
+// P.V runs transposed, O^T = V^T P^T, value dims as the 16 rows and heads as
+// the 8 columns: the score accumulators of heads g (g + 8) are then P^T's B
+// fragments as they stand, and a tile of 8 heads costs kD / 16 mma a step
+// where O = P V would cost kD / 8, half of them on padding rows at GQA <= 8.
+// K fragments come by ldmatrix, V^T's by ldmatrix.trans. Warp w takes steps
+// w, w + kWarps, ... of the split's keys, with its own online softmax.
+template <int kD, int kHeadTiles>
+__global__ void __launch_bounds__(kThreads) attention_decode_mma_kernel(AttentionArgs a) {
+  wait_for_previous_kernel();
+  allow_next_kernel();
+  constexpr int kChunks = kD / 16;  // k-steps of Q.K^T; row tiles of O^T
+  __shared__ Stage<kD> stages[kWarps][kStages];
+
+  const int lane = static_cast<int>(threadIdx.x) % kLanes;
+  const int warp = static_cast<int>(threadIdx.x) / kLanes;
+  const int t = static_cast<int>(blockIdx.z);
+  const int kvh = static_cast<int>(blockIdx.y);
+  const int gqa = a.n_head / a.n_head_kv;
+  const int h0 = kvh * gqa;
+  const KeyRange keys = split_key_range(a, a.positions[t], blockIdx.x);
+  const int32_t* table = a.block_tables + static_cast<int64_t>(a.token_seq[t]) * a.max_blocks;
+
+  uint32_t qf[kChunks][4];
+  query_fragments<kD, kHeadTiles>(a, t, h0, gqa, qf);
+
+  const int64_t j_first = keys.begin / kStep * kStep;
+  const int n_steps = keys.begin < keys.end ? static_cast<int>((keys.end - j_first + kStep - 1) / kStep) : 0;
+  const int my_steps = (n_steps - warp + kWarps - 1) / kWarps;
+  Stage<kD>* ring = stages[warp];
+  auto step_key = [&](int i) { return static_cast<int32_t>(j_first) + (warp + i * kWarps) * kStep; };
+  auto issue = [&](int i) {
+    if (i < my_steps) {
+      load_step<kD>(a, table, kvh, step_key(i), keys.begin, keys.end, ring[i % kStages]);
+    } else {
+      cp_async_commit();  // an empty group keeps the wait below counting the same
+    }
+  };
+#pragma unroll
+  for (int i = 0; i < kStages - 1; ++i) issue(i);
+
+  float m[kHeadTiles];
+  float l[kHeadTiles];
+  float o[kChunks][kHeadTiles][4] = {};  // O^T: dims 16 c + g (+ 8), heads 8 ht + 2 tq (+ 1)
+#pragma unroll
+  for (int rr = 0; rr < kHeadTiles; ++rr) {
+    m[rr] = -INFINITY;
+    l[rr] = 0.0f;
+  }
+  const int mat = lane / 8;  // the 8x8 matrix whose row this lane addresses in ldmatrix
+  const int mat_row = (mat / 2) * 8 + lane % 8;
+  for (int i = 0; i < my_steps; ++i) {
+    issue(i + kStages - 1);  // into the stage computed last step
+    cp_async_wait<kStages - 1>();
+    sync_warp();  // every lane's copies of this step are in place
+    const Stage<kD>& st = ring[i % kStages];
+    const int64_t j0 = step_key(i);
+    // S = Q K^T: two n-tiles of 8 keys; K's B fragments by ldmatrix (rows: keys).
+    float s[2][4] = {};
+#pragma unroll
+    for (int c = 0; c < kChunks; ++c) {
+      uint32_t r[4];
+      ldmatrix_x4(r, &st.k[mat_row][Stage<kD>::col(mat_row, 2 * c + mat % 2)]);
+      const uint32_t b0[2] = {r[0], r[1]};
+      const uint32_t b1[2] = {r[2], r[3]};
+      mma_f16_16x8x16(s[0], qf[c], b0);
+      mma_f16_16x8x16(s[1], qf[c], b1);
+    }
+    float corr[kHeadTiles];
+    softmax_step<kHeadTiles>(a, s, j0, keys.begin, keys.end, m, l, corr);
+    rescale<kD, kHeadTiles>(o, corr);
+    // O^T += V^T P^T. P^T's B fragments: keys 2 tq (+ 1) and 8 + 2 tq (+ 1)
+    // of head g (+ 8); V^T's A fragments by ldmatrix.trans.
+    uint32_t pb[kHeadTiles][2];
+#pragma unroll
+    for (int ht = 0; ht < kHeadTiles; ++ht) {
+      pb[ht][0] = pack_f16x2(s[0][2 * ht], s[0][2 * ht + 1]);
+      pb[ht][1] = pack_f16x2(s[1][2 * ht], s[1][2 * ht + 1]);
+    }
+#pragma unroll
+    for (int c = 0; c < kChunks; ++c) {
+      uint32_t r[4];
+      ldmatrix_x4_trans(r, &st.v[mat_row][Stage<kD>::col(mat_row, 2 * c + mat % 2)]);
+#pragma unroll
+      for (int ht = 0; ht < kHeadTiles; ++ht) mma_f16_16x8x16(o[c][ht], r, pb[ht]);
+    }
+    sync_warp();  // every lane is done with the stage before a copy refills it
+  }
+  cp_async_wait<0>();
+  static_assert(sizeof(Partials<kD, kHeadTiles>) <= sizeof(stages));
+  __syncthreads();  // both warps are done with their stages: the merge takes them over
+  auto& mg = *reinterpret_cast<Partials<kD, kHeadTiles>*>(&stages[0][0]);
+  stash_state<kD, kHeadTiles>(mg, o, m, l);
+  __syncthreads();
+  store_block_partials<kThreads>(a, mg, t, h0, gqa);
+}
+
+template <int kD, int kHeadTiles>
+Status launch_d(const AttentionArgs& a, rt::Stream stream) {
+  if constexpr (kHasMma) {
+    const dim3 grid(static_cast<unsigned>(a.n_splits), static_cast<unsigned>(a.n_head_kv),
+                    static_cast<unsigned>(a.n_tokens));
+    return check(rt::launch_overlapped(attention_decode_mma_kernel<kD, kHeadTiles>, grid, kThreads, stream, a),
+                 "attention_decode_mma_kernel");
+  } else {
+    return RF_ERROR(kInternal, "tensor-core attention in a build without tensor cores");
+  }
+}
+
+}  // namespace
+
+bool attention_decode_mma_fits(const AttentionArgs& a, KvTypes types, int warp_size) {
+  const int32_t gqa = a.n_head_kv > 0 ? a.n_head / a.n_head_kv : 0;
+  const bool dims = a.head_dim == a.head_dim_v && (a.head_dim == 64 || a.head_dim == 128);
+  const bool aligned = reinterpret_cast<uintptr_t>(a.k_cache) % 16 == 0 &&
+                       reinterpret_cast<uintptr_t>(a.v_cache) % 16 == 0 && a.k_row_bytes % 16 == 0 &&
+                       a.v_row_bytes % 16 == 0;
+  return kHasMma && warp_size == kLanes && types.k == gguf::GgmlType::kF16 && types.v == gguf::GgmlType::kF16 &&
+         dims && gqa >= 1 && gqa <= kDecodeMmaHeads && a.block_size % kStep == 0 && aligned;
+}
+
+Status launch_attention_decode_mma(const AttentionArgs& a, rt::Stream stream) {
+  if (a.n_tokens == 0) return ok();
+  if (a.n_tokens > 65535 || a.n_head_kv > 65535) {
+    return RF_ERROR(kInternal, "attention grid too large: {} tokens x {} KV heads", a.n_tokens, a.n_head_kv);
+  }
+  using Launch = Status (*)(const AttentionArgs&, rt::Stream);
+  const bool two_tiles = a.n_head / a.n_head_kv > 8;
+  const Launch launch = a.head_dim == 64 ? (two_tiles ? launch_d<64, 2> : launch_d<64, 1>)
+                                         : (two_tiles ? launch_d<128, 2> : launch_d<128, 1>);
+  RF_TRY(launch(a, stream));
+  return a.n_splits == 1 ? ok() : launch_attention_merge(a, stream);
+}
+
+}  // namespace rocmforge::backend::gpu
