@@ -4,8 +4,9 @@
 // and V are read once for the group and the group's dot products cost a
 // handful of tensor-core instructions per 16 keys. It takes any batch the
 // prefill kernel (attention_mma.cuh) does not, with F16 K and V of 64 or 128
-// dims; the split-K kernel (attention.cuh) keeps the rest, and the
-// batch-invariant mode.
+// dims; the split-K kernel (attention.cuh) keeps the rest. The
+// batch-invariant mode takes it too, each row's keys split by that row's own
+// count (row_split_keys): a block's sums depend on its row and split alone.
 //
 // As in the prefill kernel, the softmax weights enter P.V rounded to F16:
 // outputs differ from the CPU's by about 1e-3 relative.

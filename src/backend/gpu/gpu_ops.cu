@@ -242,8 +242,10 @@ void GpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayou
     written(out);
     return;
   }
-  const bool decode_mma = !batch_invariant_ && attention_decode_mma_fits(a, layout.types, warp_size_);
-  if (decode_mma) split(1);  // one block takes all of a KV head's query heads
+  // The batch-invariant mode keeps each row's own splits: a block's sums
+  // depend on its row and split alone in this kernel as in the split-K one.
+  const bool decode_mma = attention_decode_mma_fits(a, layout.types, warp_size_);
+  if (decode_mma && !batch_invariant_) split(1);  // one block takes all of a KV head's query heads
   const int64_t partial = attention_partial_floats(batch.n_tokens, p.n_head, a.n_splits, p.head_dim_v);
   if (partial > 0) {
     const Status reserved = reserve_scratch(attn_scratch_, static_cast<size_t>(partial) * sizeof(float),
