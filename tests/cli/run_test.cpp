@@ -111,6 +111,9 @@ TEST(RunCommand, BadInputIsOneClearError) {
                         "context size 8");
   expect_one_line_error(cli({"run", "-m", kStories, "-p", "x", "--top-p", "2"}), "top_p");
   expect_one_line_error(cli({"run", "-m", kStories, "-p", "x", "--device", "tpu"}), "--device");
+  expect_one_line_error(cli({"run", "-m", kStories, "-p", "x", "--gpu-f16-weights", "maybe"}),
+                        "--gpu-f16-weights must be auto, on or off, got 'maybe'");
+  expect_one_line_error(cli({"bench", "-m", kStories, "--gpu-f16-weights", "yes"}), "--gpu-f16-weights");
   expect_one_line_error(cli({"run", "-m", kStories, "-p", "x", "--cache-type", "q2"}), "--cache-type");
   expect_one_line_error(cli({"run", "-m", kStories}), "-p TEXT or -f FILE");
 }
