@@ -2,7 +2,8 @@
 # One device call: build the CUDA backend, run the gpu tests, run the
 # benchmarks, and leave a summary table plus logs under $OUT.
 #
-#   scripts/gpu-check.sh [--tests-only] [--bench-only] [--types "q4_0 q8_0 f16"] [--profile] [--serve | --serve-only]
+#   scripts/gpu-check.sh [--tests-only] [--bench-only] [--no-kernel-bench] [--types "q4_0 q8_0 f16"]
+#                        [--profile] [--serve | --serve-only]
 #
 # --profile also times every kernel of three decode steps of the first type
 # with Nsight Compute (ncu.txt). --serve also runs the serving benchmark:
@@ -27,6 +28,7 @@ run_tests=1
 run_bench=1
 profile=0
 serve=0
+kernel_bench=1
 types="q4_0 q8_0 f16"
 while (($#)); do
   case $1 in
@@ -36,6 +38,7 @@ while (($#)); do
     --profile) profile=1 ;;
     --serve) serve=1 ;;
     --serve-only) serve=1 run_tests=0 run_bench=0 ;;
+    --no-kernel-bench) kernel_bench=0 ;;
     *) echo "gpu-check: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -44,7 +47,9 @@ done
 summary=$out/summary.md
 log() { echo "$*" | tee -a "$summary"; }
 : > "$summary"
-log "# gpu-check $(date -u +%FT%TZ) commit $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+commit=$(git -C "$root" rev-parse --short HEAD 2> /dev/null || echo unknown)
+[[ -f $root/.deps/prebuilt-commit && -f $root/.deps/prebuilt.tar.xz ]] && commit="$(< "$root/.deps/prebuilt-commit") (prebuilt)"
+log "# gpu-check $(date -u +%FT%TZ) commit $commit"
 nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,clocks.max.mem,driver_version --format=csv,noheader \
   2>&1 | sed 's/^/gpu: /' | tee -a "$summary"
 
@@ -97,7 +102,7 @@ if ((run_tests)); then
   ((rc == 0)) || status=1
 fi
 
-if ((run_bench)) && [[ -x $bin/gpu_kernel_bench ]]; then
+if ((run_bench && kernel_bench)) && [[ -x $bin/gpu_kernel_bench ]]; then
   log ""
   timeout 240 "$bin/gpu_kernel_bench" 2>&1 | tee -a "$summary"
 fi
@@ -197,4 +202,8 @@ if ((serve)); then
   serve_bench variant 18081 --no-batch-invariant
   rm -f "$model"
 fi
+# The device tool brings back a few files: the summary and the test log as
+# they are, everything else in one archive.
+(cd "$out" && find . -maxdepth 1 -type f ! -name summary.md ! -name tests.log ! -name logs.tar.gz -printf '%P\n' |
+  tar -czf logs.tar.gz --remove-files -T -) || log "gpu-check: could not archive the logs"
 exit $status

@@ -14,7 +14,8 @@
 # With a CUDA build directory made here (cmake -DROCMFORGE_CUDA=ON, targets
 # rocmforge gpu_backend_test gpu_kernel_bench), its programs also go into
 # .deps/prebuilt.tar.xz, which scripts/gpu-check.sh runs instead of building
-# (minutes of device time saved; the shared libraries they need are staged).
+# (minutes of device time saved; the shared libraries they need are staged),
+# with the commit they were built from in .deps/prebuilt-commit.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -131,5 +132,9 @@ EOF
 
 if (($# > 0)); then
   tar -cJf "$deps/prebuilt.tar.xz" -C "$1" bin/rocmforge bin/gpu_backend_test bin/gpu_kernel_bench
+  # The tree they were built from, for gpu-check's header (the device's copy
+  # of the repository may carry an older .git).
+  echo "$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src tests || echo +changes)" \
+    > "$deps/prebuilt-commit"
 fi
 echo "stage-deps: $(du -sh "$deps" | cut -f1) in $deps"
