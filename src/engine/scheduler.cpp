@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <span>
 
 namespace rocmforge::engine {
 
@@ -108,7 +109,9 @@ void Scheduler::admit_waiting(StepPlan& plan, Budget& budget) {
   while (!waiting_.empty() && static_cast<int64_t>(running_.size()) < limits_.max_seqs &&
          std::min(budget.tokens, budget.prompt) > 0) {
     SequenceState* seq = waiting_.front();
-    const kv::PrefixMatch match = kv_.match(seq->tokens);
+    std::span<const int32_t> matchable(seq->tokens);
+    if (limits_.cached_prompts_only) matchable = matchable.first(static_cast<size_t>(seq->n_prompt));
+    const kv::PrefixMatch match = kv_.match(matchable);
     kv_.adopt(seq->blocks, match);
     const int64_t n =
         std::min({seq->n_pending(), budget.tokens, budget.prompt, kv_.reservable(seq->blocks), one_role(seq)});

@@ -63,6 +63,10 @@ struct StepPlan {
 struct SchedulerLimits {
   int64_t max_batch_tokens = 512;
   int64_t max_seqs = 64;
+  // A sequence starts on cached blocks of its prompt only, never of its
+  // generated tokens (when those would have been computed by other kernels
+  // than the cached ones: ModelRunner::prompt_rows_differ).
+  bool cached_prompts_only = false;
 };
 
 class Scheduler {

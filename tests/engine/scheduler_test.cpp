@@ -155,6 +155,40 @@ TEST_F(SchedulerTest, ChunksNeverMixPromptAndGeneratedTokensAndGeneratedComeFirs
   EXPECT_GT(b_recomputed[1].n_tokens, 1) << "the generated tokens recomputed together";
 }
 
+// With cached_prompts_only, a sequence (here one recomputed after
+// preemption) starts on cached blocks of its prompt alone, even where the
+// cache also holds blocks for its generated tokens: another request's prompt.
+TEST(SchedulerCache, CachedPromptsOnlyStopsTheStartAtTheSequencesOwnPrompt) {
+  for (const bool prompts_only : {false, true}) {
+    SCOPED_TRACE(prompts_only ? "prompts only" : "any cached block");
+    kv::BlockManager kv(16, kBs, true);
+    Scheduler sched(kv, {64, 4, prompts_only});
+    std::list<SequenceState> seqs;
+    auto add = [&](int n_prompt) {
+      SequenceState& s = seqs.emplace_back();
+      s.serial = seqs.size();
+      for (int32_t t = 100; t < 116; ++t) s.tokens.push_back(t);
+      s.n_prompt = n_prompt;
+      sched.enqueue(&s);
+      return &s;
+    };
+    SequenceState* a = add(16);  // its 16-token prompt computed and cached whole
+    StepPlan p = sched.schedule();
+    kv.end_step();
+    kv.commit(a->blocks, a->tokens, 16);
+    sched.remove(a);
+    SequenceState* b = add(8);  // the first 8 as its prompt, the next 8 as tokens it generated
+    p = sched.schedule();
+    ASSERT_FALSE(p.chunks.empty());
+    ASSERT_EQ(p.chunks[0].seq, b);
+    if (prompts_only) {
+      EXPECT_LE(p.chunks[0].n_past, 8);
+    } else {
+      EXPECT_GT(p.chunks[0].n_past, 8);
+    }
+  }
+}
+
 TEST_F(SchedulerTest, NeverOvertakesTheHeadOfTheQueue) {
   add(31, 100);                        // takes all 8 blocks
   SequenceState* big = add(16, 200);   // no room while the first runs
