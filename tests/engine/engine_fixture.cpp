@@ -27,8 +27,8 @@ Request greedy_request(std::vector<int32_t> prompt, int64_t max_tokens) {
   return r;
 }
 
-FakeEngine::FakeEngine(EngineOptions options, NextTokenRule rule) {
-  auto created = Engine::create(fake_runner(std::move(rule), log), *tokenizer, options);
+FakeEngine::FakeEngine(EngineOptions options, NextTokenRule rule, bool prompt_rows_differ) {
+  auto created = Engine::create(fake_runner(std::move(rule), log, prompt_rows_differ), *tokenizer, options);
   EXPECT_TRUE(created) << created.error().to_string();
   if (created) engine = std::move(*created);
 }

@@ -28,7 +28,7 @@ struct FakeEngine {
   std::shared_ptr<FakeModelLog> log = std::make_shared<FakeModelLog>();
   std::unique_ptr<Engine> engine;
 
-  explicit FakeEngine(EngineOptions options, NextTokenRule rule = hashed_letter);
+  explicit FakeEngine(EngineOptions options, NextTokenRule rule = hashed_letter, bool prompt_rows_differ = false);
 };
 
 }  // namespace rocmforge::engine::testing

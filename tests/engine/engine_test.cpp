@@ -406,6 +406,26 @@ TEST(Engine, SharedPromptsHitThePrefixCacheWithTheSameOutput) {
   EXPECT_GT(s.prefix_cache_hit_rate(), 0.5);
 }
 
+// A model whose generated tokens' K/V comes from other kernels than a
+// prompt's (ModelRunner::prompt_rows_differ): a later prompt that repeats an
+// earlier request's prompt and output reuses only that prompt's blocks.
+TEST(Engine, WhenPromptRowsDifferOnlyPromptBlocksEnterThePrefixCache) {
+  for (const bool differ : {false, true}) {
+    SCOPED_TRACE(differ ? "rows differ" : "rows alike");
+    FakeEngine f(small_options(), hashed_letter, differ);
+    const std::vector<int32_t> prompt = prompt_of(3, 22);
+    const Collected first = collect(**f.engine->submit(greedy_request(prompt, 6)));
+    std::vector<int32_t> next = prompt;
+    next.insert(next.end(), first.tokens.begin(), first.tokens.end());
+    next.push_back(letter('q'));
+    const Collected second = collect(**f.engine->submit(greedy_request(next, 6)));
+    EXPECT_EQ(second.tokens, expected_tokens(hashed_letter, next, 6));
+    // Blocks of 4: five lie wholly in the 22-token prompt; the first request
+    // computed 27 positions (its last token is never fed back), six whole blocks.
+    EXPECT_EQ(second.finish->usage.cached_prompt_tokens, differ ? 20 : 24);
+  }
+}
+
 TEST(Engine, SeededSamplingRepeatsAloneAndInABatch) {
   FakeEngine f(small_options());
   Request r = greedy_request(prompt_of(5, 6), 12);

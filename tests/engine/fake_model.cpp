@@ -97,11 +97,13 @@ void FakeModelLog::wait_to_run() {
   if (gated_) --allowed_;
 }
 
-FakeRunner::FakeRunner(const EngineOptions& options, NextTokenRule rule, std::shared_ptr<FakeModelLog> log)
+FakeRunner::FakeRunner(const EngineOptions& options, NextTokenRule rule, std::shared_ptr<FakeModelLog> log,
+                       bool prompt_rows_differ)
     : block_size_(options.block_size),
       rule_(std::move(rule)),
       log_(std::move(log)),
-      slots_(static_cast<size_t>(options.n_kv_blocks * options.block_size), -1) {}
+      slots_(static_cast<size_t>(options.n_kv_blocks * options.block_size), -1),
+      prompt_rows_differ_(prompt_rows_differ) {}
 
 Result<StepLogits> FakeRunner::run(const model::Batch& batch, std::span<const backend::BlockCopy> copies,
                                    LogitsWanted wanted) {
@@ -155,9 +157,10 @@ Result<StepLogits> FakeRunner::run(const model::Batch& batch, std::span<const ba
   return StepLogits{{}, argmax_};
 }
 
-RunnerFactory fake_runner(NextTokenRule rule, std::shared_ptr<FakeModelLog> log) {
-  return [rule = std::move(rule), log = std::move(log)](const EngineOptions& o) -> Result<std::unique_ptr<ModelRunner>> {
-    return std::unique_ptr<ModelRunner>(new FakeRunner(o, rule, log));
+RunnerFactory fake_runner(NextTokenRule rule, std::shared_ptr<FakeModelLog> log, bool prompt_rows_differ) {
+  return [rule = std::move(rule), log = std::move(log),
+          prompt_rows_differ](const EngineOptions& o) -> Result<std::unique_ptr<ModelRunner>> {
+    return std::unique_ptr<ModelRunner>(new FakeRunner(o, rule, log, prompt_rows_differ));
   };
 }
 

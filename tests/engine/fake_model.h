@@ -74,9 +74,13 @@ class FakeModelLog {
 
 class FakeRunner final : public ModelRunner {
  public:
-  FakeRunner(const EngineOptions& options, NextTokenRule rule, std::shared_ptr<FakeModelLog> log);
+  // prompt_rows_differ: report that generated tokens' K/V comes from other
+  // kernels than a prompt's (ModelRunner::prompt_rows_differ).
+  FakeRunner(const EngineOptions& options, NextTokenRule rule, std::shared_ptr<FakeModelLog> log,
+             bool prompt_rows_differ = false);
 
   int32_t n_vocab() const override { return kFirstLetter + kLetters; }
+  bool prompt_rows_differ() const override { return prompt_rows_differ_; }
   // Rows of logits, or with kArgmax the id of each row's largest logit.
   Result<StepLogits> run(const model::Batch& batch, std::span<const backend::BlockCopy> copies,
                          LogitsWanted wanted) override;
@@ -88,9 +92,10 @@ class FakeRunner final : public ModelRunner {
   std::vector<int32_t> slots_;  // the token at each KV slot; -1: never written
   std::vector<float> logits_;
   std::vector<int32_t> argmax_;
+  bool prompt_rows_differ_;
 };
 
 // A factory for Engine::create.
-RunnerFactory fake_runner(NextTokenRule rule, std::shared_ptr<FakeModelLog> log);
+RunnerFactory fake_runner(NextTokenRule rule, std::shared_ptr<FakeModelLog> log, bool prompt_rows_differ = false);
 
 }  // namespace rocmforge::engine::testing
