@@ -190,8 +190,7 @@ Result<int64_t> ForwardPass::queue_step(const Batch& batch, bool argmax) {
   backend_.upload(meta + 3 * t, batch.token_seq().data(), bytes);
   backend_.upload(meta + 4 * t, batch.logit_rows().data(), batch.logit_rows().size() * sizeof(int32_t));
   backend_.upload(meta + 5 * t, tables.data(), tables.size() * sizeof(int32_t));
-  const backend::BatchView bv{meta,           meta + t,        meta + 2 * t,
-                              meta + 3 * t,   meta + 5 * t,    batch.n_tokens(),
+  const backend::BatchView bv{meta, meta + t, meta + 2 * t, meta + 3 * t, meta + 5 * t, batch.n_tokens(),
                               batch.n_seqs(), static_cast<int32_t>(blocks_per_seq), batch.n_generated_rows()};
 
   const Tensor x = act_.x.slice_rows(0, n);

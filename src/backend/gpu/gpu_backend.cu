@@ -164,8 +164,8 @@ Result<Tensor> GpuBackend::load_weight(const gguf::TensorInfo& info) {
   weights_.push_back(std::move(buffer));
   if (make_f16_copies_ && F16Copies::wants(info, *dense_)) {
     auto copy = RF_TRY(DeviceBuffer::create(budget_, F16Copies::bytes(info), "the weights' F16 copies"));
+    // Queued behind the upload; the next weight's upload (or the first step) waits for it.
     RF_TRY(dense_->dequantise(weight_view(t, rows), static_cast<uint16_t*>(copy->data())));
-    RF_TRY(wait());
     f16_copies_.add(t.data, std::move(copy));
   }
   return t;
