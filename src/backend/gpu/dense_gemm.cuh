@@ -29,6 +29,9 @@ inline ActFormat dense_act_format(gguf::GgmlType type) {
 // Bytes of F16 scratch a weight needs (zero for F16 and BF16 weights, used as they are).
 size_t dense_scratch_bytes(const WeightView& w);
 
+// The batch-invariant mode's kinds of row: a token's never depends on the batch.
+enum class RowKind { kPrompt, kGenerated };
+
 class DenseGemm {
  public:
   virtual ~DenseGemm() = default;
@@ -41,11 +44,10 @@ class DenseGemm {
   // dst[w.rows, w.cols] = w as F16 (a quantised weight this path takes).
   virtual Status dequantise(const WeightView& w, uint16_t* dst) = 0;
   // As gemm for an F16 or BF16 w, with one kernel configuration for every
-  // n_tokens and no sums split across thread blocks, so that a row's outputs
-  // do not depend on the other rows (pinned_gemm.cuh): the batch-invariant
-  // mode's prompt rows.
+  // n_tokens of a kind of row, so that a row's outputs do not depend on the
+  // other rows (pinned_gemm.cuh): the batch-invariant mode.
   virtual Status gemm_invariant(const WeightView& w, const ActView& x, int64_t n_tokens, float* out,
-                                int64_t out_stride) = 0;
+                                int64_t out_stride, RowKind kind) = 0;
 };
 
 // The BLAS path on `stream`, with its workspace counted against `budget`;

@@ -63,12 +63,12 @@ class CublasGemm final : public DenseGemm {
 
   Status dequantise(const WeightView& w, uint16_t* dst) override { return launch_dequant_f16(w, dst, stream_); }
 
-  Status gemm_invariant(const WeightView& w, const ActView& x, int64_t n_tokens, float* out,
-                        int64_t out_stride) override {
+  Status gemm_invariant(const WeightView& w, const ActView& x, int64_t n_tokens, float* out, int64_t out_stride,
+                        RowKind kind) override {
     if (!half_type(w.type) || x.format != dense_act_format(w.type)) {
       return RF_ERROR(kInternal, "an invariant BLAS product over {} weights", gguf::ggml_type_name(w.type));
     }
-    return pinned_->gemm(w, x, n_tokens, out, out_stride);
+    return pinned_->gemm(w, x, n_tokens, out, out_stride, kind);
   }
 
  private:

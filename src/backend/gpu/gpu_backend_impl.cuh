@@ -116,6 +116,8 @@ class GpuBackend final : public Backend {
   enum class MatmulPath { kMatvec, kGemm, kDense };
   // has_copy: w has an F16 copy (f16_copies_).
   MatmulPath matmul_path(const WeightView& w, int64_t n_tokens, bool has_copy) const;
+  // The batch-invariant mode's product on a weight's F16 copy (DenseGemm::gemm_invariant).
+  void invariant_blas(const WeightView& copy, const Tensor& x, const Tensor& out, RowKind kind);
   // A GEMM through the BLAS; false when its scratch does not fit (the GEMM kernels take it then).
   bool dense_matmul(const WeightView& w, const Tensor& x, const Tensor& out);
   Status upload_weight_rows(const gguf::TensorInfo& info, std::byte* dst, size_t dst_stride);

@@ -49,6 +49,9 @@ void GpuBackend::matmul(const Tensor& w, const Tensor& x, const Tensor& out) {
   if (x.rows == 0 || failed()) return;
   const WeightView wv = weight_view(w, w.rows);
   const std::optional<WeightView> copy = f16_copies_.find(wv);
+  // Invariant generated rows read the F16 copy too, with an algorithm chosen
+  // for a 64-sequence decode step (pinned_gemm.cuh).
+  if (batch_invariant_ && copy) return invariant_blas(*copy, x, out, RowKind::kGenerated);
   const MatmulPath path = matmul_path(wv, x.rows, copy.has_value());
   flush_producer(&x, path == MatmulPath::kDense ? dense_act_format(w.type) : act_format(w.type));
   if (path == MatmulPath::kDense) {
@@ -92,11 +95,15 @@ void GpuBackend::matmul(const Tensor& w, const Tensor& x, const Tensor& out) {
 void GpuBackend::matmul_prompt(const Tensor& w, const Tensor& x, const Tensor& out) {
   const std::optional<WeightView> copy = batch_invariant_ ? f16_copies_.find(weight_view(w, w.rows)) : std::nullopt;
   if (!copy || x.rows == 0 || failed()) return matmul(w, x, out);
-  flush_producer(&x, dense_act_format(copy->type));
+  invariant_blas(*copy, x, out, RowKind::kPrompt);
+}
+
+void GpuBackend::invariant_blas(const WeightView& copy, const Tensor& x, const Tensor& out, RowKind kind) {
+  flush_producer(&x, dense_act_format(copy.type));
   if (!begin_op()) return;
-  auto act = activations(x, dense_act_format(copy->type));
+  auto act = activations(x, dense_act_format(copy.type));
   if (!act) return record(std::move(act).error());
-  record(dense_->gemm_invariant(*copy, *act, x.rows, f32(out), floats(out)));
+  record(dense_->gemm_invariant(copy, *act, x.rows, f32(out), floats(out), kind));
   written(out);
 }
 

@@ -3,9 +3,10 @@
 namespace rocmforge::backend::gpu {
 namespace {
 
-// The row count the algorithm is chosen for: a prompt step's usual size. It
-// then serves every row count, from one prompt token to a 2048-token step.
-constexpr int64_t kChosenFor = 512;
+// The row counts the algorithms are chosen for: a prompt step's usual size,
+// and a full decode step's. Each then serves every row count of its kind.
+constexpr int64_t kPromptRows = 512;
+constexpr int64_t kGeneratedRows = 64;
 
 Status check_lt(cublasStatus_t status, const char* call) {
   if (status == CUBLAS_STATUS_SUCCESS) return ok();
@@ -57,21 +58,21 @@ Result<std::unique_ptr<PinnedGemm>> PinnedGemm::create(rt::Stream stream, void* 
 
 PinnedGemm::~PinnedGemm() { static_cast<void>(cublasLtDestroy(handle_)); }
 
-Result<PinnedGemm::Algo> PinnedGemm::algo(const WeightView& w, int64_t x_stride, int64_t out_stride) {
-  const ShapeKey key{w.rows, w.cols, static_cast<int>(w.type)};
+Result<PinnedGemm::Algo> PinnedGemm::algo(const WeightView& w, int64_t x_stride, int64_t out_stride, RowKind kind) {
+  const ShapeKey key{w.rows, w.cols, static_cast<int>(w.type), kind};
   if (const auto it = algos_.find(key); it != algos_.end()) return it->second;
   Descriptors d;
-  RF_TRY(d.init(w, x_stride, kChosenFor, out_stride));
+  RF_TRY(d.init(w, x_stride, kind == RowKind::kPrompt ? kPromptRows : kGeneratedRows, out_stride));
   cublasLtMatmulPreference_t pref = nullptr;
   RF_TRY(RF_LT_CHECK(cublasLtMatmulPreferenceCreate(&pref)));
-  const uint32_t one_sequence = CUBLASLT_REDUCTION_SCHEME_NONE;
+  const uint32_t schemes = kind == RowKind::kPrompt ? CUBLASLT_REDUCTION_SCHEME_NONE : CUBLASLT_REDUCTION_SCHEME_MASK;
   // Rows are 16-byte aligned (kRowAlign), not the 256 bytes the heuristics assume by default.
   const uint32_t align = 16;
   cublasStatus_t s = cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
                                                           &workspace_bytes_, sizeof(workspace_bytes_));
   if (s == CUBLAS_STATUS_SUCCESS) {
-    s = cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK, &one_sequence,
-                                             sizeof(one_sequence));
+    s = cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK, &schemes,
+                                             sizeof(schemes));
   }
   constexpr cublasLtMatmulPreferenceAttributes_t kAlignments[] = {
       CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
@@ -87,15 +88,16 @@ Result<PinnedGemm::Algo> PinnedGemm::algo(const WeightView& w, int64_t x_stride,
   static_cast<void>(cublasLtMatmulPreferenceDestroy(pref));
   RF_TRY(check_lt(s, "cublasLtMatmulAlgoGetHeuristic"));
   if (n_found == 0) {
-    return RF_ERROR(kUnsupported, "cuBLASLt has no single-pass algorithm for a {} x {} weight", w.rows, w.cols);
+    return RF_ERROR(kUnsupported, "cuBLASLt has no algorithm for a {} x {} weight", w.rows, w.cols);
   }
   algos_.emplace(key, Algo{found.algo});
   return Algo{found.algo};
 }
 
-Status PinnedGemm::gemm(const WeightView& w, const ActView& x, int64_t n_tokens, float* out, int64_t out_stride) {
+Status PinnedGemm::gemm(const WeightView& w, const ActView& x, int64_t n_tokens, float* out, int64_t out_stride,
+                        RowKind kind) {
   const auto x_stride = static_cast<int64_t>(x.stride / sizeof(uint16_t));
-  const Algo chosen = RF_TRY(algo(w, x_stride, out_stride));
+  const Algo chosen = RF_TRY(algo(w, x_stride, out_stride, kind));
   Descriptors d;
   RF_TRY(d.init(w, x_stride, n_tokens, out_stride));
   const float alpha = 1.0f;

@@ -54,11 +54,11 @@ TEST(F16Copies, OnlyLayerMatricesGetACopyOfTwoBytesAnElement) {
   EXPECT_EQ(loaded_bytes(*on, GgmlType::kF16, "blk.0.ffn_up.weight"), loaded_bytes(*off, GgmlType::kF16, "blk.0.ffn_up.weight"));
 }
 
-// Row `at` of matmul_prompt over n random rows holds the same bits as
-// `token`'s product alone (`alone`), for each n.
+// Row `at` of matmul_prompt (`prompt`) or matmul over n random rows holds
+// the same bits as `token`'s product alone (`alone`), for each n.
 void expect_rows_independent(backend::Backend& gpu, OpHarness& h, const backend::Tensor& w,
                              const std::vector<float>& token, const std::vector<float>& alone,
-                             std::initializer_list<int64_t> ns, std::mt19937& rng) {
+                             std::initializer_list<int64_t> ns, std::mt19937& rng, bool prompt = true) {
   const int64_t cols = w.cols;
   const int64_t rows = w.rows;
   for (int64_t n : ns) {
@@ -66,7 +66,11 @@ void expect_rows_independent(backend::Backend& gpu, OpHarness& h, const backend:
     const int64_t at = (n * 5) / 7;
     std::copy(token.begin(), token.end(), x.begin() + at * cols);
     const backend::Tensor out = h.poisoned(n, rows);
-    gpu.matmul_prompt(w, h.f32(x, n, cols), out);
+    if (prompt) {
+      gpu.matmul_prompt(w, h.f32(x, n, cols), out);
+    } else {
+      gpu.matmul(w, h.f32(x, n, cols), out);
+    }
     const std::vector<float> all = h.read(out);
     const std::vector<float> row(all.begin() + at * rows, all.begin() + (at + 1) * rows);
     EXPECT_EQ(row, alone) << "row " << at << " of " << n << " differs from the row alone";
@@ -105,7 +109,8 @@ TEST(F16Copies, InvariantPromptRowsDoNotDependOnTheOtherRows) {
   }
 }
 
-// The same at Llama-3-8B's shapes, whose algorithms are other than the small ones'.
+// The same at Llama-3-8B's shapes, whose algorithms are other than the small
+// ones', for prompt rows and for generated ones (matmul).
 TEST(F16Copies, InvariantPromptRowsAtLlama3Shapes) {
   auto gpu = gpu_with(F16CopyMode::kOn, /*batch_invariant=*/true);
   ASSERT_NE(gpu, nullptr);
@@ -122,6 +127,10 @@ TEST(F16Copies, InvariantPromptRowsAtLlama3Shapes) {
     const backend::Tensor one_out = h.poisoned(1, s.rows);
     gpu->matmul_prompt(w, h.f32(token, 1, s.cols), one_out);
     expect_rows_independent(*gpu, h, w, token, h.read(one_out), {5, 128, 511, 2048}, rng);
+    // Generated rows: their own algorithm (chosen for 64 rows, split K allowed), the same for every count.
+    const backend::Tensor gen_out = h.poisoned(1, s.rows);
+    gpu->matmul(w, h.f32(token, 1, s.cols), gen_out);
+    expect_rows_independent(*gpu, h, w, token, h.read(gen_out), {2, 8, 63, 64, 65, 300}, rng, /*prompt=*/false);
   }
 }
 
