@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "backend/gpu/gpu_backend.h"
@@ -54,25 +56,29 @@ std::vector<std::byte> random_rows(GgmlType type, int64_t rows, int64_t cols) {
   return data;
 }
 
+// `name`: a layer matrix's ("blk.") gets an F16 copy where the backend makes them.
 Result<backend::Tensor> load(backend::Backend& b, GgmlType type, int64_t rows, int64_t cols,
-                             const std::vector<std::byte>& data) {
+                             const std::vector<std::byte>& data, const char* name = "bench") {
   gguf::TensorInfo info;
-  info.name = "bench";
+  info.name = name;
   info.type = type;
   info.n_dims = 2;
   info.ne = {cols, rows, 1, 1};
   info.n_bytes = data.size();
   info.data = data.data();
+  RF_TRY(b.reserve_weights(std::span<const gguf::TensorInfo>(&info, 1)));  // decides the F16 copy
   return b.load_weight(info);
 }
 
-// Mean seconds per matmul over `iters` launches after a warm-up, rotating weights.
+// Mean seconds per matmul (matmul_prompt with `prompt`) over `iters` launches
+// after a warm-up, rotating weights.
 Result<double> time_matmul(backend::Backend& b, const std::vector<backend::Tensor>& ws, const backend::Tensor& x,
-                           const backend::Tensor& out, int iters) {
-  for (const backend::Tensor& w : ws) b.matmul(w, x, out);
+                           const backend::Tensor& out, int iters, bool prompt = false) {
+  auto product = [&](const backend::Tensor& w) { prompt ? b.matmul_prompt(w, x, out) : b.matmul(w, x, out); };
+  for (const backend::Tensor& w : ws) product(w);
   RF_TRY(b.synchronize());
   const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < iters; ++i) b.matmul(ws[static_cast<size_t>(i) % ws.size()], x, out);
+  for (int i = 0; i < iters; ++i) product(ws[static_cast<size_t>(i) % ws.size()]);
   RF_TRY(b.synchronize());
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / iters;
 }
@@ -108,7 +114,43 @@ Status run(bool batch_invariant, std::initializer_list<GgmlType> types, std::ini
   return ok();
 }
 
+// The batch-invariant mode with F16 copies (serve on a large card): generated
+// rows (matmul) and prompt rows (matmul_prompt) through the pinned BLAS
+// algorithms. GB/s counts the copy's bytes, the ones these products read.
+Status run_copies() {
+  backend::gpu::GpuOptions o;
+  o.batch_invariant = true;
+  o.f16_copies = backend::gpu::F16CopyMode::kOn;
+  auto gpu = RF_TRY(backend::gpu::create_backend(o));
+  std::printf("\nBatch-invariant kernels on Q4_0's F16 copies (serve):\n\n"
+              "| rows | shape | tokens | us | GB/s | TFLOP/s |\n| --- | --- | ---: | ---: | ---: | ---: |\n");
+  for (const Shape& s : kShapes) {
+    if (s.rows > 14336) continue;  // copies are per tensor: gate and up apart
+    const std::vector<std::byte> data = random_rows(GgmlType::kQ4_0, s.rows, s.cols);
+    std::vector<backend::Tensor> ws;
+    for (int copy = 0; copy < 4; ++copy) {
+      ws.push_back(RF_TRY(load(*gpu, GgmlType::kQ4_0, s.rows, s.cols, data, "blk.0.bench.weight")));
+    }
+    const double copy_bytes = 2.0 * static_cast<double>(s.rows * s.cols);
+    for (const auto& [tokens, prompt] : {std::pair<int64_t, bool>{1, false}, {8, false}, {64, false}, {512, true},
+                                         {2048, true}}) {
+      auto xbuf = RF_TRY(gpu->allocate(static_cast<size_t>(tokens * s.cols) * sizeof(float)));
+      auto obuf = RF_TRY(gpu->allocate(static_cast<size_t>(tokens * s.rows) * sizeof(float)));
+      std::vector<float> x(static_cast<size_t>(tokens * s.cols), 0.5f);
+      gpu->upload(xbuf->data(), x.data(), x.size() * sizeof(float));
+      const backend::Tensor tx = backend::f32_tensor(static_cast<float*>(xbuf->data()), tokens, s.cols);
+      const backend::Tensor to = backend::f32_tensor(static_cast<float*>(obuf->data()), tokens, s.rows);
+      const double sec = RF_TRY(time_matmul(*gpu, ws, tx, to, tokens >= 512 ? 20 : 100, prompt));
+      std::printf("| %s | %s | %lld | %.1f | %.0f | %.1f |\n", prompt ? "prompt" : "generated", s.name,
+                  static_cast<long long>(tokens), sec * 1e6, copy_bytes / sec / 1e9,
+                  2.0 * static_cast<double>(tokens * s.rows * s.cols) / sec / 1e12);
+    }
+  }
+  return ok();
+}
+
 Status run_all() {
+  RF_TRY(run_copies());
   // 2 to 8: where the matrix-vector kernel hands over to the GEMM; 16 to 64: batched decode's GEMM.
   RF_TRY(run(false, {GgmlType::kQ4_0, GgmlType::kQ8_0, GgmlType::kF16, GgmlType::kQ4_K, GgmlType::kQ6_K},
              {1, 2, 3, 4, 8, 16, 32, 64, 128, 256, 512}));
