@@ -85,6 +85,7 @@ void EngineLoop::handle(Command& command) {
 }
 
 void EngineLoop::step() {
+  const Clock::time_point begin = Clock::now();
   const StepPlan plan = scheduler_.schedule(pacer_.prompt_budget());
   const Clock::time_point start = Clock::now();
   for (SequenceState* s : plan.failed) {
@@ -120,7 +121,9 @@ void EngineLoop::step() {
   }
   int64_t n_decode = 0;
   for (const ScheduledChunk& c : plan.chunks) n_decode += c.seq->state == RequestState::kDecoding ? c.n_tokens : 0;
+  const Clock::time_point queued = Clock::now();
   const Result<StepLogits> logits = runner_->run(batch_, kv_.pending_copies(), logits_wanted(plan));
+  const Clock::time_point ran = Clock::now();
   kv_.end_step();
   if (!logits) {
     if (options_.logger) options_.logger->error("forward step failed: {}", logits.error().to_string());
@@ -129,7 +132,14 @@ void EngineLoop::step() {
   }
   ++counters_.steps;
   sample(plan, *logits);
-  pacer_.observe(n_decode, plan.n_tokens - n_decode, std::chrono::duration<double>(Clock::now() - start).count());
+  const Clock::time_point done = Clock::now();
+  pacer_.observe(n_decode, plan.n_tokens - n_decode, std::chrono::duration<double>(done - start).count());
+  if (options_.logger && options_.logger->enabled(core::LogLevel::kDebug)) {
+    const auto ms = [](Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
+    options_.logger->debug("step {}: {} decode + {} prompt tokens; plan {:.2f} ms, forward {:.2f}, sample {:.2f}",
+                           counters_.steps, n_decode, plan.n_tokens - n_decode, ms(queued - begin),
+                           ms(ran - queued), ms(done - ran));
+  }
 }
 
 void EngineLoop::sample(const StepPlan& plan, const StepLogits& logits) {
