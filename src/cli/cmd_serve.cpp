@@ -46,6 +46,7 @@ struct ServeOptions {
   bool no_prefix_cache = false;
   bool no_batch_invariant = false;
   int max_step_ms = -1;  // -1: the device's default (step_time_target)
+  bool mixed_steps = false;
   DeviceFlags device;
   int n_threads = default_threads();
   int http_threads = 0;
@@ -191,6 +192,9 @@ Status serve(const ServeOptions& o) {
   eo.max_batch_tokens = o.batch_size > 0 ? o.batch_size : default_batch_tokens(*backend);
   eo.sampling_threads = sampling_threads(*backend);
   eo.max_step_time = step_time_target(*backend, o.max_step_ms);
+  // On the H200 a step of 2,000 prompt tokens beside 60 decodes took 73 ms,
+  // the two apart 57 + 7 (bench/RESULTS.md, run 23): on a GPU they alternate.
+  eo.separate_prompt_steps = backend->memory_available().has_value() && !o.mixed_steps;
   eo.kv_types = kv_types;
   eo.prefix_caching = !o.no_prefix_cache;
   eo.n_kv_blocks = RF_TRY(kv_pool_blocks(o, *backend, config, eo, log));
@@ -240,6 +244,9 @@ Subcommand add_serve_command(CLI::App& root) {
   app->add_option("--max-step-ms", o.max_step_ms,
                   "Cap the prompt tokens of a step that running streams wait on so that it takes about this "
                   "long (learned from past steps; 0: no cap; default 80 on a GPU, 0 on the CPU)");
+  app->add_flag("--mixed-steps", o.mixed_steps,
+                "Let prompt chunks share a step with running decodes (the CPU's way; on a GPU they take turns, "
+                "which measured faster)");
   app->add_flag("--no-batch-invariant", o.no_batch_invariant,
                 "Let each step's size pick the fastest kernels: faster prompts and single-sequence decode, but "
                 "a request's output may then depend on the requests it shares steps with");

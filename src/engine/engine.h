@@ -57,6 +57,9 @@ struct EngineOptions {
   // A step that running decodes wait on takes no more prompt tokens than fit
   // in this time (StepPacer); zero: only max_batch_tokens bounds it.
   std::chrono::milliseconds max_step_time{0};
+  // Decodes and prompt chunks run in steps of their own, in turn
+  // (SchedulerLimits::separate_prompt_steps).
+  bool separate_prompt_steps = false;
   const core::Logger* logger = nullptr;  // must outlive the engine; null: no logging
   TimingObserver on_timing;              // may be empty
 

@@ -43,7 +43,8 @@ EngineLoop::EngineLoop(const EngineOptions& options, std::unique_ptr<ModelRunner
       n_queued_(n_queued),
       kv_(static_cast<int32_t>(options.n_kv_blocks), static_cast<int32_t>(options.block_size),
           options.prefix_caching),
-      scheduler_(kv_, {options.max_batch_tokens, options.max_seqs, runner_->prompt_rows_differ()}),
+      scheduler_(kv_, {options.max_batch_tokens, options.max_seqs, runner_->prompt_rows_differ(),
+                       options.separate_prompt_steps}),
       pacer_(options.max_step_time),
       sampling_pool_(options.sampling_threads) {
   counters_.kv_blocks_total = options.n_kv_blocks;

@@ -32,12 +32,24 @@ int64_t one_role(const SequenceState* seq) {
 
 }  // namespace
 
+bool Scheduler::prompt_work() const {
+  const bool running = std::any_of(running_.begin(), running_.end(), [](const SequenceState* s) {
+    return s->state != RequestState::kDecoding && s->n_pending() > 0;
+  });
+  return running || (!waiting_.empty() && static_cast<int64_t>(running_.size()) < limits_.max_seqs);
+}
+
 StepPlan Scheduler::schedule(int64_t prompt_budget) {
   StepPlan plan;
   const bool decodes = std::any_of(running_.begin(), running_.end(),
                                    [](const SequenceState* s) { return s->state == RequestState::kDecoding; });
   Budget budget{limits_.max_batch_tokens, decodes ? std::max<int64_t>(prompt_budget, 1) : INT64_MAX};
-  schedule_running(plan, budget);
+  // Whose turn it is when decodes and prompts both have work and may not share a step.
+  const bool split = limits_.separate_prompt_steps && decodes && prompt_work();
+  const bool prompts_only = split && !last_prompt_step_;
+  if (split && !prompts_only) budget.prompt = 0;
+  last_prompt_step_ = prompts_only;
+  schedule_running(plan, budget, prompts_only);
   // Admitting right after preempting would only thrash the pool.
   if (plan.preempted.empty()) admit_waiting(plan, budget);
   // Generated tokens' rows first, then prompts' (model::Batch's order).
@@ -83,16 +95,21 @@ bool Scheduler::make_room(size_t index, StepPlan& plan) {
   return true;
 }
 
-void Scheduler::schedule_running(StepPlan& plan, Budget& budget) {
+void Scheduler::schedule_running(StepPlan& plan, Budget& budget, bool skip_decodes) {
   auto is_decode = [](const SequenceState* s) { return s->state == RequestState::kDecoding; };
   // Budget kept for the decodes behind position i (n is at most max_seqs).
-  auto decodes_behind = [&](size_t i) {
+  auto decodes_behind = [&](size_t i) -> int64_t {
+    if (skip_decodes) return 0;
     return std::count_if(running_.begin() + static_cast<std::ptrdiff_t>(i) + 1, running_.end(), is_decode);
   };
   size_t i = 0;
   while (i < running_.size()) {
     SequenceState* seq = running_[i];
     const bool decode = is_decode(seq);
+    if (decode && skip_decodes) {
+      ++i;
+      continue;
+    }
     const int64_t room = decode ? budget.tokens : std::min(budget.tokens - decodes_behind(i), budget.prompt);
     if (std::min(seq->n_pending(), room) <= 0) {
       ++i;

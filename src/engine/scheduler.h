@@ -14,7 +14,10 @@
 //    starts on its longest cached prefix and takes a first chunk. The head of
 //    the queue is never overtaken.
 // When a running sequence is decoding, the prompt chunks of both phases
-// together also stay within schedule()'s prompt budget (StepPacer). A chunk
+// together also stay within schedule()'s prompt budget (StepPacer). With
+// SchedulerLimits::separate_prompt_steps, a step holds either the decodes or
+// prompt chunks, never both, and the two kinds of step alternate while both
+// have work: neither waits more than one step of the other. A chunk
 // holds prompt tokens or generated ones (a sequence recomputed after
 // preemption takes its prompt first), and the plan lists the chunks of
 // generated tokens first: the order model::Batch asks for.
@@ -67,6 +70,9 @@ struct SchedulerLimits {
   // generated tokens (when those would have been computed by other kernels
   // than the cached ones: ModelRunner::prompt_rows_differ).
   bool cached_prompts_only = false;
+  // Decodes and prompt chunks take steps of their own, in turn (a backend
+  // whose step beside decodes costs more than the two steps apart).
+  bool separate_prompt_steps = false;
 };
 
 class Scheduler {
@@ -89,7 +95,11 @@ class Scheduler {
     int64_t tokens;
     int64_t prompt;
   };
-  void schedule_running(StepPlan& plan, Budget& budget);
+  // Whether a prompt chunk could run: a running sequence with prompt work
+  // (or a recompute) left, or a waiting one with a slot free.
+  bool prompt_work() const;
+  // skip_decodes: a step of prompt chunks alone.
+  void schedule_running(StepPlan& plan, Budget& budget, bool skip_decodes);
   void admit_waiting(StepPlan& plan, Budget& budget);
   // Makes room for at least one new position of running_[index], preempting
   // from the back; false when running_[index] itself was preempted or failed.
@@ -101,6 +111,7 @@ class Scheduler {
   SchedulerLimits limits_;
   std::deque<SequenceState*> waiting_;
   std::vector<SequenceState*> running_;  // in the order they started
+  bool last_prompt_step_ = false;  // separate_prompt_steps: the last step was the prompts' turn
 };
 
 }  // namespace rocmforge::engine

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <list>
 
 namespace rocmforge::engine {
@@ -12,6 +13,7 @@ constexpr int32_t kBs = 4;
 
 class SchedulerTest : public ::testing::Test {
  protected:
+  explicit SchedulerTest(SchedulerLimits limits = {16, 4}) : sched_(kv_, limits) {}
   SequenceState* add(int n_prompt, int32_t first_token) {
     SequenceState& s = seqs_.emplace_back();
     s.serial = seqs_.size();
@@ -34,7 +36,7 @@ class SchedulerTest : public ::testing::Test {
   }
 
   kv::BlockManager kv_{8, kBs, true};
-  Scheduler sched_{kv_, {16, 4}};
+  Scheduler sched_;
   std::list<SequenceState> seqs_;
 };
 
@@ -231,6 +233,58 @@ TEST_F(SchedulerTest, LimitsRunningSequences) {
   const StepPlan p = step();
   EXPECT_EQ(p.chunks.size(), 4u);
   EXPECT_EQ(sched_.waiting().size(), 2u);
+}
+
+class SeparateStepsTest : public SchedulerTest {
+ protected:
+  SeparateStepsTest() : SchedulerTest({16, 4, false, /*separate_prompt_steps=*/true}) {}
+};
+
+bool all_decodes(const StepPlan& p) {
+  return std::all_of(p.chunks.begin(), p.chunks.end(), [](const ScheduledChunk& c) { return c.n_past >= c.seq->n_prompt; });
+}
+
+// While a prompt is pending beside a decode, the two take steps in turn,
+// never one step together; once no prompt is left, decodes run every step.
+// (The pool holds 32 tokens: the sizes keep clear of preemption.)
+TEST_F(SeparateStepsTest, DecodesAndPromptChunksTakeTurns) {
+  SequenceState* a = add(4, 100);
+  step();
+  ASSERT_EQ(a->state, RequestState::kDecoding);
+  SequenceState* b = add(20, 200);
+  StepPlan p = step();  // the prompts' turn: b's first chunk alone, with the whole token budget
+  ASSERT_EQ(p.chunks.size(), 1u);
+  EXPECT_EQ(p.chunks[0].seq, b);
+  EXPECT_EQ(p.chunks[0].n_tokens, 16);
+  p = step();  // the decodes' turn
+  ASSERT_EQ(p.chunks.size(), 1u);
+  EXPECT_EQ(p.chunks[0].seq, a);
+  EXPECT_EQ(p.chunks[0].n_tokens, 1);
+  p = step();  // b's last 4 prompt tokens, sampling its first token
+  ASSERT_EQ(p.chunks.size(), 1u);
+  EXPECT_EQ(p.chunks[0].seq, b);
+  EXPECT_EQ(p.chunks[0].n_tokens, 4);
+  EXPECT_TRUE(p.chunks[0].sample);
+  for (int i = 0; i < 2; ++i) {  // no prompt work left: both decode in every step
+    p = step();
+    EXPECT_EQ(p.chunks.size(), 2u);
+    EXPECT_TRUE(all_decodes(p));
+  }
+}
+
+// A request waiting for its start counts as prompt work too: it starts in
+// the prompts' turn, and the decodes still run every other step.
+TEST_F(SeparateStepsTest, AWaitingRequestStartsInThePromptsTurn) {
+  SequenceState* a = add(4, 100);
+  step();
+  ASSERT_EQ(a->state, RequestState::kDecoding);
+  SequenceState* b = add(20, 200);
+  for (int i = 0; i < 4; ++i) {
+    const StepPlan p = step();
+    ASSERT_FALSE(p.chunks.empty()) << "step " << i;
+    EXPECT_EQ(all_decodes(p), i % 2 == 1) << "step " << i;
+  }
+  EXPECT_EQ(b->state, RequestState::kDecoding);  // 20 tokens in two prompt steps of 16 and 4
 }
 
 }  // namespace
