@@ -6,8 +6,12 @@
 // of decodes alone and the time per prompt token beyond it, and caps the
 // prompt tokens of a step with decodes so the step fits the target. Steps
 // without decodes keep the whole token budget: no stream waits on them.
+// Each estimate is the median of the last few samples: one slow step (the
+// first of a process, a graph being recorded) does not hold the budget
+// down for the many steps an average would take to forget it.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -30,9 +34,21 @@ class StepPacer {
   static constexpr int64_t kMinPromptTokens = 32;
 
  private:
+  // The last kSamples values of one estimate, and their median.
+  class Recent {
+   public:
+    void add(double v);
+    std::optional<double> median() const;
+
+   private:
+    static constexpr size_t kSamples = 5;
+    std::array<double, kSamples> values_{};
+    size_t n_ = 0;  // values added, all time
+  };
+
   double target_s_;
-  std::optional<double> decode_s_;     // a step of decodes alone, averaged
-  std::optional<double> per_token_s_;  // each prompt token's share of a step beyond that, averaged
+  Recent decode_s_;     // a step of decodes alone
+  Recent per_token_s_;  // each prompt token's share of a step beyond that
 };
 
 }  // namespace rocmforge::engine

@@ -51,6 +51,20 @@ TEST(StepPacer, FollowsAChangeOfCost) {
   EXPECT_NEAR(static_cast<double>(p.prompt_budget()), 200.0, 2.0);
 }
 
+// The first prompt step of a process is slow (kernels loading, graphs being
+// recorded): two ordinary ones after it give the ordinary budget back.
+TEST(StepPacer, OneSlowStepDoesNotHoldTheBudgetDown) {
+  StepPacer p(milliseconds(80));
+  const double decodes = 1.0 / 128;
+  const double per_token = 1.0 / 1024;
+  p.observe(16, 0, decodes);
+  p.observe(0, 128, 128 * 32 * per_token);  // 32 times the ordinary cost
+  EXPECT_EQ(p.prompt_budget(), StepPacer::kMinPromptTokens);
+  p.observe(16, 128, decodes + 128 * per_token);
+  p.observe(16, 128, decodes + 128 * per_token);
+  EXPECT_EQ(p.prompt_budget(), 73);  // as FitsTheStepToTheTarget's
+}
+
 TEST(StepPacer, AlwaysLeavesPromptsSomeProgress) {
   StepPacer p(milliseconds(10));
   p.observe(64, 0, 0.05);  // the decodes alone take longer than the target
