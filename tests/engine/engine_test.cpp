@@ -326,11 +326,14 @@ TEST(Engine, ReportsLogprobsOfTheRawLogits) {
 }
 
 // A step whose sampled sequences all draw greedily without log-probabilities
-// asks the model for each row's argmax only; any other request needs rows.
+// asks the model for each row's argmax only; one whose sequences may all draw
+// from a row's best candidates asks for those; any other request needs rows.
 TEST(Engine, OnlyGreedyStepsAskForTheArgmaxAlone) {
   const std::vector<int32_t> prompt = letters("abc");
-  auto wanted_by = [&](Request r) {
-    FakeEngine f(small_options());
+  auto wanted_by = [&](Request r, int64_t n_candidates = 4) {
+    EngineOptions o = small_options();
+    o.n_candidates = n_candidates;
+    FakeEngine f(o);
     r.ignore_eos = true;
     EXPECT_EQ(collect(**f.engine->submit(std::move(r))).tokens.size(), 4u);
     std::set<LogitsWanted> wanted;
@@ -338,20 +341,80 @@ TEST(Engine, OnlyGreedyStepsAskForTheArgmaxAlone) {
     return wanted;
   };
   const std::set<LogitsWanted> argmax = {LogitsWanted::kArgmax};
+  const std::set<LogitsWanted> top = {LogitsWanted::kTopK};
   const std::set<LogitsWanted> rows = {LogitsWanted::kRows};
   EXPECT_EQ(wanted_by(greedy_request(prompt, 4)), argmax);
   Request r = greedy_request(prompt, 4);
   r.sampling.temperature = 0.8f;
   r.sampling.top_k = 1;
   EXPECT_EQ(wanted_by(r), argmax);
-  r.sampling.top_k = 40;
+  r.sampling.top_k = 4;
+  EXPECT_EQ(wanted_by(r), top);
+  EXPECT_EQ(wanted_by(r, 0), rows);  // candidates turned off
+  r.sampling.top_k = 5;              // more than the candidates
+  r.sampling.top_p = 1.0f;
+  r.sampling.min_p = 0.0f;
   EXPECT_EQ(wanted_by(r), rows);
+  r.sampling.top_k = 0;  // temperature alone
+  EXPECT_EQ(wanted_by(r), rows);
+  EXPECT_EQ(wanted_by(r, 64), top);  // candidates that are the whole vocabulary
   r = greedy_request(prompt, 4);
   r.sampling.repeat_penalty = 1.2f;
+  EXPECT_EQ(wanted_by(r), top);
+  r.sampling.repeat_penalty = 0.8f;  // may raise a logit
   EXPECT_EQ(wanted_by(r), rows);
   r = greedy_request(prompt, 4);
   r.logprobs = true;
   EXPECT_EQ(wanted_by(r), rows);
+}
+
+// Seeded sampling draws the same tokens from whole rows, from candidates that
+// are the whole vocabulary, and from two candidates per row, with the rows
+// they do not settle read back whole.
+TEST(Engine, SampledTokensAreTheSameFromCandidatesAndFromRows) {
+  auto run = [](int64_t n_candidates, float top_p, EngineStats* stats) {
+    EngineOptions o = small_options();
+    o.n_candidates = n_candidates;
+    FakeEngine f(o);
+    std::vector<std::shared_ptr<RequestHandle>> handles;
+    f.log->gate();  // all in the same steps
+    for (int i = 0; i < 6; ++i) {
+      Request r = greedy_request(prompt_of(i, 5), 12);
+      r.sampling.temperature = 1.0f;
+      r.sampling.top_k = 0;
+      r.sampling.top_p = top_p;
+      r.sampling.min_p = 0.0f;
+      r.sampling.seed = static_cast<uint64_t>(7 + i);
+      r.sampling.presence_penalty = i % 2 == 0 ? 0.0f : 2.0f;
+      r.ignore_eos = true;
+      handles.push_back(*f.engine->submit(r));
+    }
+    f.log->ungate();
+    std::vector<std::vector<int32_t>> out;
+    for (auto& h : handles) out.push_back(collect(*h).tokens);
+    f.engine->shutdown(std::chrono::steady_clock::now());  // the last step's counts are published
+    *stats = f.engine->stats();
+    return out;
+  };
+  // The fake's rows: 10 for the next letter, 5 for the one after, 0 elsewhere.
+  // top-p 0.99 keeps the first alone; 0.9995 needs the zeros too: no two candidates settle it.
+  for (const float top_p : {0.99f, 0.9995f}) {
+    SCOPED_TRACE(top_p);
+    EngineStats rows_stats;
+    EngineStats whole_stats;
+    EngineStats top_stats;
+    const auto rows = run(0, top_p, &rows_stats);
+    EXPECT_EQ(run(64, top_p, &whole_stats), rows);
+    EXPECT_EQ(run(2, top_p, &top_stats), rows);
+    EXPECT_EQ(rows_stats.tokens_from_candidates, 0);
+    EXPECT_EQ(whole_stats.tokens_from_candidates, 72);
+    EXPECT_EQ(top_stats.tokens_from_candidates + top_stats.rows_read_whole, 72);
+    if (top_p < 0.999f) {
+      EXPECT_GT(top_stats.tokens_from_candidates, 0);
+    } else {
+      EXPECT_EQ(top_stats.rows_read_whole, 72);
+    }
+  }
 }
 
 // A greedy request sharing steps with one that wants logprobs is drawn from
