@@ -32,6 +32,19 @@ std::vector<int32_t> prompt_of(int i, int n) {
   return p;
 }
 
+// Request i of a batch: prompt_of(i, 5), seed 100 + i, temperature and
+// top-p alone; end-of-generation ignored (a high temperature draws it too).
+Request seeded_request(int i, int64_t max_tokens, float temperature, float top_p) {
+  Request r = greedy_request(prompt_of(i, 5), max_tokens);
+  r.sampling.temperature = temperature;
+  r.sampling.top_k = 0;
+  r.sampling.top_p = top_p;
+  r.sampling.min_p = 0.0f;
+  r.sampling.seed = static_cast<uint64_t>(100 + i);
+  r.ignore_eos = true;
+  return r;
+}
+
 TEST(Engine, GeneratesWhatTheModelPredicts) {
   FakeEngine f(small_options());
   const std::vector<int32_t> prompt = letters("hello");
@@ -379,14 +392,8 @@ TEST(Engine, SampledTokensAreTheSameFromCandidatesAndFromRows) {
     std::vector<std::shared_ptr<RequestHandle>> handles;
     f.log->gate();  // all in the same steps
     for (int i = 0; i < 6; ++i) {
-      Request r = greedy_request(prompt_of(i, 5), 12);
-      r.sampling.temperature = 1.0f;
-      r.sampling.top_k = 0;
-      r.sampling.top_p = top_p;
-      r.sampling.min_p = 0.0f;
-      r.sampling.seed = static_cast<uint64_t>(7 + i);
+      Request r = seeded_request(i, 12, 1.0f, top_p);
       r.sampling.presence_penalty = i % 2 == 0 ? 0.0f : 2.0f;
-      r.ignore_eos = true;
       handles.push_back(*f.engine->submit(r));
     }
     f.log->ungate();
@@ -513,15 +520,9 @@ TEST(Engine, ParallelSamplingDrawsWhatOneThreadDraws) {
     std::vector<std::shared_ptr<RequestHandle>> handles;
     f.log->gate();  // all in the same steps
     for (int i = 0; i < 8; ++i) {
-      Request r = greedy_request(prompt_of(i, 5), 16);
-      r.sampling.temperature = 3.0f;
-      r.sampling.top_k = 0;
-      r.sampling.top_p = 1.0f;
-      r.sampling.min_p = 0.0f;
-      r.sampling.seed = static_cast<uint64_t>(100 + i);
+      Request r = seeded_request(i, 16, 3.0f, 1.0f);
       r.logprobs = true;
       r.top_logprobs = 2;
-      r.ignore_eos = true;  // temperature 3 draws end-of-generation too
       handles.push_back(*f.engine->submit(r));
     }
     f.log->ungate();
