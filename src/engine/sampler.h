@@ -30,8 +30,8 @@
 
 #include "engine/candidates.h"
 #include "engine/penalties.h"
-#include "engine/top_row.h"
 #include "engine/sampling_params.h"
+#include "engine/top_row.h"
 #include "rocmforge/error.h"
 
 namespace rocmforge::engine {

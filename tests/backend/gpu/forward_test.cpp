@@ -2,8 +2,8 @@
 // architecture in every weight type, greedy generation token for token and
 // logits within a stated tolerance; several sequences decoding in one batch
 // (the steps that are recorded as a graph and replayed); the argmax step
-// against the logits' argmax; stories260K's greedy output identical to the
-// CPU's.
+// against the logits' argmax, the top-k step against the logits' top k;
+// stories260K's greedy output identical to the CPU's.
 //
 // Tolerances (relative L2 error of a step's logits). The GPU's matmuls take
 // the activations the CPU's take (8-bit quants with the CPU's rounding, or
@@ -297,6 +297,57 @@ TEST(GpuForward, ArgmaxStepPicksTheArgmaxOfTheLogits) {
     n_past += static_cast<int32_t>(tokens.size());
     tokens = {want};
   }
+}
+
+// stories260K: each step run for its logits, then again for its candidates
+// alone (sampling by candidates): they are the CPU backend's top_k of the
+// logits that read_logits then reads back, which are the step's logits.
+// Decode steps are recorded as graphs and replayed.
+TEST(GpuForward, TopKStepGivesTheCandidatesOfTheLogits) {
+  model::ForwardOptions o;
+  o.max_seqs = 1;
+  o.max_seq_len = 128;
+  o.top_k = 64;
+  Loaded gpu = load(make_gpu_backend(), source_path("models/stories260K.gguf"), o);
+  ASSERT_TRUE(gpu.forward);
+  const backend::KvLayout& kv = gpu.forward->kv_layout();
+  std::vector<int32_t> table(static_cast<size_t>(kv.n_blocks));
+  std::iota(table.begin(), table.end(), 0);
+  backend::CpuBackend cpu(1);
+
+  std::vector<int32_t> tokens = {1, 403, 407, 261, 409};
+  int32_t n_past = 0;
+  for (int step = 0; step < 12; ++step) {
+    model::Batch batch;
+    ASSERT_TRUE(batch.add({tokens, n_past, table}, kv.block_size, kv.n_blocks));
+    auto logits = gpu.forward->run(batch);
+    ASSERT_TRUE(logits) << logits.error().to_string();
+    const std::vector<float> step_logits(logits->begin(), logits->end());
+    auto top = gpu.forward->run_top_k(batch);
+    ASSERT_TRUE(top) << top.error().to_string();
+    ASSERT_EQ(top->k, 64);
+    const std::vector<int32_t> ids(top->ids.begin(), top->ids.end());
+    const std::vector<float> values(top->values.begin(), top->values.end());
+    const float sum = top->sums[0];
+    const int32_t row = 0;
+    auto read = gpu.forward->read_logits(std::span(&row, 1));
+    ASSERT_TRUE(read) << read.error().to_string();
+    std::vector<float> logits_read(read->begin(), read->end());
+    expect_close(logits_read, step_logits, 1e-6, "step " + std::to_string(step));
+
+    std::vector<float> want_values(64);
+    std::vector<int32_t> want_ids(64);
+    float want_sum = 0.0f;
+    cpu.top_k(backend::f32_tensor(logits_read.data(), 1, static_cast<int64_t>(logits_read.size())), 64,
+              want_values.data(), want_ids.data(), &want_sum);
+    EXPECT_EQ(ids, want_ids) << "step " << step;
+    EXPECT_EQ(values, want_values) << "step " << step;
+    EXPECT_NEAR(sum, want_sum, 2e-6 * want_sum) << "step " << step;
+    n_past += static_cast<int32_t>(tokens.size());
+    tokens = {ids[0]};
+  }
+  const int32_t past_the_step = 1;
+  EXPECT_FALSE(gpu.forward->read_logits(std::span(&past_the_step, 1)));
 }
 
 // stories260K (F32 weights, 8-dim heads, a 172-wide feed-forward): the same
