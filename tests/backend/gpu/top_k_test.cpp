@@ -112,24 +112,18 @@ TEST_F(GpuTopK, ValuesOneUlpApart) {
 // rows with no finite value. At a width of one float at a time and of float4.
 TEST_F(GpuTopK, NaNInfinitiesAndSignedZeros) {
   for (int64_t cols : {4099, 4100}) {
-    const auto row = [&](auto fill) {
-      std::vector<float> r(static_cast<size_t>(cols));
-      for (int64_t i = 0; i < cols; ++i) r[static_cast<size_t>(i)] = fill(i);
-      return r;
-    };
-    const std::vector<std::vector<float>> rows = {
-        row([](int64_t) { return -kInf; }),
-        row([](int64_t) { return kNaN; }),
-        row([](int64_t i) { return i % 3 == 0 ? kNaN : -static_cast<float>(i % 17); }),
-        row([](int64_t i) { return i % 2 == 0 ? kNaN : (i % 1000 == 1 ? kInf : 1.0f); }),
-        row([](int64_t i) { return i < 2000 ? -1.0f : (i % 2 == 0 ? 0.0f : -0.0f); }),
-        row([](int64_t i) { return i % 5 == 0 ? -kInf : (i % 7 == 0 ? kNaN : static_cast<float>(i % 11) - 5.0f); }),
-    };
-    std::vector<float> v;
-    for (const auto& r : rows) v.insert(v.end(), r.begin(), r.end());
+    const std::vector<float> v =
+        rows_of(cols, {
+                          [](int64_t) { return -kInf; },
+                          [](int64_t) { return kNaN; },
+                          [](int64_t i) { return i % 3 == 0 ? kNaN : -static_cast<float>(i % 17); },
+                          [](int64_t i) { return i % 2 == 0 ? kNaN : (i % 1000 == 1 ? kInf : 1.0f); },
+                          [](int64_t i) { return i < 2000 ? -1.0f : (i % 2 == 0 ? 0.0f : -0.0f); },
+                          [](int64_t i) { return i % 5 == 0 ? -kInf : (i % 7 == 0 ? kNaN : static_cast<float>(i % 11) - 5.0f); },
+                      });
+    constexpr int64_t kRows = 6;
     for (int64_t k : {1, 10, 64, 256}) {
-      expect_same(v, static_cast<int64_t>(rows.size()), cols, 0, k,
-                  std::to_string(cols) + " columns, k " + std::to_string(k));
+      expect_same(v, kRows, cols, 0, k, std::to_string(cols) + " columns, k " + std::to_string(k));
     }
   }
 }
