@@ -57,6 +57,9 @@ struct AttentionParams {
 // The gate's activation in a gated feed-forward.
 enum class GluKind { kSilu, kGelu };
 
+// The most candidates Backend::top_k takes per row (a GPU ranks them in shared memory).
+inline constexpr int64_t kMaxTopK = 1024;
+
 struct MoeRouting {
   int64_t n_expert = 0;
   int64_t n_used = 0;
@@ -148,6 +151,15 @@ class Backend {
   // int32) = the column of its largest value, the lowest on ties, NaN ranking
   // as -inf. The engine's sampler picks the same id.
   virtual void argmax(const Tensor& x, int32_t* ids) = 0;
+  // Sampling by candidates: the k best columns of each row r of x (logits),
+  // 1 <= k <= min(x.cols, kMaxTopK), ranked as the engine's sampler ranks them (the larger
+  // value first, ties to the lower column, NaN as -inf, -0 equal to +0), best
+  // first: values[r * k + i] (NaN written as -inf) and ids[r * k + i]; and
+  // sums[r] = the sum over the whole row of exp(x[r, c] - values[r * k]), NaN
+  // adding nothing: the row's softmax normaliser at temperature 1, summed in
+  // double from float terms (meaningful only when the row's maximum is
+  // finite). values, ids: backend memory [x.rows, k]; sums: [x.rows].
+  virtual void top_k(const Tensor& x, int64_t k, float* values, int32_t* ids, float* sums) = 0;
 
   // Mixture of experts, as three steps:
   // softmax over each row of router logits [n_tokens, n_expert], the n_used most

@@ -69,6 +69,12 @@ void Candidates::select_top_k(std::span<const float> logits, size_t k, std::span
   ranked_ = true;
 }
 
+void Candidates::assign(std::span<const Candidate> ranked_items, bool ranked) {
+  items_.assign(ranked_items.begin(), ranked_items.end());
+  if (!ranked) std::sort(items_.begin(), items_.end(), [](const Candidate& a, const Candidate& b) { return a.id < b.id; });
+  ranked_ = ranked;
+}
+
 void Candidates::keep_top_p(float p, size_t min_keep) {
   if (p >= 1.0f || items_.size() <= 1) return;
   const float max = max_logit();

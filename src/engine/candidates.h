@@ -38,6 +38,10 @@ class Candidates {
   void select_all(std::span<const float> logits, std::span<const Candidate> overrides);
   // The k best tokens after the overrides, in rank order.
   void select_top_k(std::span<const float> logits, size_t k, std::span<const Candidate> overrides);
+  // Tokens chosen elsewhere (sampling by candidates: the same tokens select_*
+  // and filters would have left), given in rank order: kept in it when
+  // `ranked`, as select_top_k leaves them, else put in id order, as select_all.
+  void assign(std::span<const Candidate> ranked_items, bool ranked);
 
   // Keeps the smallest set of best-ranked tokens whose probability mass (softmax
   // over the current candidates) reaches p, and at least min_keep. p >= 1: no-op.

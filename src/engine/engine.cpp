@@ -19,6 +19,9 @@ Result<EngineOptions> EngineOptions::resolved() const {
                     "max_queue {}, n_kv_blocks {}, sampling_threads {})",
                     max_batch_tokens, max_seqs, block_size, n_ctx, max_queue, n_kv_blocks, sampling_threads);
   }
+  if (n_candidates < 0 || n_candidates > backend::kMaxTopK) {
+    return RF_ERROR(kInvalidArgument, "n_candidates must be in [0, {}], got {}", backend::kMaxTopK, n_candidates);
+  }
   EngineOptions r = *this;
   if (r.n_kv_blocks == 0) r.n_kv_blocks = (n_ctx + block_size - 1) / block_size;
   if (r.n_kv_blocks > std::numeric_limits<int32_t>::max() / block_size) {

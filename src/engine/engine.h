@@ -54,6 +54,10 @@ struct EngineOptions {
   // sequences' samplers are independent, and a step of 64 rows over a 128k
   // vocabulary is milliseconds on one core.
   int sampling_threads = 1;
+  // Candidates per row that a non-greedy step reads back instead of whole
+  // rows of logits (Backend::top_k; the sampler reads a row only when they do
+  // not settle its draw); 0: whole rows always. At most backend::kMaxTopK.
+  int64_t n_candidates = 64;
   // A step that running decodes wait on takes no more prompt tokens than fit
   // in this time (StepPacer); zero: only max_batch_tokens bounds it.
   std::chrono::milliseconds max_step_time{0};

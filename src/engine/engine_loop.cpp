@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 
 namespace rocmforge::engine {
 namespace {
@@ -14,13 +15,23 @@ template <class... Fs>
 Overloaded(Fs...) -> Overloaded<Fs...>;
 
 // Only the argmax when every sequence sampled this step draws nothing else:
-// one id per row crosses from the device instead of a row of logits.
-LogitsWanted logits_wanted(const StepPlan& plan) {
-  const bool argmax = std::ranges::all_of(plan.chunks, [](const ScheduledChunk& c) {
-    return !c.sample || static_cast<const Sequence&>(*c.seq).draws_argmax();
-  });
-  return argmax ? LogitsWanted::kArgmax : LogitsWanted::kRows;
+// one id per row crosses from the device instead of a row of logits. Else
+// only the best candidates when every sampled sequence may draw from them.
+LogitsWanted logits_wanted(const StepPlan& plan, int64_t n_candidates) {
+  bool argmax = true;
+  bool top = n_candidates > 0;
+  for (const ScheduledChunk& c : plan.chunks) {
+    const auto& seq = static_cast<const Sequence&>(*c.seq);
+    if (!c.sample || seq.draws_argmax()) continue;
+    argmax = false;
+    top = top && seq.draws_from_top(static_cast<size_t>(n_candidates));
+  }
+  if (argmax) return LogitsWanted::kArgmax;
+  return top ? LogitsWanted::kTopK : LogitsWanted::kRows;
 }
+
+// Each row with its own sequence's sampler, so the tokens do not depend on the thread count.
+constexpr int64_t kRowsPerTask = 2;
 
 }  // namespace
 
@@ -122,8 +133,9 @@ void EngineLoop::step() {
   }
   int64_t n_decode = 0;
   for (const ScheduledChunk& c : plan.chunks) n_decode += c.seq->state == RequestState::kDecoding ? c.n_tokens : 0;
+  const LogitsWanted wanted = logits_wanted(plan, options_.n_candidates);
   const Clock::time_point queued = Clock::now();
-  const Result<StepLogits> logits = runner_->run(batch_, kv_.pending_copies(), logits_wanted(plan));
+  const Result<StepLogits> logits = runner_->run(batch_, kv_.pending_copies(), wanted);
   const Clock::time_point ran = Clock::now();
   kv_.end_step();
   if (!logits) {
@@ -132,7 +144,7 @@ void EngineLoop::step() {
     return;
   }
   ++counters_.steps;
-  sample(plan, *logits);
+  sample(plan, wanted, *logits);
   const Clock::time_point done = Clock::now();
   pacer_.observe(n_decode, plan.n_tokens - n_decode, std::chrono::duration<double>(done - start).count());
   if (options_.logger && options_.logger->enabled(core::LogLevel::kDebug)) {
@@ -143,7 +155,7 @@ void EngineLoop::step() {
   }
 }
 
-void EngineLoop::sample(const StepPlan& plan, const StepLogits& logits) {
+void EngineLoop::sample(const StepPlan& plan, LogitsWanted wanted, const StepLogits& logits) {
   const auto n_vocab = static_cast<size_t>(runner_->n_vocab());
   const Clock::time_point now = Clock::now();
   for (const ScheduledChunk& c : plan.chunks) {
@@ -154,24 +166,72 @@ void EngineLoop::sample(const StepPlan& plan, const StepLogits& logits) {
     if (seq.state == RequestState::kPrefilling) transition(seq.state, RequestState::kDecoding);
     drawn_.emplace_back(&seq, GeneratedToken{});
   }
-  if (!logits.argmax.empty()) {
-    for (size_t i = 0; i < drawn_.size(); ++i) drawn_[i].second = drawn_[i].first->draw_argmax(logits.argmax[i]);
-  } else {
-    // Each row with its own sequence's sampler, so the tokens do not depend on the thread count.
-    constexpr int64_t kRowsPerTask = 2;
-    sampling_pool_.parallel_for(static_cast<int64_t>(drawn_.size()), kRowsPerTask, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) {
-        auto& [seq, token] = drawn_[static_cast<size_t>(i)];
-        token = seq->draw(logits.rows.subspan(static_cast<size_t>(i) * n_vocab, n_vocab));
-      }
-    });
+  switch (wanted) {
+    case LogitsWanted::kArgmax:
+      for (size_t i = 0; i < drawn_.size(); ++i) drawn_[i].second = drawn_[i].first->draw_argmax(logits.argmax[i]);
+      break;
+    case LogitsWanted::kTopK:
+      draw_from_top(logits.top);
+      break;
+    case LogitsWanted::kRows:
+      sampling_pool_.parallel_for(static_cast<int64_t>(drawn_.size()), kRowsPerTask, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+          auto& [seq, token] = drawn_[static_cast<size_t>(i)];
+          token = seq->draw(logits.rows.subspan(static_cast<size_t>(i) * n_vocab, n_vocab));
+        }
+      });
+      break;
   }
   for (auto& [seq, token] : drawn_) {
+    if (seq == nullptr) continue;  // its row could not be read: it ended with the error
     const std::optional<FinishReason> done = seq->on_token(std::move(token), now, options_.on_timing);
     ++counters_.generated_tokens;
     if (done) retire(*seq, *done);
   }
   drawn_.clear();  // retire() may have freed some of the sequences it points to
+}
+
+void EngineLoop::draw_from_top(const model::TopCandidates& top) {
+  const auto k = static_cast<size_t>(top.k);
+  settled_.assign(drawn_.size(), 0);
+  sampling_pool_.parallel_for(static_cast<int64_t>(drawn_.size()), kRowsPerTask, [&](int64_t begin, int64_t end) {
+    for (auto i = static_cast<size_t>(begin); i < static_cast<size_t>(end); ++i) {
+      auto& [seq, token] = drawn_[i];
+      const std::span<const int32_t> ids = top.ids.subspan(i * k, k);
+      if (seq->draws_argmax()) {
+        token = seq->draw_argmax(ids.front());  // the best candidate is the argmax
+        settled_[i] = 1;
+      } else if (std::optional<GeneratedToken> t = seq->draw_from_top(top.values.subspan(i * k, k), ids, top.sums[i])) {
+        token = std::move(*t);
+        settled_[i] = 1;
+      }
+    }
+  });
+  unsettled_.clear();
+  for (size_t i = 0; i < drawn_.size(); ++i) {
+    if (settled_[i] == 0) unsettled_.push_back(static_cast<int32_t>(i));
+  }
+  counters_.tokens_from_candidates += static_cast<int64_t>(drawn_.size() - unsettled_.size());
+  if (unsettled_.empty()) return;
+  counters_.rows_read_whole += static_cast<int64_t>(unsettled_.size());
+
+  // The step's logits are still where it left them: read only these rows.
+  const Result<std::span<const float>> rows = runner_->read_rows(unsettled_);
+  if (!rows) {
+    if (options_.logger) options_.logger->error("reading rows of logits failed: {}", rows.error().to_string());
+    for (const int32_t i : unsettled_) {
+      Sequence* seq = std::exchange(drawn_[static_cast<size_t>(i)].first, nullptr);
+      end(*seq, FinishReason::kError, rows.error());
+    }
+    return;
+  }
+  const auto n_vocab = static_cast<size_t>(runner_->n_vocab());
+  sampling_pool_.parallel_for(static_cast<int64_t>(unsettled_.size()), kRowsPerTask, [&](int64_t begin, int64_t end) {
+    for (auto j = static_cast<size_t>(begin); j < static_cast<size_t>(end); ++j) {
+      auto& [seq, token] = drawn_[static_cast<size_t>(unsettled_[j])];
+      token = seq->draw(rows->subspan(j * n_vocab, n_vocab));
+    }
+  });
 }
 
 void EngineLoop::fail_chunks(const StepPlan& plan, const Error& error) {

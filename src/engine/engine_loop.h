@@ -4,7 +4,10 @@
 //   commands ─► schedule ─► batch ─► run (copies, forward) ─► commit KV ─► sample, stream, retire
 //
 // A step whose sampled sequences are all greedy (without log-probabilities)
-// asks the model for each row's argmax only, not the rows of logits.
+// asks the model for each row's argmax only, not the rows of logits. A step
+// whose sampled sequences may all draw from a row's best candidates asks for
+// those (LogitsWanted::kTopK), then reads back whole only the rows whose
+// candidates did not settle the draw (Sampler::sample_from_top).
 //
 // Nothing here takes a lock but the command queue's, each request's channel
 // and the stats board, which are how other threads see the engine.
@@ -53,7 +56,10 @@ class EngineLoop {
  private:
   void handle(Command& command);
   void step();
-  void sample(const StepPlan& plan, const StepLogits& logits);
+  void sample(const StepPlan& plan, LogitsWanted wanted, const StepLogits& logits);
+  // Draws drawn_'s tokens from the step's candidates, and from whole rows
+  // where those do not settle it; a row that cannot be read ends its sequence.
+  void draw_from_top(const model::TopCandidates& top);
   void fail_chunks(const StepPlan& plan, const Error& error);
   void retire(Sequence& seq, FinishReason reason);
   void end(Sequence& seq, FinishReason reason, Error error);
@@ -73,6 +79,8 @@ class EngineLoop {
   model::Batch batch_;
   core::ThreadPool sampling_pool_;
   std::vector<std::pair<Sequence*, GeneratedToken>> drawn_;  // sample()'s rows, in order; empty between steps
+  std::vector<char> settled_;        // draw_from_top(): whether drawn_[i] was drawn from its candidates
+  std::vector<int32_t> unsettled_;  // draw_from_top(): the rows read whole
   EngineStats counters_;
   std::optional<Clock::time_point> deadline_;  // set by shutdown
 };

@@ -24,6 +24,8 @@ struct EngineStats {
   int64_t prompt_tokens = 0;     // prompt tokens of the requests that started running
   int64_t generated_tokens = 0;  // tokens sampled
   int64_t steps = 0;             // forward steps run
+  int64_t tokens_from_candidates = 0;  // drawn from a row's best logits alone (LogitsWanted::kTopK)
+  int64_t rows_read_whole = 0;         // rows whose best logits did not settle the draw, read back whole
   int64_t requests_finished[4] = {};  // by FinishReason (stop, length, cancelled, error)
 
   double prefix_cache_hit_rate() const {

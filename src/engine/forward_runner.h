@@ -21,6 +21,9 @@ class ForwardRunner final : public ModelRunner {
   bool prompt_rows_differ() const override { return prompt_rows_differ_; }
   Result<StepLogits> run(const model::Batch& batch, std::span<const backend::BlockCopy> copies,
                          LogitsWanted wanted) override;
+  Result<std::span<const float>> read_rows(std::span<const int32_t> rows) override {
+    return forward_->read_logits(rows);
+  }
 
  private:
   ForwardRunner(std::unique_ptr<model::ForwardPass> forward, int32_t n_vocab, bool prompt_rows_differ)

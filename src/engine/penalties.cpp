@@ -22,6 +22,8 @@ bool Penalties::active() const {
   return window_ > 0 && (repeat_ != 1.0f || frequency_ != 0.0f || presence_ != 0.0f);
 }
 
+bool Penalties::only_lowers() const { return repeat_ >= 1.0f && frequency_ >= 0.0f && presence_ >= 0.0f; }
+
 void Penalties::accept(int32_t token) {
   if (!active()) return;
   if (recent_.size() < static_cast<size_t>(window_)) {
@@ -52,14 +54,19 @@ int32_t Penalties::count(int32_t token) const {
   return it != counts_.end() && it->token == token ? it->count : 0;
 }
 
+float Penalties::apply(int32_t token, float logit) const {
+  const int32_t n = count(token);
+  return n > 0 ? penalise(logit, n) : logit;
+}
+
+float Penalties::penalise(float logit, int32_t n) const {
+  logit = logit <= 0.0f ? logit * repeat_ : logit / repeat_;
+  return logit - (static_cast<float>(n) * frequency_ + presence_);
+}
+
 void Penalties::penalised(std::span<const float> logits, std::vector<Candidate>& out) const {
   out.clear();
-  for (const TokenCount& tc : counts_) {
-    float logit = logits[static_cast<size_t>(tc.token)];
-    logit = logit <= 0.0f ? logit * repeat_ : logit / repeat_;
-    logit -= static_cast<float>(tc.count) * frequency_ + presence_;
-    out.push_back({logit, tc.token});
-  }
+  for (const TokenCount& tc : counts_) out.push_back({penalise(logits[static_cast<size_t>(tc.token)], tc.count), tc.token});
 }
 
 }  // namespace rocmforge::engine

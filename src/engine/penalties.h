@@ -21,6 +21,9 @@ class Penalties {
 
   // False when nothing would change a logit; accept() then records nothing.
   bool active() const;
+  // Whether no penalty can raise a logit (repeat >= 1, frequency and presence
+  // >= 0): a token outside a row's best candidates then stays outside them.
+  bool only_lowers() const;
 
   // Records a token (prompt or generated) as the newest of the window.
   void accept(int32_t token);
@@ -28,6 +31,10 @@ class Penalties {
 
   // How often `token` occurs in the window.
   int32_t count(int32_t token) const;
+  // How many distinct tokens the window holds.
+  size_t n_distinct() const { return counts_.size(); }
+  // `logit` penalised as `token`'s (unchanged for a token outside the window).
+  float apply(int32_t token, float logit) const;
 
   // The penalised logits of the tokens in the window, sorted by id, into `out`.
   void penalised(std::span<const float> logits, std::vector<Candidate>& out) const;
@@ -37,6 +44,8 @@ class Penalties {
     int32_t token;
     int32_t count;
   };
+  float penalise(float logit, int32_t count) const;
+
   int32_t window_;
   float repeat_;
   float frequency_;

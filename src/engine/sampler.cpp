@@ -65,6 +65,52 @@ bool Sampler::picks_argmax() const {
   return (params_.temperature <= 0.0f || params_.top_k == 1) && !penalties_.active();
 }
 
+std::optional<int32_t> Sampler::sample_from_top(const TopRow& top) {
+  assert(top.n_vocab == n_vocab_ && !top.best.empty());
+  if (top.whole()) {
+    // The row itself, NaN read back as -inf, which every step of sample() treats alike.
+    whole_row_.resize(static_cast<size_t>(n_vocab_));
+    for (const Candidate& c : top.best) whole_row_[static_cast<size_t>(c.id)] = c.logit;
+    return sample(whole_row_);
+  }
+  if (penalties_.active() && !penalties_.only_lowers()) return std::nullopt;
+  top_ranking_.assign(top, penalties_);
+  const std::span<const Candidate> leaders = top_ranking_.leaders();
+  if (leaders.empty()) return std::nullopt;
+  if (params_.temperature <= 0.0f) return leaders.front().id;
+  if (!std::isfinite(top.best.front().logit) || !std::isfinite(leaders.front().logit)) return std::nullopt;
+
+  // The filters of sample(), over the very candidates they would leave.
+  const auto min_keep = static_cast<size_t>(params_.min_keep);
+  if (params_.top_k > 0 && params_.top_k < n_vocab_) {
+    const auto k = static_cast<size_t>(params_.top_k);
+    if (k > leaders.size()) return std::nullopt;
+    candidates_.assign(leaders.first(k), true);
+    candidates_.keep_top_p(params_.top_p, min_keep);
+  } else if (params_.top_p < 1.0f) {
+    const std::optional<size_t> n = top_ranking_.top_p_count(params_.top_p, min_keep);
+    if (!n) return std::nullopt;
+    candidates_.assign(leaders.first(*n), false);
+  } else if (params_.min_p > 0.0f) {
+    // keep_min_p's threshold over the whole row; it keeps leaders only, and at least min_keep of them.
+    const float min_logit = leaders.front().logit + std::log(params_.min_p);
+    if (!top_ranking_.leads_all_above(min_logit) || min_keep > leaders.size()) return std::nullopt;
+    candidates_.assign(leaders, false);
+  } else {
+    return std::nullopt;  // temperature alone draws from every token
+  }
+  candidates_.keep_min_p(params_.min_p, min_keep);
+  return draw();
+}
+
+bool Sampler::may_sample_from_top(size_t k) const {
+  if (k >= static_cast<size_t>(n_vocab_)) return true;
+  if (penalties_.active() && !penalties_.only_lowers()) return false;
+  if (params_.temperature <= 0.0f) return true;
+  if (params_.top_k > 0 && params_.top_k < n_vocab_) return static_cast<size_t>(params_.top_k) <= k;
+  return params_.top_p < 1.0f || params_.min_p > 0.0f;
+}
+
 // Temperature, softmax and one draw over what the filters kept.
 int32_t Sampler::draw() {
   const std::span<const Candidate> kept = candidates_.view();

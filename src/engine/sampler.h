@@ -12,12 +12,18 @@
 // differ between standard libraries), over candidates in a fixed order. The same
 // seed and logits give the same tokens with any standard library.
 //
+// Sampling by candidates (sample_from_top): the same draw from a row's best
+// few logits and its normaliser (engine/top_row.h says what they prove),
+// when they settle it; otherwise the caller passes the whole row to sample().
+//
 // The penalty window holds what the caller accept()s. sample() accepts nothing:
 // the caller accepts each token it keeps, and may accept the prompt first, as
 // llama-cli and llama-server both do (their penalties then see the prompt too).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <span>
 #include <vector>
@@ -25,6 +31,7 @@
 #include "engine/candidates.h"
 #include "engine/penalties.h"
 #include "engine/sampling_params.h"
+#include "engine/top_row.h"
 #include "rocmforge/error.h"
 
 namespace rocmforge::engine {
@@ -41,6 +48,17 @@ class Sampler {
   // penalties. Its caller may then pick that id elsewhere (on the device)
   // and skip sample(), which would change nothing but the generator's state.
   bool picks_argmax() const;
+
+  // sample() on the row `top` was taken from, when its candidates settle the
+  // draw: the same token and the same use of the generator. nullopt, with
+  // the generator untouched, when they do not: sample() the whole row then.
+  // Equal to sample() unless the device's sum is off by more than
+  // TopRowRanking::kSumTolerance (top-p without top-k reads it).
+  std::optional<int32_t> sample_from_top(const TopRow& top);
+  // Whether candidates k to a row may settle this sampler's draws: false when
+  // they never can (temperature alone over every token, top-k above k,
+  // penalties that may raise a logit).
+  bool may_sample_from_top(size_t k) const;
 
   // Records tokens into the penalty window; an id outside the vocabulary is an
   // error (and nothing of the call is recorded).
@@ -67,6 +85,8 @@ class Sampler {
   Penalties penalties_;
   // Buffers reused from call to call.
   Candidates candidates_;
+  TopRowRanking top_ranking_;
+  std::vector<float> whole_row_;
   std::vector<Candidate> penalised_;
   std::vector<double> weights_;
 };

@@ -60,6 +60,16 @@ GeneratedToken Sequence::draw(std::span<const float> logits) {
   return drawn;
 }
 
+std::optional<GeneratedToken> Sequence::draw_from_top(std::span<const float> values, std::span<const int32_t> ids,
+                                                      float sum) {
+  assert(!logprobs_ && values.size() == ids.size());
+  best_.resize(values.size());
+  for (size_t i = 0; i < values.size(); ++i) best_[i] = {values[i], ids[i]};
+  const std::optional<int32_t> id = sampler_.sample_from_top({best_, sum, sampler_.n_vocab()});
+  if (!id) return std::nullopt;
+  return GeneratedToken{*id, std::nullopt, {}};
+}
+
 GeneratedToken Sequence::draw_argmax(int32_t id) const {
   assert(draws_argmax());
   return {id, std::nullopt, {}};

@@ -10,6 +10,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "engine/engine_stats.h"
 #include "engine/event_channel.h"
@@ -42,6 +43,13 @@ class Sequence final : public SequenceState {
   // only that id, through draw_argmax().
   bool draws_argmax() const { return !logprobs_ && sampler_.picks_argmax(); }
   GeneratedToken draw_argmax(int32_t id) const;
+  // Whether draw_from_top() may settle this sequence's draws from k
+  // candidates per row (no log-probabilities: they read the whole row).
+  bool draws_from_top(size_t k) const { return !logprobs_ && sampler_.may_sample_from_top(k); }
+  // draw() from a row's best k logits (values, ids: Backend::top_k's row,
+  // best first) and its normaliser, when they settle it; nullopt, and nothing
+  // changed, when the whole row is needed.
+  std::optional<GeneratedToken> draw_from_top(std::span<const float> values, std::span<const int32_t> ids, float sum);
   // Takes the drawn token and streams it. Returns why the request finished,
   // if it did (the finish event is sent).
   std::optional<FinishReason> on_token(GeneratedToken token, Clock::time_point now, const TimingObserver& observer);
@@ -64,6 +72,7 @@ class Sequence final : public SequenceState {
   int64_t max_new_;
   int64_t n_generated_ = 0;
   Sampler sampler_;
+  std::vector<Candidate> best_;  // draw_from_top's row, reused
   const tokenizer::Tokenizer& tokenizer_;
   tokenizer::IncrementalDetokenizer detokenizer_;
   StopMatcher stop_;

@@ -43,8 +43,9 @@ class Carver {
 };
 
 // Lays out every activation of a step, t token rows and `logit_rows` rows of
-// logits; with a null base it only measures.
-size_t layout_activations(const ModelConfig& c, int64_t t, int64_t logit_rows, std::byte* base, Activations* out) {
+// logits with `top_k` candidates each; with a null base it only measures.
+size_t layout_activations(const ModelConfig& c, int64_t t, int64_t logit_rows, int64_t top_k, std::byte* base,
+                          Activations* out) {
   Carver carve(base);
   Activations a;
   a.x = carve.take(t, c.n_embd);
@@ -62,6 +63,7 @@ size_t layout_activations(const ModelConfig& c, int64_t t, int64_t logit_rows, s
   a.up = carve.take(t, c.layout.fused_up ? 2 * ff : ff);
   a.logits = carve.take(logit_rows, c.n_vocab);
   a.logit_ids = carve.take_ints(logit_rows);
+  a.top = carve.take_ints(logit_rows * (2 * top_k + 1));
   if (c.n_expert > 0) {
     const int64_t slots = t * c.n_expert_used;
     a.router = carve.take(t, c.n_expert);
@@ -89,6 +91,10 @@ Result<std::unique_ptr<ForwardPass>> ForwardPass::create(const ModelConfig& conf
       options.block_size <= 0) {
     return RF_ERROR(kInvalidArgument, "forward options must be positive");
   }
+  if (options.top_k < 1 || options.top_k > backend::kMaxTopK) {
+    return RF_ERROR(kInvalidArgument, "candidates per row must be in [1, {}], got {}", backend::kMaxTopK,
+                    options.top_k);
+  }
   RF_TRY(backend::check_kv_layout({config.n_layer, config.n_head_kv, config.head_dim, config.head_dim_v,
                                    options.block_size, options.kv_blocks, options.kv_types}));
   if (config.layout.fused_qkv && config.arch->qk_norm) {
@@ -113,9 +119,11 @@ Status ForwardPass::allocate() {
   // A chunk asks for at most one row of logits, and a step has at most
   // max_seqs chunks: at 2048-token steps over a 128k vocabulary, 1 GB less.
   const int64_t logit_rows = std::min(t, options_.max_seqs);
-  act_buffer_ = RF_TRY(backend_.allocate(layout_activations(c, t, logit_rows, nullptr, nullptr)));
-  layout_activations(c, t, logit_rows, static_cast<std::byte*>(act_buffer_->data()), &act_);
+  top_k_ = std::min(options_.top_k, c.n_vocab);
+  act_buffer_ = RF_TRY(backend_.allocate(layout_activations(c, t, logit_rows, top_k_, nullptr, nullptr)));
+  layout_activations(c, t, logit_rows, top_k_, static_cast<std::byte*>(act_buffer_->data()), &act_);
   host_ids_ = RF_TRY(backend_.allocate_host(static_cast<size_t>(logit_rows) * sizeof(int32_t)));
+  host_top_ = RF_TRY(backend_.allocate_host(static_cast<size_t>(logit_rows * (2 * top_k_ + 1)) * sizeof(int32_t)));
 
   // tokens, positions, slots, token_seq, logit rows: t each; then block tables.
   const size_t meta_ints = static_cast<size_t>(5 * t + options_.max_seqs * blocks_per_seq);
@@ -160,8 +168,9 @@ void ForwardPass::copy_blocks(std::span<const backend::BlockCopy> copies) {
   for (int64_t il = 0; il < config_.n_layer; ++il) backend_.copy_blocks(kv_layer(il), kv_layout_, copies);
 }
 
-Result<int64_t> ForwardPass::queue_step(const Batch& batch, bool argmax) {
+Result<int64_t> ForwardPass::queue_step(const Batch& batch, Reduction reduction) {
   const int64_t n = batch.n_tokens();
+  n_logit_rows_ = 0;
   if (n == 0) return 0;
   if (n > options_.max_batch_tokens || batch.n_seqs() > options_.max_seqs) {
     return RF_ERROR(kInternal, "batch of {} tokens in {} sequences exceeds the step limits ({}, {})", n,
@@ -198,10 +207,10 @@ Result<int64_t> ForwardPass::queue_step(const Batch& batch, bool argmax) {
   const int64_t n_out = static_cast<int64_t>(batch.logit_rows().size());
   const Tensor logits = act_.logits.slice_rows(0, n_out);
   // A decode step (one token per sequence) is a shape a backend may record once
-  // and replay; this pass's buffers, and whether it ends in the argmax, are
-  // part of what it records.
+  // and replay; this pass's buffers, and how it reduces the logits, are part
+  // of what it records.
   const uint64_t shape = n == batch.n_seqs() ? std::hash<const void*>{}(meta) * 31 + static_cast<uint64_t>(n) * 65537 +
-                                                   static_cast<uint64_t>(2 * n_out + (argmax ? 1 : 0)) + 1
+                                                   static_cast<uint64_t>(3 * n_out + static_cast<int64_t>(reduction)) + 1
                                              : 0;
   RF_TRY(backend_.run_step(shape, [&] {
     backend_.embed(weights_.tok_embd, bv.tokens, n, x);
@@ -218,35 +227,73 @@ Result<int64_t> ForwardPass::queue_step(const Batch& batch, bool argmax) {
     backend_.matmul(weights_.output, out_rows, logits);
     if (weights_.output_bias) backend_.add(logits, *weights_.output_bias, logits);
     if (config_.final_softcap != 0.0f) backend_.softcap(logits, config_.final_softcap);
-    if (argmax) backend_.argmax(logits, act_.logit_ids);
+    if (reduction == Reduction::kArgmax) backend_.argmax(logits, act_.logit_ids);
+    if (reduction == Reduction::kTopK) {
+      float* values = reinterpret_cast<float*>(act_.top);
+      float* sums = reinterpret_cast<float*>(act_.top + 2 * n_out * top_k_);
+      backend_.top_k(logits, top_k_, values, act_.top + n_out * top_k_, sums);
+    }
   }));
+  n_logit_rows_ = n_out;
   return n_out;
 }
 
+Status ForwardPass::reserve_host_logits(size_t floats) {
+  if (!host_logits_ || host_logits_->size() < floats * sizeof(float)) {
+    host_logits_.reset();
+    host_logits_ = RF_TRY(backend_.allocate_host(floats * sizeof(float)));
+  }
+  return ok();
+}
+
 Result<std::span<const float>> ForwardPass::run(const Batch& batch) {
-  const int64_t n_out = RF_TRY(queue_step(batch, false));
+  const int64_t n_out = RF_TRY(queue_step(batch, Reduction::kNone));
   if (n_out == 0) {
     RF_TRY(backend_.synchronize());
     return std::span<const float>{};
   }
   const Tensor logits = act_.logits.slice_rows(0, n_out);
   const auto n_floats = static_cast<size_t>(n_out * config_.n_vocab);
-  if (!host_logits_ || host_logits_->size() < n_floats * sizeof(float)) {
-    host_logits_.reset();
-    host_logits_ = RF_TRY(backend_.allocate_host(n_floats * sizeof(float)));
-  }
+  RF_TRY(reserve_host_logits(n_floats));
   RF_TRY(backend_.download(host_logits_->data(), logits.data, n_floats * sizeof(float)));
   return std::span<const float>(static_cast<const float*>(host_logits_->data()), n_floats);
 }
 
 Result<std::span<const int32_t>> ForwardPass::run_argmax(const Batch& batch) {
-  const int64_t n_out = RF_TRY(queue_step(batch, true));
+  const int64_t n_out = RF_TRY(queue_step(batch, Reduction::kArgmax));
   if (n_out == 0) {
     RF_TRY(backend_.synchronize());
     return std::span<const int32_t>{};
   }
   RF_TRY(backend_.download(host_ids_->data(), act_.logit_ids, static_cast<size_t>(n_out) * sizeof(int32_t)));
   return std::span<const int32_t>(static_cast<const int32_t*>(host_ids_->data()), static_cast<size_t>(n_out));
+}
+
+Result<TopCandidates> ForwardPass::run_top_k(const Batch& batch) {
+  const int64_t n_out = RF_TRY(queue_step(batch, Reduction::kTopK));
+  if (n_out == 0) {
+    RF_TRY(backend_.synchronize());
+    return TopCandidates{top_k_, {}, {}, {}};
+  }
+  const auto n_rows = static_cast<size_t>(n_out);
+  const auto n_best = n_rows * static_cast<size_t>(top_k_);
+  RF_TRY(backend_.download(host_top_->data(), act_.top, (2 * n_best + n_rows) * sizeof(int32_t)));
+  const auto* words = static_cast<const int32_t*>(host_top_->data());
+  const auto* floats = static_cast<const float*>(host_top_->data());
+  return TopCandidates{top_k_, {floats, n_best}, {words + n_best, n_best}, {floats + 2 * n_best, n_rows}};
+}
+
+Result<std::span<const float>> ForwardPass::read_logits(std::span<const int32_t> rows) {
+  const auto n_vocab = static_cast<size_t>(config_.n_vocab);
+  RF_TRY(reserve_host_logits(rows.size() * n_vocab));
+  auto* out = static_cast<float*>(host_logits_->data());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i] < 0 || rows[i] >= n_logit_rows_) {
+      return RF_ERROR(kInternal, "row {} of logits asked for, the last step had {}", rows[i], n_logit_rows_);
+    }
+    RF_TRY(backend_.download(out + i * n_vocab, act_.logits.row<const float>(rows[i]), n_vocab * sizeof(float)));
+  }
+  return std::span<const float>(out, rows.size() * n_vocab);
 }
 
 }  // namespace rocmforge::model

@@ -4,7 +4,8 @@
 // output projection, optional post-norm, residual) and a feed-forward block
 // (norm, gated dense or mixture-of-experts FFN, optional post-norm, residual),
 // then the final norm and the logits of the rows that asked for them (or,
-// for greedy sampling, only each row's argmax).
+// for greedy sampling, only each row's argmax; for sampling by candidates,
+// only each row's best few and its softmax normaliser).
 #pragma once
 
 #include <memory>
@@ -24,6 +25,15 @@ struct ForwardOptions {
   int64_t kv_blocks = 0;           // blocks in the pool; 0: one full sequence
   int64_t block_size = 16;
   backend::KvTypes kv_types;  // F16 for K and V unless chosen (backend/kv_layout.h)
+  int64_t top_k = 64;         // candidates per row of run_top_k (at most n_vocab are taken)
+};
+
+// run_top_k's result, for each row of logits (Backend::top_k).
+struct TopCandidates {
+  int64_t k = 0;
+  std::span<const float> values;  // [rows, k] the best logits, best first (NaN as -inf)
+  std::span<const int32_t> ids;   // [rows, k] their columns
+  std::span<const float> sums;    // [rows] sum of exp(logit - values[row, 0]) over the whole row
 };
 
 // Activation buffers of one step, each sized for max_batch_tokens rows but
@@ -31,6 +41,9 @@ struct ForwardOptions {
 struct Activations {
   backend::Tensor x, xn, q, k, v, qkv, attn, gate, up, logits;
   int32_t* logit_ids = nullptr;  // [rows of logits] each row's argmax
+  // [rows of logits, 2 * top_k + 1]: run_top_k's values [rows, top_k], ids
+  // [rows, top_k] and sums [rows], one piece so that one download reads them.
+  int32_t* top = nullptr;
   // Mixture of experts (empty for dense models).
   backend::Tensor router, route_weights, expert_gate, expert_up, expert_out, routed, shared_gate;
   int32_t* route_ids = nullptr;
@@ -48,6 +61,15 @@ class ForwardPass {
   // argmax on the backend (the sampler's greedy pick, backend.h), and only
   // the ids are read back, one per row; valid until the next call.
   Result<std::span<const int32_t>> run_argmax(const Batch& batch);
+  // Runs one step for sampling by candidates: each row's best options.top_k
+  // logits and softmax normaliser (Backend::top_k) are read back, not the
+  // rows; valid until the next call.
+  Result<TopCandidates> run_top_k(const Batch& batch);
+  // Rows of the last step's logits, by their index among its logit rows, row
+  // after row: after run_argmax or run_top_k the logits are still in backend
+  // memory, and a sampler that found the candidates too few reads its row
+  // here. Valid until the next call.
+  Result<std::span<const float>> read_logits(std::span<const int32_t> rows);
   // Copies whole KV blocks in every layer (copy-on-write of shared blocks),
   // queued before the next step's writes. Block ids must be inside the pool.
   void copy_blocks(std::span<const backend::BlockCopy> copies);
@@ -59,10 +81,15 @@ class ForwardPass {
  private:
   ForwardPass(const ModelConfig& config, const ModelWeights& weights, backend::Backend& backend,
               const ForwardOptions& options);
+  // What a step reduces its logits to on the backend.
+  enum class Reduction { kNone, kArgmax, kTopK };
+
   Status allocate();
-  // Checks the batch and queues its step, and the argmax of its logits when
-  // asked. Returns the number of rows of logits.
-  Result<int64_t> queue_step(const Batch& batch, bool argmax);
+  // Checks the batch and queues its step, and the reduction of its logits.
+  // Returns the number of rows of logits.
+  Result<int64_t> queue_step(const Batch& batch, Reduction reduction);
+  // Grows host_logits_ to `floats` floats.
+  Status reserve_host_logits(size_t floats);
   backend::KvLayerView kv_layer(int64_t layer) const;
   backend::RopeParams rope_params(int64_t layer, int64_t n_heads) const;
   void attention_block(int64_t il, const LayerWeights& w, const backend::BatchView& bv, int64_t n);
@@ -81,6 +108,8 @@ class ForwardPass {
   backend::KvLayout kv_layout_;
   const backend::Tensor* rope_factors_ = nullptr;  // rope_freqs or the LongRoPE set for this context
   int64_t n_generated_ = 0;                         // the queued step's Batch::n_generated_rows()
+  int64_t n_logit_rows_ = 0;                        // the last step's rows of logits
+  int64_t top_k_ = 0;                               // options_.top_k, at most n_vocab
 
   std::unique_ptr<backend::Buffer> kv_;
   std::unique_ptr<backend::Buffer> act_buffer_;
@@ -88,6 +117,7 @@ class ForwardPass {
   Activations act_;
   std::unique_ptr<backend::Buffer> host_logits_;  // backend host memory, grown to the largest step
   std::unique_ptr<backend::Buffer> host_ids_;     // backend host memory, one id per row of logits
+  std::unique_ptr<backend::Buffer> host_top_;     // backend host memory, as Activations::top
 };
 
 }  // namespace rocmforge::model

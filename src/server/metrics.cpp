@@ -143,6 +143,12 @@ std::string Metrics::render(const engine::EngineStats& s) const {
          static_cast<double>(s.prompt_tokens));
   scalar(out, "rocmforge_generation_tokens_total", "counter", "Tokens generated.", static_cast<double>(s.generated_tokens));
   scalar(out, "rocmforge_engine_steps_total", "counter", "Forward steps the engine ran.", static_cast<double>(s.steps));
+  scalar(out, "rocmforge_tokens_from_candidates_total", "counter",
+         "Tokens drawn from the best logits of their row alone, without reading the row back.",
+         static_cast<double>(s.tokens_from_candidates));
+  scalar(out, "rocmforge_logit_rows_read_whole_total", "counter",
+         "Rows of logits read back whole because their best logits did not settle the draw.",
+         static_cast<double>(s.rows_read_whole));
   header(out, "rocmforge_requests_finished_total", "counter", "Requests the engine finished, by reason.");
   constexpr const char* kReasons[] = {"stop", "length", "cancelled", "error"};
   for (size_t i = 0; i < 4; ++i) {

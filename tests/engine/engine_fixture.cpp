@@ -27,6 +27,22 @@ Request greedy_request(std::vector<int32_t> prompt, int64_t max_tokens) {
   return r;
 }
 
+EngineOptions small_options() {
+  EngineOptions o;
+  o.max_batch_tokens = 32;
+  o.max_seqs = 8;
+  o.block_size = 4;
+  o.n_kv_blocks = 64;
+  o.n_ctx = 128;
+  return o;
+}
+
+std::vector<int32_t> prompt_of(int i, int n) {
+  std::vector<int32_t> p;
+  for (int k = 0; k < n; ++k) p.push_back(kFirstLetter + (i * 7 + k * 3) % kLetters);
+  return p;
+}
+
 FakeEngine::FakeEngine(EngineOptions options, NextTokenRule rule, bool prompt_rows_differ) {
   auto created = Engine::create(fake_runner(std::move(rule), log, prompt_rows_differ), *tokenizer, options);
   EXPECT_TRUE(created) << created.error().to_string();

@@ -23,6 +23,11 @@ Collected collect(RequestHandle& handle, std::chrono::seconds timeout = std::chr
 
 Request greedy_request(std::vector<int32_t> prompt, int64_t max_tokens);
 
+// Small limits for the fake model: 32-token steps of up to 8 sequences, 64 blocks of 4.
+EngineOptions small_options();
+// The i-th of a set of distinct n-letter prompts.
+std::vector<int32_t> prompt_of(int i, int n);
+
 struct FakeEngine {
   std::unique_ptr<tokenizer::Tokenizer> tokenizer = letter_tokenizer();
   std::shared_ptr<FakeModelLog> log = std::make_shared<FakeModelLog>();

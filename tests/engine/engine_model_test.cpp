@@ -33,8 +33,9 @@ class EngineModelTest : public ::testing::Test {
     tokenizer_ = std::move(*tok);
   }
 
-  std::unique_ptr<Engine> make_engine(int64_t n_kv_blocks, int64_t max_batch_tokens = 512) {
+  std::unique_ptr<Engine> make_engine(int64_t n_kv_blocks, int64_t max_batch_tokens = 512, int64_t n_candidates = 64) {
     EngineOptions o;
+    o.n_candidates = n_candidates;
     o.max_seqs = 32;
     o.max_batch_tokens = max_batch_tokens;
     o.n_ctx = 256;
@@ -175,6 +176,52 @@ TEST_F(EngineModelTest, GreedyTokensAreTheSameFromTheBackendArgmaxAndFromTheLogi
     EXPECT_EQ(argmax[i], rows[i]) << "prompt '" << texts[i * 4 + 2] << "'";
     EXPECT_EQ(top1[i], rows[i]) << "prompt '" << texts[i * 4 + 2] << "'";
   }
+}
+
+// Seeded sampling with each filter alone, together, with penalties and at
+// several temperatures: eight requests at once draw the same tokens from the
+// backend's candidates (reading a row whole where they do not settle the
+// draw) as from whole rows of logits.
+TEST_F(EngineModelTest, SampledTokensAreTheSameFromTheBackendCandidatesAndFromTheLogits) {
+  const std::vector<std::string> texts = prompts();
+  auto run_all = [&](int64_t n_candidates, EngineStats* stats) {
+    auto engine = make_engine(128, 512, n_candidates);
+    std::vector<std::shared_ptr<RequestHandle>> handles;
+    for (size_t i = 0; i < 8; ++i) {
+      Request r = greedy_request(encode(texts[i * 4 + 3]), kMaxTokens);
+      r.ignore_eos = true;
+      r.sampling.seed = 100 + i;
+      r.sampling.temperature = 0.5f + 0.25f * static_cast<float>(i % 4);
+      const size_t kind = i % 4;
+      r.sampling.top_k = kind == 0 ? 40 : 0;
+      r.sampling.top_p = kind == 1 || kind == 3 ? 0.9f : 1.0f;
+      r.sampling.min_p = kind == 2 || kind == 3 ? 0.05f : 0.0f;
+      if (i >= 4) {
+        r.sampling.repeat_penalty = 1.1f;
+        r.sampling.presence_penalty = 0.5f;
+      }
+      handles.push_back(*engine->submit(std::move(r)));
+    }
+    std::vector<std::vector<int32_t>> tokens;
+    for (const auto& h : handles) tokens.push_back(collect(*h).tokens);
+    engine->shutdown(std::chrono::steady_clock::now());  // the stats of the last step are published
+    *stats = engine->stats();
+    return tokens;
+  };
+  EngineStats from_rows;
+  EngineStats from_top;
+  const auto rows = run_all(0, &from_rows);
+  const auto top = run_all(64, &from_top);
+  for (size_t i = 0; i < 8; ++i) {
+    EXPECT_EQ(rows[i].size(), static_cast<size_t>(kMaxTokens));
+    EXPECT_EQ(top[i], rows[i]) << "request " << i;
+  }
+  EXPECT_EQ(from_rows.tokens_from_candidates, 0);
+  EXPECT_EQ(from_top.tokens_from_candidates + from_top.rows_read_whole, 8 * kMaxTokens);
+  EXPECT_GT(from_top.tokens_from_candidates, 4 * kMaxTokens);
+  std::printf("%lld of %d tokens drawn from 64 candidates, %lld rows read whole\n",
+              static_cast<long long>(from_top.tokens_from_candidates), static_cast<int>(8 * kMaxTokens),
+              static_cast<long long>(from_top.rows_read_whole));
 }
 
 TEST_F(EngineModelTest, OutputEqualsRocmforgeRunAtTemperatureZero) {

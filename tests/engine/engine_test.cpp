@@ -6,7 +6,6 @@
 
 #include <atomic>
 #include <cmath>
-#include <set>
 #include <thread>
 
 #include "engine_fixture.h"
@@ -15,22 +14,6 @@ namespace rocmforge::engine::testing {
 namespace {
 
 using std::chrono::milliseconds;
-
-EngineOptions small_options() {
-  EngineOptions o;
-  o.max_batch_tokens = 32;
-  o.max_seqs = 8;
-  o.block_size = 4;
-  o.n_kv_blocks = 64;
-  o.n_ctx = 128;
-  return o;
-}
-
-std::vector<int32_t> prompt_of(int i, int n) {
-  std::vector<int32_t> p;
-  for (int k = 0; k < n; ++k) p.push_back(kFirstLetter + (i * 7 + k * 3) % kLetters);
-  return p;
-}
 
 TEST(Engine, GeneratesWhatTheModelPredicts) {
   FakeEngine f(small_options());
@@ -325,65 +308,6 @@ TEST(Engine, ReportsLogprobsOfTheRawLogits) {
   EXPECT_FALSE(plain.events[0].token->logprob);
 }
 
-// A step whose sampled sequences all draw greedily without log-probabilities
-// asks the model for each row's argmax only; any other request needs rows.
-TEST(Engine, OnlyGreedyStepsAskForTheArgmaxAlone) {
-  const std::vector<int32_t> prompt = letters("abc");
-  auto wanted_by = [&](Request r) {
-    FakeEngine f(small_options());
-    r.ignore_eos = true;
-    EXPECT_EQ(collect(**f.engine->submit(std::move(r))).tokens.size(), 4u);
-    std::set<LogitsWanted> wanted;
-    for (const StepRecord& s : f.log->steps()) wanted.insert(s.wanted);
-    return wanted;
-  };
-  const std::set<LogitsWanted> argmax = {LogitsWanted::kArgmax};
-  const std::set<LogitsWanted> rows = {LogitsWanted::kRows};
-  EXPECT_EQ(wanted_by(greedy_request(prompt, 4)), argmax);
-  Request r = greedy_request(prompt, 4);
-  r.sampling.temperature = 0.8f;
-  r.sampling.top_k = 1;
-  EXPECT_EQ(wanted_by(r), argmax);
-  r.sampling.top_k = 40;
-  EXPECT_EQ(wanted_by(r), rows);
-  r = greedy_request(prompt, 4);
-  r.sampling.repeat_penalty = 1.2f;
-  EXPECT_EQ(wanted_by(r), rows);
-  r = greedy_request(prompt, 4);
-  r.logprobs = true;
-  EXPECT_EQ(wanted_by(r), rows);
-}
-
-// A greedy request sharing steps with one that wants logprobs is drawn from
-// the rows, to the tokens it draws alone from the argmax.
-TEST(Engine, GreedyTokensAreTheSameFromTheArgmaxAndFromTheRows) {
-  FakeEngine f(small_options());
-  const std::vector<int32_t> prompt = letters("abc");
-  const std::vector<int32_t> expected = expected_tokens(hashed_letter, prompt, 6);
-  EXPECT_EQ(collect(**f.engine->submit(greedy_request(prompt, 6))).tokens, expected);
-  const size_t n_alone = f.log->steps().size();
-  f.log->gate();  // the first step waits until both are queued: they share the later ones
-  Request with_logprobs = greedy_request(prompt, 6);
-  with_logprobs.logprobs = true;
-  auto plain = *f.engine->submit(greedy_request(prompt, 6));
-  auto rows = *f.engine->submit(with_logprobs);
-  f.log->ungate();
-  EXPECT_EQ(collect(*plain).tokens, expected);
-  EXPECT_EQ(collect(*rows).tokens, expected);
-  const std::vector<StepRecord> steps = f.log->steps();
-  int n_shared = 0;
-  for (size_t i = 0; i < steps.size(); ++i) {
-    if (i < n_alone) {
-      EXPECT_EQ(steps[i].wanted, LogitsWanted::kArgmax) << "step " << i;
-    }
-    if (steps[i].n_seqs == 2) {
-      ++n_shared;
-      EXPECT_EQ(steps[i].wanted, LogitsWanted::kRows) << "step " << i;
-    }
-  }
-  EXPECT_GE(n_shared, 5);
-}
-
 TEST(Engine, SharedPromptsHitThePrefixCacheWithTheSameOutput) {
   FakeEngine f(small_options());
   const std::vector<int32_t> prompt = prompt_of(3, 22);
@@ -424,66 +348,6 @@ TEST(Engine, WhenPromptRowsDifferOnlyPromptBlocksEnterThePrefixCache) {
     // computed 27 positions (its last token is never fed back), six whole blocks.
     EXPECT_EQ(second.finish->usage.cached_prompt_tokens, differ ? 20 : 24);
   }
-}
-
-TEST(Engine, SeededSamplingRepeatsAloneAndInABatch) {
-  FakeEngine f(small_options());
-  Request r = greedy_request(prompt_of(5, 6), 12);
-  r.sampling.temperature = 1.5f;
-  r.sampling.top_k = 0;
-  r.sampling.top_p = 1.0f;
-  r.sampling.min_p = 0.0f;
-  r.sampling.seed = 42;
-  const std::vector<int32_t> alone = collect(**f.engine->submit(r)).tokens;
-  std::vector<std::shared_ptr<RequestHandle>> crowd;
-  for (int i = 0; i < 6; ++i) crowd.push_back(*f.engine->submit(r));
-  for (auto& h : crowd) EXPECT_EQ(collect(*h).tokens, alone);
-}
-
-// Several threads drawing a step's rows give each request the tokens and
-// log-probabilities one thread gives it.
-TEST(Engine, ParallelSamplingDrawsWhatOneThreadDraws) {
-  auto run = [](int threads) {
-    EngineOptions o = small_options();
-    o.sampling_threads = threads;
-    FakeEngine f(o);
-    std::vector<std::shared_ptr<RequestHandle>> handles;
-    f.log->gate();  // all in the same steps
-    for (int i = 0; i < 8; ++i) {
-      Request r = greedy_request(prompt_of(i, 5), 16);
-      r.sampling.temperature = 3.0f;
-      r.sampling.top_k = 0;
-      r.sampling.top_p = 1.0f;
-      r.sampling.min_p = 0.0f;
-      r.sampling.seed = static_cast<uint64_t>(100 + i);
-      r.logprobs = true;
-      r.top_logprobs = 2;
-      r.ignore_eos = true;  // temperature 3 draws end-of-generation too
-      handles.push_back(*f.engine->submit(r));
-    }
-    f.log->ungate();
-    std::vector<std::pair<std::vector<int32_t>, std::vector<float>>> out;
-    for (auto& h : handles) {
-      const Collected c = collect(*h);
-      std::vector<float> logprobs;
-      for (const Event& e : c.events) {
-        if (e.token) logprobs.push_back(*e.token->logprob);
-      }
-      out.emplace_back(c.tokens, logprobs);
-    }
-    return out;
-  };
-  const auto one = run(1);
-  const auto four = run(4);
-  ASSERT_EQ(one.size(), four.size());
-  std::set<std::vector<int32_t>> distinct;
-  for (size_t i = 0; i < one.size(); ++i) {
-    EXPECT_EQ(four[i].first, one[i].first) << "request " << i;
-    EXPECT_EQ(four[i].second, one[i].second) << "request " << i;
-    EXPECT_EQ(one[i].first.size(), 16u);
-    distinct.insert(one[i].first);
-  }
-  EXPECT_GT(distinct.size(), 1u);  // the seeds drew different tokens: the comparison means something
 }
 
 TEST(Engine, ShutdownLetsRequestsFinishBeforeTheDeadline) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 
 #include "gguf/gguf_file.h"
 #include "gguf/gguf_writer.h"
@@ -100,6 +101,7 @@ void FakeModelLog::wait_to_run() {
 FakeRunner::FakeRunner(const EngineOptions& options, NextTokenRule rule, std::shared_ptr<FakeModelLog> log,
                        bool prompt_rows_differ)
     : block_size_(options.block_size),
+      n_candidates_(options.n_candidates),
       rule_(std::move(rule)),
       log_(std::move(log)),
       slots_(static_cast<size_t>(options.n_kv_blocks * options.block_size), -1),
@@ -149,12 +151,52 @@ Result<StepLogits> FakeRunner::run(const model::Batch& batch, std::span<const ba
     // A runner-up, for the top-logprobs tests.
     row[static_cast<size_t>(kFirstLetter + (next - kFirstLetter + 1) % kLetters)] = 5.0f;
   }
-  if (wanted == LogitsWanted::kRows) return StepLogits{logits_, {}};
+  if (wanted == LogitsWanted::kRows) return StepLogits{logits_, {}, {}};
+  if (wanted == LogitsWanted::kTopK) {
+    select_top();
+    const int64_t k = std::min<int64_t>(n_candidates_, n_vocab);
+    return StepLogits{{}, {}, {k, top_values_, top_ids_, top_sums_}};
+  }
   argmax_.clear();
   for (auto row = logits_.begin(); row != logits_.end(); row += static_cast<std::ptrdiff_t>(n_vocab)) {
     argmax_.push_back(static_cast<int32_t>(std::max_element(row, row + static_cast<std::ptrdiff_t>(n_vocab)) - row));
   }
-  return StepLogits{{}, argmax_};
+  return StepLogits{{}, argmax_, {}};
+}
+
+// Each row's best, larger first and the lower id on ties (the fake's logits are never NaN).
+void FakeRunner::select_top() {
+  const auto n_vocab = static_cast<size_t>(this->n_vocab());
+  const size_t k = std::min(static_cast<size_t>(n_candidates_), n_vocab);
+  top_values_.clear();
+  top_ids_.clear();
+  top_sums_.clear();
+  std::vector<int32_t> order(n_vocab);
+  for (size_t r = 0; r < logits_.size() / n_vocab; ++r) {
+    const float* row = logits_.data() + r * n_vocab;
+    for (size_t i = 0; i < n_vocab; ++i) order[i] = static_cast<int32_t>(i);
+    std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return row[a] > row[b]; });
+    double sum = 0.0;
+    for (size_t i = 0; i < n_vocab; ++i) sum += std::exp(row[i] - row[order[0]]);
+    for (size_t i = 0; i < k; ++i) {
+      top_values_.push_back(row[order[i]]);
+      top_ids_.push_back(order[i]);
+    }
+    top_sums_.push_back(static_cast<float>(sum));
+  }
+}
+
+Result<std::span<const float>> FakeRunner::read_rows(std::span<const int32_t> rows) {
+  const auto n_vocab = static_cast<size_t>(this->n_vocab());
+  read_.clear();
+  for (const int32_t r : rows) {
+    if (r < 0 || static_cast<size_t>(r) >= logits_.size() / n_vocab) {
+      return RF_ERROR(kInternal, "row {} of logits asked for, the last step had {}", r, logits_.size() / n_vocab);
+    }
+    read_.insert(read_.end(), logits_.begin() + static_cast<std::ptrdiff_t>(r * n_vocab),
+                 logits_.begin() + static_cast<std::ptrdiff_t>((r + 1) * n_vocab));
+  }
+  return std::span<const float>(read_);
 }
 
 RunnerFactory fake_runner(NextTokenRule rule, std::shared_ptr<FakeModelLog> log, bool prompt_rows_differ) {

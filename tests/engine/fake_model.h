@@ -81,17 +81,26 @@ class FakeRunner final : public ModelRunner {
 
   int32_t n_vocab() const override { return kFirstLetter + kLetters; }
   bool prompt_rows_differ() const override { return prompt_rows_differ_; }
-  // Rows of logits, or with kArgmax the id of each row's largest logit.
+  // Rows of logits, or with kArgmax the id of each row's largest logit, or
+  // with kTopK each row's options.n_candidates best (as Backend::top_k).
   Result<StepLogits> run(const model::Batch& batch, std::span<const backend::BlockCopy> copies,
                          LogitsWanted wanted) override;
+  Result<std::span<const float>> read_rows(std::span<const int32_t> rows) override;
 
  private:
+  void select_top();
+
   int64_t block_size_;
+  int64_t n_candidates_;
   NextTokenRule rule_;
   std::shared_ptr<FakeModelLog> log_;
   std::vector<int32_t> slots_;  // the token at each KV slot; -1: never written
   std::vector<float> logits_;
   std::vector<int32_t> argmax_;
+  std::vector<float> top_values_;
+  std::vector<int32_t> top_ids_;
+  std::vector<float> top_sums_;
+  std::vector<float> read_;
   bool prompt_rows_differ_;
 };
 

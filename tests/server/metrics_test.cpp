@@ -39,6 +39,8 @@ engine::EngineStats some_stats() {
   s.prompt_tokens = 400;
   s.generated_tokens = 900;
   s.steps = 77;
+  s.tokens_from_candidates = 850;
+  s.rows_read_whole = 12;
   s.requests_finished[0] = 4;
   s.requests_finished[2] = 1;
   return s;
@@ -111,6 +113,8 @@ TEST(MetricsTest, RenderIsValidExpositionFormat) {
   EXPECT_EQ(sample(text, "rocmforge_preemptions_total"), "1");
   EXPECT_EQ(sample(text, "rocmforge_prompt_tokens_total"), "400");
   EXPECT_EQ(sample(text, "rocmforge_generation_tokens_total"), "900");
+  EXPECT_EQ(sample(text, "rocmforge_tokens_from_candidates_total"), "850");
+  EXPECT_EQ(sample(text, "rocmforge_logit_rows_read_whole_total"), "12");
   EXPECT_EQ(sample(text, R"(rocmforge_requests_finished_total{reason="cancelled"})"), "1");
   EXPECT_EQ(sample(text, R"(rocmforge_time_to_first_token_seconds_bucket{le="0.02"})"), "0");
   EXPECT_EQ(sample(text, R"(rocmforge_time_to_first_token_seconds_bucket{le="0.04"})"), "1");

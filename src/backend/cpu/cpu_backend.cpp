@@ -87,6 +87,9 @@ void CpuBackend::gather_rows(const Tensor& x, const int32_t* rows, int64_t n, co
   cpu::gather_rows(x, rows, n, out);
 }
 void CpuBackend::argmax(const Tensor& x, int32_t* ids) { cpu::argmax(pool_, x, ids); }
+void CpuBackend::top_k(const Tensor& x, int64_t k, float* values, int32_t* ids, float* sums) {
+  cpu::top_k(pool_, x, k, values, ids, sums);
+}
 void CpuBackend::moe_route(const Tensor& logits, const MoeRouting& routing, int32_t* ids, const Tensor& weights) {
   cpu::moe_route(logits, routing, ids, weights);
 }

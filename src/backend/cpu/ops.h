@@ -20,6 +20,7 @@ void glu(core::ThreadPool& pool, GluKind kind, const Tensor& gate, const Tensor&
 void mul_sigmoid(const Tensor& x, const Tensor& g);
 void gather_rows(const Tensor& x, const int32_t* rows, int64_t n, const Tensor& out);
 void argmax(core::ThreadPool& pool, const Tensor& x, int32_t* ids);
+void top_k(core::ThreadPool& pool, const Tensor& x, int64_t k, float* values, int32_t* ids, float* sums);
 
 // `scratch` holds the activations converted to the weight's dot format; it grows as needed.
 // batch_invariant: every token summed as a one-token product (see matmul.cpp).

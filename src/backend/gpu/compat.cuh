@@ -3,7 +3,7 @@
 //
 // Host side: the runtime calls the backend makes (rt::), returning the
 // vendor's error code, which check.cuh turns into a kDevice Error.
-// Device side: the warp (wavefront) size, shuffles, the int8 dot product,
+// Device side: the warp (wavefront) size, shuffles and ballots, the int8 dot product,
 // the 4-bit table lookup, half/bfloat16 bit conversions, and the NVIDIA-only
 // tensor-core and async copy instructions that the mma GEMM path uses
 // (kHasMma says whether the build has them; the HIP build takes the portable
@@ -199,6 +199,9 @@ inline constexpr bool kHasMma = false;
 __device__ __forceinline__ float shfl_xor(float v, int lane_mask) { return __shfl_xor(v, lane_mask, kWarpSize); }
 __device__ __forceinline__ int shfl_xor(int v, int lane_mask) { return __shfl_xor(v, lane_mask, kWarpSize); }
 __device__ __forceinline__ float shfl(float v, int src_lane) { return __shfl(v, src_lane, kWarpSize); }
+__device__ __forceinline__ double shfl_xor(double v, int lane_mask) { return __shfl_xor(v, lane_mask, kWarpSize); }
+// Bit l set when lane l's predicate holds (a wave64 needs all 64 bits).
+__device__ __forceinline__ uint64_t ballot(bool predicate) { return __ballot(predicate); }
 
 // sum of the four int8 products of a and b, plus c.
 __device__ __forceinline__ int dp4a(int a, int b, int c) {
@@ -237,6 +240,10 @@ __device__ __forceinline__ int shfl_xor(int v, int lane_mask) {
 __device__ __forceinline__ float shfl(float v, int src_lane) {
   return __shfl_sync(0xffffffffu, v, src_lane, kWarpSize);
 }
+__device__ __forceinline__ double shfl_xor(double v, int lane_mask) {
+  return __shfl_xor_sync(0xffffffffu, v, lane_mask, kWarpSize);
+}
+__device__ __forceinline__ uint64_t ballot(bool predicate) { return __ballot_sync(0xffffffffu, predicate); }
 
 __device__ __forceinline__ int dp4a(int a, int b, int c) { return __dp4a(a, b, c); }
 

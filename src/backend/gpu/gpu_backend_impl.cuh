@@ -69,6 +69,7 @@ class GpuBackend final : public Backend {
                  const AttentionParams& params, const Tensor& out) override;
   void gather_rows(const Tensor& x, const int32_t* rows, int64_t n, const Tensor& out) override;
   void argmax(const Tensor& x, int32_t* ids) override;  // argmax.cu
+  void top_k(const Tensor& x, int64_t k, float* values, int32_t* ids, float* sums) override;  // top_k.cu
   void moe_route(const Tensor& logits, const MoeRouting& routing, int32_t* ids, const Tensor& weights) override;
   void matmul_experts(const Tensor& w, int64_t n_expert, const Tensor& x, bool x_per_slot, const int32_t* ids,
                       int64_t n_used, const Tensor& out) override;

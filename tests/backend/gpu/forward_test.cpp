@@ -2,8 +2,8 @@
 // architecture in every weight type, greedy generation token for token and
 // logits within a stated tolerance; several sequences decoding in one batch
 // (the steps that are recorded as a graph and replayed); the argmax step
-// against the logits' argmax; stories260K's greedy output identical to the
-// CPU's.
+// against the logits' argmax, the top-k step against the logits' top k;
+// stories260K's greedy output identical to the CPU's.
 //
 // Tolerances (relative L2 error of a step's logits). The GPU's matmuls take
 // the activations the CPU's take (8-bit quants with the CPU's rounding, or
@@ -21,7 +21,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
+#include <optional>
 #include <random>
 
 #include "backend/cpu/cpu_backend.h"
@@ -269,34 +271,97 @@ TEST(GpuForward, BatchedDecodeOverPagedQ8_0Blocks) {
   batched_decode_over_paged_blocks({GgmlType::kQ8_0, GgmlType::kQ8_0});
 }
 
-// stories260K: each step run for its logits, then again (writing the same
-// KV entries) for their argmax alone. Decode steps of one sequence are
-// recorded as graphs, one for each kind of step, and replayed.
-TEST(GpuForward, ArgmaxStepPicksTheArgmaxOfTheLogits) {
+// Twelve steps of one stories260K sequence on the GPU: its prompt, then each
+// step's token as `step` picks it, having run the batch as it likes; nullopt
+// (with the failure reported) ends them. Decode steps are recorded as graphs
+// and replayed.
+using StoriesStep = std::function<std::optional<int32_t>(model::ForwardPass&, const model::Batch&, int step)>;
+void run_stories_steps(int64_t top_k, const StoriesStep& step) {
   model::ForwardOptions o;
   o.max_seqs = 1;
   o.max_seq_len = 128;
+  o.top_k = top_k;
   Loaded gpu = load(make_gpu_backend(), source_path("models/stories260K.gguf"), o);
   ASSERT_TRUE(gpu.forward);
   const backend::KvLayout& kv = gpu.forward->kv_layout();
   std::vector<int32_t> table(static_cast<size_t>(kv.n_blocks));
   std::iota(table.begin(), table.end(), 0);
-
   std::vector<int32_t> tokens = {1, 403, 407, 261, 409};
   int32_t n_past = 0;
-  for (int step = 0; step < 12; ++step) {
+  for (int s = 0; s < 12; ++s) {
     model::Batch batch;
     ASSERT_TRUE(batch.add({tokens, n_past, table}, kv.block_size, kv.n_blocks));
-    auto logits = gpu.forward->run(batch);
-    ASSERT_TRUE(logits) << logits.error().to_string();
-    const int32_t want = argmax(std::vector<float>(logits->begin(), logits->end()));
-    auto ids = gpu.forward->run_argmax(batch);
-    ASSERT_TRUE(ids) << ids.error().to_string();
-    ASSERT_EQ(ids->size(), 1u);
-    EXPECT_EQ((*ids)[0], want) << "step " << step;
+    const std::optional<int32_t> next = step(*gpu.forward, batch, s);
+    if (!next) return;
     n_past += static_cast<int32_t>(tokens.size());
-    tokens = {want};
+    tokens = {*next};
   }
+}
+
+// The step's logits, or nullopt with the failure reported.
+std::optional<std::vector<float>> logits_of(model::ForwardPass& forward, const model::Batch& batch) {
+  auto logits = forward.run(batch);
+  if (!logits) {
+    ADD_FAILURE() << logits.error().to_string();
+    return std::nullopt;
+  }
+  return std::vector<float>(logits->begin(), logits->end());
+}
+
+// Each step run for its logits, then again (writing the same KV entries) for
+// their argmax alone.
+TEST(GpuForward, ArgmaxStepPicksTheArgmaxOfTheLogits) {
+  run_stories_steps(64, [](model::ForwardPass& forward, const model::Batch& batch, int step) -> std::optional<int32_t> {
+    const std::optional<std::vector<float>> logits = logits_of(forward, batch);
+    if (!logits) return std::nullopt;
+    const int32_t want = argmax(*logits);
+    auto ids = forward.run_argmax(batch);
+    if (!ids || ids->size() != 1) {
+      ADD_FAILURE() << "step " << step << ": " << (ids ? "not one id" : ids.error().to_string());
+      return std::nullopt;
+    }
+    EXPECT_EQ((*ids)[0], want) << "step " << step;
+    return want;
+  });
+}
+
+// Each step run for its logits, then again for its candidates alone
+// (sampling by candidates): they are the CPU backend's top_k of the logits
+// that read_logits then reads back, which are the step's logits.
+TEST(GpuForward, TopKStepGivesTheCandidatesOfTheLogits) {
+  constexpr int64_t k = 64;
+  backend::CpuBackend cpu(1);
+  run_stories_steps(k, [&](model::ForwardPass& forward, const model::Batch& batch, int step) -> std::optional<int32_t> {
+    const std::optional<std::vector<float>> logits = logits_of(forward, batch);
+    if (!logits) return std::nullopt;
+    auto top = forward.run_top_k(batch);
+    if (!top || top->k != k) {
+      ADD_FAILURE() << "step " << step << ": " << (top ? "another k" : top.error().to_string());
+      return std::nullopt;
+    }
+    const std::vector<int32_t> ids(top->ids.begin(), top->ids.end());
+    const std::vector<float> values(top->values.begin(), top->values.end());
+    const float sum = top->sums[0];
+    const int32_t rows[] = {0, 1};
+    EXPECT_FALSE(forward.read_logits(rows)) << "row 1 is past the step's one row";
+    auto read = forward.read_logits(std::span(rows, 1));
+    if (!read) {
+      ADD_FAILURE() << read.error().to_string();
+      return std::nullopt;
+    }
+    std::vector<float> row(read->begin(), read->end());
+    expect_close(row, *logits, 1e-6, "step " + std::to_string(step));
+
+    std::vector<float> want_values(k);
+    std::vector<int32_t> want_ids(k);
+    float want_sum = 0.0f;
+    cpu.top_k(backend::f32_tensor(row.data(), 1, static_cast<int64_t>(row.size())), k, want_values.data(),
+              want_ids.data(), &want_sum);
+    EXPECT_EQ(ids, want_ids) << "step " << step;
+    EXPECT_EQ(values, want_values) << "step " << step;
+    EXPECT_NEAR(sum, want_sum, 2e-6 * want_sum) << "step " << step;
+    return ids[0];
+  });
 }
 
 // stories260K (F32 weights, 8-dim heads, a 172-wide feed-forward): the same

@@ -110,6 +110,15 @@ std::vector<std::byte> OpHarness::read_bytes(const void* p, size_t n) {
   return out;
 }
 
+std::vector<float> rows_of(int64_t cols, const std::vector<std::function<float(int64_t)>>& fills) {
+  std::vector<float> v;
+  v.reserve(fills.size() * static_cast<size_t>(cols));
+  for (const auto& fill : fills) {
+    for (int64_t i = 0; i < cols; ++i) v.push_back(fill(i));
+  }
+  return v;
+}
+
 std::vector<float> random_floats(std::mt19937& rng, size_t n, float lo, float hi) {
   std::uniform_real_distribution<float> dist(lo, hi);
   std::vector<float> v(n);

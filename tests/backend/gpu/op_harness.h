@@ -2,6 +2,7 @@
 // and a GPU backend side by side), read back to the host, and compared.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -47,6 +48,9 @@ class OpHarness {
 };
 
 std::vector<float> random_floats(std::mt19937& rng, size_t n, float lo = -1.0f, float hi = 1.0f);
+
+// Rows of `cols` values one after another: column i of row r is fills[r](i).
+std::vector<float> rows_of(int64_t cols, const std::vector<std::function<float(int64_t)>>& fills);
 
 // ||got - want|| / ||want||; got must hold no NaN where want has none.
 double relative_error(const std::vector<float>& got, const std::vector<float>& want);

@@ -354,24 +354,19 @@ TEST_F(GpuOps, ArgmaxTiesGoToTheLowestColumn) {
 // and 4100 (float4).
 TEST_F(GpuOps, ArgmaxOfMaskedNaNAndSignedZeroRows) {
   for (int64_t cols : {4099, 4100}) {
-    const auto row = [&](auto fill) {
-      std::vector<float> r(static_cast<size_t>(cols));
-      for (int64_t i = 0; i < cols; ++i) r[static_cast<size_t>(i)] = fill(i);
-      return r;
-    };
-    const std::vector<std::vector<float>> rows = {
-        row([](int64_t) { return -kInf; }),
-        row([](int64_t) { return kNaN; }),
-        row([](int64_t i) { return i == 0 ? kNaN : -kInf; }),
-        row([](int64_t i) { return i % 3 == 0 ? kNaN : -static_cast<float>(i); }),
-        row([](int64_t i) { return i % 2 == 0 ? kNaN : (i == 3001 ? kInf : 1.0f); }),
-        row([](int64_t i) { return i < 2000 ? -1.0f : (i % 2 == 0 ? 0.0f : -0.0f); }),
-        row([](int64_t i) { return i < 2001 ? -1.0f : (i % 2 == 0 ? 0.0f : -0.0f); }),
-    };
-    std::vector<float> v;
-    for (const auto& r : rows) v.insert(v.end(), r.begin(), r.end());
-    expect_same_argmax(v, static_cast<int64_t>(rows.size()), cols, 0, std::to_string(cols) + " columns");
-    EXPECT_EQ(argmax(*hg_, v, static_cast<int64_t>(rows.size()), cols, 0),
+    const std::vector<float> v =
+        rows_of(cols, {
+                          [](int64_t) { return -kInf; },
+                          [](int64_t) { return kNaN; },
+                          [](int64_t i) { return i == 0 ? kNaN : -kInf; },
+                          [](int64_t i) { return i % 3 == 0 ? kNaN : -static_cast<float>(i); },
+                          [](int64_t i) { return i % 2 == 0 ? kNaN : (i == 3001 ? kInf : 1.0f); },
+                          [](int64_t i) { return i < 2000 ? -1.0f : (i % 2 == 0 ? 0.0f : -0.0f); },
+                          [](int64_t i) { return i < 2001 ? -1.0f : (i % 2 == 0 ? 0.0f : -0.0f); },
+                      });
+    constexpr int64_t kRows = 7;
+    expect_same_argmax(v, kRows, cols, 0, std::to_string(cols) + " columns");
+    EXPECT_EQ(argmax(*hg_, v, kRows, cols, 0),
               (std::vector<int32_t>{0, 0, 0, 1, 3001, 2000, 2001}))
         << cols << " columns";
   }
