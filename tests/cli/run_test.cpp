@@ -77,6 +77,34 @@ TEST(RunCommand, SameSeedSameTextDifferentSeedDifferentText) {
   EXPECT_NE(sample("42"), sample("43"));
 }
 
+// Without --top-logprobs a sampled step reads back its row's best
+// candidates and settles the draw from them where they suffice; with it,
+// the whole row. The seeded tokens are the same either way, for each set
+// of filters (and greedy's argmax is the whole row's).
+TEST(RunCommand, SampledTokensAreTheSameFromCandidatesAndFromWholeRows) {
+  const std::vector<std::vector<std::string>> settings = {
+      {"--temp", "0.8", "--top-k", "40"},
+      {"--temp", "1.0", "--top-p", "0.9", "--top-k", "0"},
+      {"--temp", "0.7", "--min-p", "0.05", "--top-k", "0", "--top-p", "1"},
+      {"--temp", "0.9", "--top-k", "20", "--repeat-penalty", "1.2"},
+      {"--temp", "0"}};
+  for (const auto& setting : settings) {
+    SCOPED_TRACE(setting[1]);
+    std::vector<std::string> args{"run", "-m", kStories, "-p", "Once upon a time", "-n", "48", "--seed", "7",
+                                  "--ignore-eos", "--json", "-t", "2"};
+    args.insert(args.end(), setting.begin(), setting.end());
+    const RunResult candidates = cli(args);
+    args.insert(args.end(), {"--top-logprobs", "1"});
+    const RunResult rows = cli(args);
+    ASSERT_EQ(candidates.exit_code, 0) << candidates.err;
+    ASSERT_EQ(rows.exit_code, 0) << rows.err;
+    const auto a = nlohmann::json::parse(candidates.out);
+    const auto b = nlohmann::json::parse(rows.out);
+    EXPECT_EQ(a["tokens"].size(), 48u);
+    EXPECT_EQ(a["tokens"], b["tokens"]);
+  }
+}
+
 TEST(RunCommand, StopsAtEndOfSequenceUnlessIgnoreEos) {
   // stories260K never writes its EOS (stories start with BOS instead), so this
   // copy declares "▁was" (286), the third greedy token after "Once upon a time", as EOS.
