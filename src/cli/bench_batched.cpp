@@ -18,17 +18,19 @@ Result<double> time_batched_decode(const model::ModelConfig& config, const model
   if (t.n_seqs <= 0 || t.n_prompt <= 0 || t.n_gen <= 0) {
     return RF_ERROR(kInvalidArgument, "batched decode needs positive sequence, prompt and generation counts");
   }
+  if (t.n_beside < 0) return RF_ERROR(kInvalidArgument, "--prompt-beside must not be negative, got {}", t.n_beside);
   model::ForwardOptions fo;
-  fo.max_batch_tokens = std::max<int64_t>(t.n_ubatch, t.n_seqs);
-  fo.max_seqs = t.n_seqs;
-  fo.max_seq_len = t.n_prompt + kWarmup + t.n_gen;
+  fo.max_batch_tokens = std::max<int64_t>(t.n_ubatch, t.n_seqs + t.n_beside);
+  fo.max_seqs = t.n_seqs + (t.n_beside > 0 ? 1 : 0);
+  fo.max_seq_len = std::max(t.n_prompt + kWarmup + t.n_gen, t.n_beside);
   fo.kv_types = t.kv_types;
   const int64_t blocks_per_seq = (fo.max_seq_len + fo.block_size - 1) / fo.block_size;
-  fo.kv_blocks = blocks_per_seq * t.n_seqs;
+  fo.kv_blocks = blocks_per_seq * fo.max_seqs;
   auto forward = RF_TRY(model::ForwardPass::create(config, weights, backend, fo));
 
-  std::vector<std::vector<int32_t>> tables(static_cast<size_t>(t.n_seqs));
-  for (int s = 0; s < t.n_seqs; ++s) {
+  // One table per sequence, the last for the prompt beside the decodes.
+  std::vector<std::vector<int32_t>> tables(static_cast<size_t>(fo.max_seqs));
+  for (int s = 0; s < fo.max_seqs; ++s) {
     auto& table = tables[static_cast<size_t>(s)];
     table.resize(static_cast<size_t>(blocks_per_seq));
     std::iota(table.begin(), table.end(), static_cast<int32_t>(s * blocks_per_seq));
@@ -59,12 +61,17 @@ Result<double> time_batched_decode(const model::ModelConfig& config, const model
   }
   if (batch.n_tokens() > 0) RF_TRY(forward->run(batch));
 
+  std::vector<int32_t> beside(static_cast<size_t>(t.n_beside));
+  for (int32_t& id : beside) id = pick(rng);
   const int32_t token = 1;
   auto step = [&](int32_t n_past) -> Status {
     batch.clear();
     for (int s = 0; s < t.n_seqs; ++s) {
       RF_TRY(batch.add({std::span<const int32_t>(&token, 1), n_past, tables[static_cast<size_t>(s)]}, fo.block_size,
                        fo.kv_blocks));
+    }
+    if (t.n_beside > 0) {  // after the generated rows, as model::Batch wants them
+      RF_TRY(batch.add({beside, 0, tables.back(), true, t.n_beside}, fo.block_size, fo.kv_blocks));
     }
     RF_TRY(forward->run(batch));
     return ok();

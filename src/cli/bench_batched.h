@@ -16,6 +16,10 @@ struct BatchedDecode {
   int n_seqs = 1;
   int n_prompt = 512;  // tokens each sequence holds before generating (processed untimed)
   int n_gen = 128;     // timed decode steps, one token per sequence each
+  // Prompt tokens beside the decodes in every decode step (0: none): a
+  // sequence of its own recomputes its first n_beside positions each step,
+  // the shape of a serving step that shares a prompt chunk with decodes.
+  int n_beside = 0;
   int64_t n_ubatch = 512;
   backend::KvTypes kv_types;
 };

@@ -31,6 +31,7 @@ struct BenchOptions {
   int n_threads = default_threads();
   int64_t n_ubatch = 512;
   std::vector<int> n_seqs;  // batched decode tests
+  int n_beside = 0;         // prompt tokens beside their decodes
   DeviceFlags device;
   CacheTypeFlags cache_types;
   bool batch_invariant = false;
@@ -121,9 +122,11 @@ Status bench(const BenchOptions& o) {
   }
   if (!o.n_seqs.empty()) forward.reset();  // its KV cache makes room for the batched tests' own
   for (int b : o.n_seqs) {
-    const BatchedDecode test{b, o.n_prompt.empty() ? 512 : o.n_prompt.front(), o.n_gen.empty() ? 128 : o.n_gen.front(),
-                             o.n_ubatch, kv_types};
-    TestResult r{fmt::format("pp{}+tg{} x{}", test.n_prompt, test.n_gen, b), b * test.n_gen, {}};
+    BatchedDecode test{b, o.n_prompt.empty() ? 512 : o.n_prompt.front(), o.n_gen.empty() ? 128 : o.n_gen.front(),
+                       o.n_beside, o.n_ubatch, kv_types};
+    std::string name = fmt::format("pp{}+tg{} x{}", test.n_prompt, test.n_gen, b);
+    if (o.n_beside > 0) name += fmt::format(" +{}p", o.n_beside);
+    TestResult r{std::move(name), b * test.n_gen, {}};
     r.tps.push_back(RF_TRY(time_batched_decode(c, model->weights(), *backend, test, rng)));
     results.push_back(std::move(r));
   }
@@ -171,6 +174,9 @@ Subcommand add_bench_command(CLI::App& root) {
   app->add_option("-b,--batch-size", opts->n_seqs,
                   "Sequences decoding together: aggregate decode speed after a prompt each (pp+tg xB tests)")
       ->delimiter(',');
+  app->add_option("--prompt-beside", opts->n_beside,
+                  "With -b: this many prompt tokens in every decode step too, as a serving step that shares one "
+                  "with a prompt chunk (t/s still counts the decodes)");
   app->add_option("--ubatch-size", opts->n_ubatch, "Prompt tokens per forward step");
   add_device_flags(*app, opts->device);
   add_cache_type_flags(*app, opts->cache_types);

@@ -274,5 +274,21 @@ TEST(BenchCommand, ReportsPromptAndGenerationSpeed) {
   EXPECT_NE(table.out.find("t/s"), std::string::npos);
 }
 
+// Batched decode with a prompt chunk beside every decode step: its own row
+// in the results, next to the plain one; a negative count is one clear error.
+TEST(BenchCommand, BatchedDecodeWithAPromptBesideTheDecodes) {
+  const RunResult r = cli({"bench", "-m", kStories, "-p", "16", "-n", "4", "-r", "1", "-b", "2", "--prompt-beside",
+                           "24", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = nlohmann::json::parse(r.out);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[2]["test"], "pp16+tg4 x2 +24p");
+  EXPECT_EQ(rows[2]["n_tokens"], 8);
+  EXPECT_GT(rows[2]["avg_ts"].get<double>(), 0.0);
+  const RunResult bad = cli({"bench", "-m", kStories, "-p", "16", "-n", "4", "-b", "2", "--prompt-beside", "-3"});
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.err.find("--prompt-beside must not be negative"), std::string::npos) << bad.err;
+}
+
 }  // namespace
 }  // namespace rocmforge::testing
