@@ -42,11 +42,14 @@ class NextToken {
       return sampler_.sample(logits);
     }
     if (sampler_.picks_argmax()) return session_.append_argmax(tokens, generated);
-    if (!sampler_.may_sample_from_top(session_.n_candidates())) return sampler_.sample(RF_TRY(session_.append(tokens, generated)));
+    if (!sampler_.may_sample_from_top(session_.n_candidates())) {
+      return sampler_.sample(RF_TRY(session_.append(tokens, generated)));
+    }
     const model::TopCandidates top = RF_TRY(session_.append_top_k(tokens, generated));
-    best_.resize(static_cast<size_t>(top.k));
-    for (size_t i = 0; i < best_.size(); ++i) best_[i] = {top.values[i], top.ids[i]};
-    if (const std::optional<int32_t> id = sampler_.sample_from_top({best_, top.sums[0], sampler_.n_vocab()})) return *id;
+    const auto k = static_cast<size_t>(top.k);
+    const engine::TopRow row =
+        engine::top_row(top.values.first(k), top.ids.first(k), top.sums[0], sampler_.n_vocab(), best_);
+    if (const std::optional<int32_t> id = sampler_.sample_from_top(row)) return *id;
     return sampler_.sample(RF_TRY(session_.read_last_row()));
   }
 

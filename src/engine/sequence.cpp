@@ -63,9 +63,7 @@ GeneratedToken Sequence::draw(std::span<const float> logits) {
 std::optional<GeneratedToken> Sequence::draw_from_top(std::span<const float> values, std::span<const int32_t> ids,
                                                       float sum) {
   assert(!logprobs_ && values.size() == ids.size());
-  best_.resize(values.size());
-  for (size_t i = 0; i < values.size(); ++i) best_[i] = {values[i], ids[i]};
-  const std::optional<int32_t> id = sampler_.sample_from_top({best_, sum, sampler_.n_vocab()});
+  const std::optional<int32_t> id = sampler_.sample_from_top(top_row(values, ids, sum, sampler_.n_vocab(), best_));
   if (!id) return std::nullopt;
   return GeneratedToken{*id, std::nullopt, {}};
 }

@@ -6,6 +6,13 @@
 
 namespace rocmforge::engine {
 
+TopRow top_row(std::span<const float> values, std::span<const int32_t> ids, float sum, int32_t n_vocab,
+               std::vector<Candidate>& storage) {
+  storage.resize(values.size());
+  for (size_t i = 0; i < values.size(); ++i) storage[i] = {values[i], ids[i]};
+  return {storage, sum, n_vocab};
+}
+
 void TopRowRanking::assign(const TopRow& row, const Penalties& penalties) {
   assert(!row.best.empty() && !row.whole());
   assert(!penalties.active() || penalties.only_lowers());

@@ -51,6 +51,11 @@ struct TopRow {
   bool whole() const { return best.size() == static_cast<size_t>(n_vocab); }
 };
 
+// A row of Backend::top_k's result, whose values and ids come apart, as a
+// TopRow over `storage` (valid while storage is).
+TopRow top_row(std::span<const float> values, std::span<const int32_t> ids, float sum, int32_t n_vocab,
+               std::vector<Candidate>& storage);
+
 class TopRowRanking {
  public:
   // The most by which the device's sum may differ from the host's, relative.

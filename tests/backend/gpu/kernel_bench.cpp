@@ -70,10 +70,17 @@ Result<backend::Tensor> load(backend::Backend& b, GgmlType type, int64_t rows, i
   return b.load_weight(info);
 }
 
-// Mean seconds per matmul (matmul_prompt with `prompt`) over `iters` launches
-// after a warm-up, rotating weights.
-Result<double> time_matmul(backend::Backend& b, const std::vector<backend::Tensor>& ws, const backend::Tensor& x,
-                           const backend::Tensor& out, int iters, bool prompt = false) {
+// Mean seconds per matmul (matmul_prompt with `prompt`) of `tokens` rows of
+// activations by the shape's weights, over `iters` launches after a
+// warm-up, rotating weights.
+Result<double> time_matmul(backend::Backend& b, const std::vector<backend::Tensor>& ws, const Shape& s,
+                           int64_t tokens, int iters, bool prompt = false) {
+  auto xbuf = RF_TRY(b.allocate(static_cast<size_t>(tokens * s.cols) * sizeof(float)));
+  auto obuf = RF_TRY(b.allocate(static_cast<size_t>(tokens * s.rows) * sizeof(float)));
+  const std::vector<float> xs(static_cast<size_t>(tokens * s.cols), 0.5f);
+  b.upload(xbuf->data(), xs.data(), xs.size() * sizeof(float));
+  const backend::Tensor x = backend::f32_tensor(static_cast<float*>(xbuf->data()), tokens, s.cols);
+  const backend::Tensor out = backend::f32_tensor(static_cast<float*>(obuf->data()), tokens, s.rows);
   auto product = [&](const backend::Tensor& w) { prompt ? b.matmul_prompt(w, x, out) : b.matmul(w, x, out); };
   for (const backend::Tensor& w : ws) product(w);
   RF_TRY(b.synchronize());
@@ -98,13 +105,7 @@ Status run(bool batch_invariant, std::initializer_list<GgmlType> types, std::ini
       for (int copy = 0; copy < 4; ++copy) ws.push_back(RF_TRY(load(*gpu, type, s.rows, s.cols, data)));
       const double weight_bytes = static_cast<double>(data.size());
       for (int64_t tokens : token_counts) {
-        auto xbuf = RF_TRY(gpu->allocate(static_cast<size_t>(tokens * s.cols) * sizeof(float)));
-        auto obuf = RF_TRY(gpu->allocate(static_cast<size_t>(tokens * s.rows) * sizeof(float)));
-        std::vector<float> x(static_cast<size_t>(tokens * s.cols), 0.5f);
-        gpu->upload(xbuf->data(), x.data(), x.size() * sizeof(float));
-        const backend::Tensor tx = backend::f32_tensor(static_cast<float*>(xbuf->data()), tokens, s.cols);
-        const backend::Tensor to = backend::f32_tensor(static_cast<float*>(obuf->data()), tokens, s.rows);
-        const double sec = RF_TRY(time_matmul(*gpu, ws, tx, to, tokens >= 64 ? 20 : 200));
+        const double sec = RF_TRY(time_matmul(*gpu, ws, s, tokens, tokens >= 64 ? 20 : 200));
         std::printf("| %s | %s | %lld | %.1f | %.0f | %.1f |\n", std::string(gguf::ggml_type_name(type)).c_str(),
                     s.name, static_cast<long long>(tokens), sec * 1e6, weight_bytes / sec / 1e9,
                     2.0 * static_cast<double>(tokens * s.rows * s.cols) / sec / 1e12);
@@ -134,13 +135,7 @@ Status run_copies() {
     const double copy_bytes = 2.0 * static_cast<double>(s.rows * s.cols);
     for (const auto& [tokens, prompt] : {std::pair<int64_t, bool>{1, false}, {8, false}, {64, false}, {512, true},
                                          {2048, true}}) {
-      auto xbuf = RF_TRY(gpu->allocate(static_cast<size_t>(tokens * s.cols) * sizeof(float)));
-      auto obuf = RF_TRY(gpu->allocate(static_cast<size_t>(tokens * s.rows) * sizeof(float)));
-      std::vector<float> x(static_cast<size_t>(tokens * s.cols), 0.5f);
-      gpu->upload(xbuf->data(), x.data(), x.size() * sizeof(float));
-      const backend::Tensor tx = backend::f32_tensor(static_cast<float*>(xbuf->data()), tokens, s.cols);
-      const backend::Tensor to = backend::f32_tensor(static_cast<float*>(obuf->data()), tokens, s.rows);
-      const double sec = RF_TRY(time_matmul(*gpu, ws, tx, to, tokens >= 512 ? 20 : 100, prompt));
+      const double sec = RF_TRY(time_matmul(*gpu, ws, s, tokens, tokens >= 512 ? 20 : 100, prompt));
       std::printf("| %s | %s | %lld | %.1f | %.0f | %.1f |\n", prompt ? "prompt" : "generated", s.name,
                   static_cast<long long>(tokens), sec * 1e6, copy_bytes / sec / 1e9,
                   2.0 * static_cast<double>(tokens * s.rows * s.cols) / sec / 1e12);
