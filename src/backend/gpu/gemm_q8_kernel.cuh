@@ -24,6 +24,7 @@
 #include <algorithm>
 
 #include "backend/gpu/check.cuh"
+#include "backend/gpu/gemm_pipeline.cuh"
 #include "backend/gpu/gemm_q8_rows.cuh"
 
 namespace rocmforge::backend::gpu {
@@ -263,23 +264,7 @@ __global__ void __launch_bounds__((Q8Tile<T, kTokens>::kThreads))
     }
   };
 
-  // Pipeline: step kt_begin + s in stage s % kStages, kStages - 1 steps in flight.
-#pragma unroll
-  for (int s = 0; s < Tile::kStages - 1; ++s) {
-    if (kt_begin + s < kt_end) stage_copies(smem + s * Tile::kStage, kt_begin + s);
-    cp_async_commit();
-  }
-  int read = 0;
-  int write = Tile::kStages - 1;
-  for (int64_t kt = kt_begin; kt < kt_end; ++kt) {
-    cp_async_wait<Tile::kStages - 2>();
-    __syncthreads();  // step kt is in; the stage that step kt - 1 used is free
-    if (kt + Tile::kStages - 1 < kt_end) stage_copies(smem + write * Tile::kStage, kt + Tile::kStages - 1);
-    cp_async_commit();
-    compute(smem + read * Tile::kStage, kt);
-    read = read + 1 == Tile::kStages ? 0 : read + 1;
-    write = write + 1 == Tile::kStages ? 0 : write + 1;
-  }
+  run_k_steps<Tile::kStages, Tile::kStage>(smem, kt_begin, kt_end, stage_copies, compute);
 
 #pragma unroll
   for (int i = 0; i < Tile::kTilesM; ++i) {
