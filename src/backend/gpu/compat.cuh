@@ -317,6 +317,10 @@ template <int kPending>
 __device__ __forceinline__ void cp_async_wait();
 // Orders the shared-memory accesses of a warp's lanes around it (__syncwarp).
 __device__ __forceinline__ void sync_warp();
+// A store and a load through L2 only (not L1), for data other blocks of the
+// same grid wrote or will read (a split GEMM's partial sums).
+__device__ __forceinline__ void store_cg(float4* p, float4 v);
+__device__ __forceinline__ float4 load_cg(const float4* p);
 
 #if !defined(__HIP_PLATFORM_AMD__)
 __device__ __forceinline__ void mma_f16_16x8x16(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
@@ -374,6 +378,8 @@ __device__ __forceinline__ void cp_async_wait() {
   asm volatile("cp.async.wait_group %0;\n" ::"n"(kPending));
 }
 __device__ __forceinline__ void sync_warp() { __syncwarp(); }
+__device__ __forceinline__ void store_cg(float4* p, float4 v) { __stcg(p, v); }
+__device__ __forceinline__ float4 load_cg(const float4* p) { return __ldcg(p); }
 #endif
 
 }  // namespace rocmforge::backend::gpu
