@@ -25,6 +25,7 @@
 #include "backend/gpu/dense_gemm.cuh"
 #include "backend/gpu/device_memory.cuh"
 #include "backend/gpu/f16_copies.cuh"
+#include "backend/gpu/gemm_a16.cuh"
 #include "backend/gpu/gpu_backend.h"
 #include "backend/gpu/matmul.cuh"
 #include "backend/gpu/rope.cuh"
@@ -114,9 +115,13 @@ class GpuBackend final : public Backend {
   // The attention arguments every path shares (not the key splits).
   AttentionArgs attention_args(const Tensor& q, const KvLayerView& kv, const KvLayout& layout, const BatchView& batch,
                                const AttentionParams& p, const Tensor& out) const;
-  enum class MatmulPath { kMatvec, kGemm, kDense };
+  // kA16: the GEMM on F16 activations (gemm_a16.cuh).
+  enum class MatmulPath { kMatvec, kGemm, kDense, kA16 };
   // has_copy: w has an F16 copy (f16_copies_).
   MatmulPath matmul_path(const WeightView& w, int64_t n_tokens, bool has_copy) const;
+  void a16_matmul(const WeightView& w, const Tensor& x, const Tensor& out);
+  // Grows the split counters (zeroed: each launch leaves them zero) to at least `bytes`.
+  Status reserve_counters(size_t bytes);
   // The batch-invariant mode's product on a weight's F16 copy (DenseGemm::gemm_invariant).
   void invariant_blas(const WeightView& copy, const Tensor& x, const Tensor& out, RowKind kind);
   // A GEMM through the BLAS; false when its scratch does not fit (the GEMM kernels take it then).
@@ -139,7 +144,8 @@ class GpuBackend final : public Backend {
   size_t staging_used_ = 0;
   std::unique_ptr<DeviceBuffer> act_scratch_;
   std::unique_ptr<DeviceBuffer> attn_scratch_;
-  std::unique_ptr<DeviceBuffer> gemm_scratch_;
+  std::unique_ptr<DeviceBuffer> gemm_scratch_;  // partial sums of split GEMMs, the int8 and the F16 one
+  std::unique_ptr<DeviceBuffer> a16_counters_;
   std::unique_ptr<DenseGemm> dense_;  // null without a BLAS
   std::unique_ptr<DeviceBuffer> dense_scratch_;
   CachedActivations cached_;

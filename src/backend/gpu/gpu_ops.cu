@@ -8,6 +8,7 @@
 #include "backend/gpu/check.cuh"
 #include "backend/gpu/embed.cuh"
 #include "backend/gpu/gather_rows.cuh"
+#include "backend/gpu/gemm_a16_policy.h"
 #include "backend/gpu/gpu_backend_impl.cuh"
 #include "backend/gpu/matmul.cuh"
 #include "backend/gpu/moe_combine.cuh"
@@ -29,10 +30,14 @@ void GpuBackend::embed(const Tensor& table, const int32_t* ids, int64_t n, const
 
 GpuBackend::MatmulPath GpuBackend::matmul_path(const WeightView& w, int64_t n_tokens, bool has_copy) const {
   const bool tensor_cores = gemm_on_tensor_cores(w);
-  // One configuration for every token count: the tensor-core GEMM (its sums
-  // run over K in the same order whatever its token tile), else the
-  // matrix-vector kernel, whose per-row sums do not depend on the token count.
-  if (batch_invariant_) return tensor_cores ? MatmulPath::kGemm : MatmulPath::kMatvec;
+  const bool a16 = gemm_a16_supports(w);
+  // One configuration for every token count: the GEMM on F16 activations for
+  // the weights it takes (close to the memory's rate from 1 to 64 rows),
+  // else the int8 tensor-core GEMM (its sums run over K in the same order
+  // whatever its token tile), else the matrix-vector kernel, whose per-row
+  // sums do not depend on the token count.
+  if (batch_invariant_) return a16 ? MatmulPath::kA16 : tensor_cores ? MatmulPath::kGemm : MatmulPath::kMatvec;
+  if (a16 && kA16VariantTokens.contains(n_tokens)) return MatmulPath::kA16;
   // From gemm_min_tokens() the tensor cores win: the matvec's work grows
   // with every token, the GEMM's cost barely moves up to its 16-token tile
   // (bench/RESULTS.md: Q4_0 gate/up 14.1 us at 2 tokens in the matvec and
@@ -49,10 +54,11 @@ void GpuBackend::matmul(const Tensor& w, const Tensor& x, const Tensor& out) {
   if (x.rows == 0 || failed()) return;
   const WeightView wv = weight_view(w, w.rows);
   const std::optional<WeightView> copy = f16_copies_.find(wv);
-  // Invariant generated rows read the F16 copy too, with an algorithm chosen
-  // for a 64-sequence decode step (pinned_gemm.cuh).
-  if (batch_invariant_ && copy) return invariant_blas(*copy, x, out, RowKind::kGenerated);
   const MatmulPath path = matmul_path(wv, x.rows, copy.has_value());
+  if (path == MatmulPath::kA16) return a16_matmul(wv, x, out);
+  // Invariant generated rows of the other quantised types read the F16 copy
+  // too, with an algorithm chosen for a 64-sequence decode step (pinned_gemm.cuh).
+  if (batch_invariant_ && copy) return invariant_blas(*copy, x, out, RowKind::kGenerated);
   flush_producer(&x, path == MatmulPath::kDense ? dense_act_format(w.type) : act_format(w.type));
   if (path == MatmulPath::kDense) {
     if (!begin_op()) return;
@@ -90,6 +96,32 @@ void GpuBackend::matmul(const Tensor& w, const Tensor& x, const Tensor& out) {
   if (n_pending_ == 0) pending_x_ = x;
   pending_[n_pending_] = {wv, f32(out), floats(out)};
   pending_out_[n_pending_++] = out;
+}
+
+// On F16 activations, as the BLAS path: a held-back producer writes them
+// straight in that format (flush_producer).
+void GpuBackend::a16_matmul(const WeightView& w, const Tensor& x, const Tensor& out) {
+  flush_producer(&x, ActFormat::kF16);
+  if (!begin_op()) return;
+  auto act = activations(x, ActFormat::kF16);
+  if (!act) return record(std::move(act).error());
+  A16Args args{w, *act, x.rows, f32(out), floats(out), a16_splits(w, sm_count_)};
+  if (args.splits > 1) {
+    const Status partial = reserve_scratch(gemm_scratch_, a16_partial_bytes(w, x.rows, args.splits), "GEMM partial sums");
+    if (!partial) return record(partial);
+    const Status counters = reserve_counters(a16_counter_bytes(w, x.rows));
+    if (!counters) return record(counters);
+    args.partial = static_cast<float*>(gemm_scratch_->data());
+    args.counters = static_cast<uint32_t*>(a16_counters_->data());
+  }
+  record(launch_gemm_a16(args, stream_));
+  written(out);
+}
+
+Status GpuBackend::reserve_counters(size_t bytes) {
+  if (a16_counters_ && a16_counters_->size() >= bytes) return ok();
+  RF_TRY(reserve_scratch(a16_counters_, bytes, "GEMM slice counters"));
+  return RF_GPU_CHECK(rt::memset_device(a16_counters_->data(), 0, a16_counters_->size(), stream_));
 }
 
 void GpuBackend::matmul_prompt(const Tensor& w, const Tensor& x, const Tensor& out) {
