@@ -109,8 +109,10 @@ TEST_P(GpuBatchInvariance, ConcurrentRequestsGenerateWhatEachGeneratesAlone) {
   EXPECT_EQ(n_logprobs, kRequests * kMaxTokens);
 }
 
-// Q4_0: the int8 tensor-core GEMM at every token count; F16: the F16 GEMM
-// kernel (not the BLAS); Q4_K with a Q8_0 cache: the per-key attention kernel.
+// Q4_0: generated rows through the GEMM on F16 activations, prompt rows
+// through the BLAS on the F16 copies (kAuto makes them for this small model);
+// F16: the F16 GEMM kernel (not the BLAS); Q4_K with a Q8_0 cache: generated
+// rows through the BLAS on the copies, the per-key attention kernel.
 INSTANTIATE_TEST_SUITE_P(Types, GpuBatchInvariance,
                          ::testing::Values(InvarianceCase{GgmlType::kQ4_0, GgmlType::kF16},
                                            InvarianceCase{GgmlType::kF16, GgmlType::kF16},

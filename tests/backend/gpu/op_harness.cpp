@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -142,6 +143,33 @@ double relative_error(const std::vector<float>& got, const std::vector<float>& w
 void expect_close(const std::vector<float>& got, const std::vector<float>& want, double tol, const std::string& what) {
   const double err = relative_error(got, want);
   EXPECT_LE(err, tol) << what << ": relative error " << err << " (tolerance " << tol << ")";
+}
+
+std::vector<float> matmul_rows(OpHarness& h, const Tensor& w, const std::vector<float>& x, int64_t n) {
+  const Tensor out = h.poisoned(n, w.rows);
+  h.backend().matmul(w, h.f32(x, n, w.cols), out);
+  return h.read(out);
+}
+
+void expect_rows_independent(OpHarness& h, const Tensor& w, const std::vector<float>& token,
+                             const std::vector<float>& alone, std::initializer_list<int64_t> ns, std::mt19937& rng,
+                             bool prompt) {
+  const int64_t cols = w.cols;
+  const int64_t rows = w.rows;
+  for (int64_t n : ns) {
+    std::vector<float> x = random_floats(rng, static_cast<size_t>(n * cols));
+    const int64_t at = (n * 5) / 7;
+    std::copy(token.begin(), token.end(), x.begin() + at * cols);
+    const Tensor out = h.poisoned(n, rows);
+    if (prompt) {
+      h.backend().matmul_prompt(w, h.f32(x, n, cols), out);
+    } else {
+      h.backend().matmul(w, h.f32(x, n, cols), out);
+    }
+    const std::vector<float> all = h.read(out);
+    const std::vector<float> row(all.begin() + at * rows, all.begin() + (at + 1) * rows);
+    EXPECT_EQ(row, alone) << "row " << at << " of " << n << " differs from the row alone";
+  }
 }
 
 }  // namespace rocmforge::testing

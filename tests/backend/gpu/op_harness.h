@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <random>
 #include <string>
@@ -57,5 +58,15 @@ double relative_error(const std::vector<float>& got, const std::vector<float>& w
 
 // Checks relative_error(got, want) <= tol, with `what` in the message.
 void expect_close(const std::vector<float>& got, const std::vector<float>& want, double tol, const std::string& what);
+
+// w times the n rows of x through h's backend (matmul), read back.
+std::vector<float> matmul_rows(OpHarness& h, const backend::Tensor& w, const std::vector<float>& x, int64_t n);
+
+// Row `at` of a product of w by n random rows through h's backend, with
+// `token` at row at = 5n / 7, holds the same bits as `token`'s product alone
+// (`alone`), for each n: matmul_prompt with `prompt`, else matmul.
+void expect_rows_independent(OpHarness& h, const backend::Tensor& w, const std::vector<float>& token,
+                             const std::vector<float>& alone, std::initializer_list<int64_t> ns, std::mt19937& rng,
+                             bool prompt = true);
 
 }  // namespace rocmforge::testing
