@@ -115,30 +115,36 @@ Status run(bool batch_invariant, std::initializer_list<GgmlType> types, std::ini
   return ok();
 }
 
-// The batch-invariant mode with F16 copies (serve on a large card): generated
-// rows (matmul) and prompt rows (matmul_prompt) through the pinned BLAS
-// algorithms. GB/s counts the copy's bytes, the ones these products read.
+// The batch-invariant mode with F16 copies (serve on a large card):
+// generated rows (matmul) of Q4_0 and Q8_0 through the GEMM on F16
+// activations, GB/s on the quantised bytes it reads; prompt rows
+// (matmul_prompt) through the pinned BLAS algorithm on the F16 copies, GB/s
+// on the copy's bytes.
 Status run_copies() {
   backend::gpu::GpuOptions o;
   o.batch_invariant = true;
   o.f16_copies = backend::gpu::F16CopyMode::kOn;
   auto gpu = RF_TRY(backend::gpu::create_backend(o));
-  std::printf("\nBatch-invariant kernels on Q4_0's F16 copies (serve):\n\n"
-              "| rows | shape | tokens | us | GB/s | TFLOP/s |\n| --- | --- | ---: | ---: | ---: | ---: |\n");
-  for (const Shape& s : kShapes) {
-    if (s.rows > 14336) continue;  // copies are per tensor: gate and up apart
-    const std::vector<std::byte> data = random_rows(GgmlType::kQ4_0, s.rows, s.cols);
-    std::vector<backend::Tensor> ws;
-    for (int copy = 0; copy < 4; ++copy) {
-      ws.push_back(RF_TRY(load(*gpu, GgmlType::kQ4_0, s.rows, s.cols, data, "blk.0.bench.weight")));
-    }
-    const double copy_bytes = 2.0 * static_cast<double>(s.rows * s.cols);
-    for (const auto& [tokens, prompt] : {std::pair<int64_t, bool>{1, false}, {8, false}, {64, false}, {512, true},
-                                         {2048, true}}) {
-      const double sec = RF_TRY(time_matmul(*gpu, ws, s, tokens, tokens >= 512 ? 20 : 100, prompt));
-      std::printf("| %s | %s | %lld | %.1f | %.0f | %.1f |\n", prompt ? "prompt" : "generated", s.name,
-                  static_cast<long long>(tokens), sec * 1e6, copy_bytes / sec / 1e9,
-                  2.0 * static_cast<double>(tokens * s.rows * s.cols) / sec / 1e12);
+  std::printf("\nBatch-invariant kernels with F16 copies (serve): generated rows on the quantised weights, prompt rows "
+              "on the copies:\n\n| type | rows | shape | tokens | us | GB/s | TFLOP/s |\n"
+              "| --- | --- | --- | ---: | ---: | ---: | ---: |\n");
+  for (GgmlType type : {GgmlType::kQ4_0, GgmlType::kQ8_0}) {
+    for (const Shape& s : kShapes) {
+      if (s.rows > 14336) continue;  // copies are per tensor: gate and up apart
+      const std::vector<std::byte> data = random_rows(type, s.rows, s.cols);
+      std::vector<backend::Tensor> ws;
+      for (int copy = 0; copy < 4; ++copy) {
+        ws.push_back(RF_TRY(load(*gpu, type, s.rows, s.cols, data, "blk.0.bench.weight")));
+      }
+      const double copy_bytes = 2.0 * static_cast<double>(s.rows * s.cols);
+      for (const auto& [tokens, prompt] : {std::pair<int64_t, bool>{1, false}, {8, false}, {16, false}, {32, false},
+                                           {64, false}, {512, true}, {2048, true}}) {
+        const double sec = RF_TRY(time_matmul(*gpu, ws, s, tokens, tokens >= 512 ? 20 : 100, prompt));
+        const double bytes = prompt ? copy_bytes : static_cast<double>(data.size());
+        std::printf("| %s | %s | %s | %lld | %.1f | %.0f | %.1f |\n", std::string(gguf::ggml_type_name(type)).c_str(),
+                    prompt ? "prompt" : "generated", s.name, static_cast<long long>(tokens), sec * 1e6,
+                    bytes / sec / 1e9, 2.0 * static_cast<double>(tokens * s.rows * s.cols) / sec / 1e12);
+      }
     }
   }
   return ok();
