@@ -5,8 +5,8 @@
 // Q4_0 weight at close to the memory's rate from 1 to 64 tokens.
 //
 // Batch-invariant: one kernel configuration for every token count. A
-// block's 64-token tile is computed as 8 independent columns of 8 tokens
-// (tiles wholly past the last token are skipped), each summed over K in one
+// block's 64-token tile is computed as 8 independent tiles of 8 tokens
+// (pairs of them wholly past the last token skipped), each summed over K in one
 // fixed order, and K is split by the weight's shape and the device alone,
 // the slices' partial sums added in slice order. A token's outputs are then
 // the same bits whatever the other tokens are and however many.

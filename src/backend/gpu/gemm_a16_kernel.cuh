@@ -15,8 +15,8 @@
 //
 // Token tiles run in grid.x, so the blocks of a row tile share its weight
 // reads in L2. Sixteen-token groups with no token are skipped (a one-token
-// product does an eighth of the 64-token one's tensor-core work): a column's
-// sums never depend on the others. Slices of K (grid.z) write their partial
+// product does a quarter of the 64-token one's tensor-core work): a token's
+// sums never depend on the others'. Slices of K (grid.z) write their partial
 // sums; the last block of a tile to finish (an atomic counter) adds them in
 // slice order and writes the outputs, so no second launch and no
 // order that depends on which block finished first.

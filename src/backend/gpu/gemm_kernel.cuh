@@ -4,7 +4,8 @@
 // Tensor-core kernels (CUDA):
 //  - gemm_q8_kernel (gemm_q8_kernel.cuh), quantised weights, for the 3..127
 //    tokens of batched decode (from 128 the BLAS takes over, dense_gemm.cuh;
-//    in batch-invariant mode it takes every token count):
+//    in batch-invariant mode it takes every token count of the types that
+//    the GEMM on F16 activations, gemm_a16.cuh, does not):
 //    blocks of 128 weight rows by 16, 32 or 64 tokens; int8 activations (Q8,
 //    the matvec path's format), mma.sync m16n8k32 integer sums per
 //    32-element unit scaled as the CPU does, so decode agrees with it.
