@@ -31,7 +31,8 @@ void add_device_flags(CLI::App& app, DeviceFlags& flags) {
 }
 
 Result<std::unique_ptr<backend::Backend>> make_backend(const DeviceFlags& flags, int n_threads,
-                                                       const core::Logger& log, bool batch_invariant) {
+                                                       const core::Logger& log, bool batch_invariant,
+                                                       int64_t decode_rows) {
   if (n_threads <= 0 || n_threads > 1024) {
     return RF_ERROR(kInvalidArgument, "--threads must be between 1 and 1024, got {}", n_threads);
   }
@@ -41,7 +42,7 @@ Result<std::unique_ptr<backend::Backend>> make_backend(const DeviceFlags& flags,
   }
   const backend::gpu::F16CopyMode f16_copies = RF_TRY(parse_f16_copies(flags.gpu_f16_weights));
   if (device == "gpu" || (device == "auto" && backend::gpu::device_count() > 0)) {
-    return backend::gpu::create_backend({0, flags.gpu_mem_fraction, batch_invariant, f16_copies});
+    return backend::gpu::create_backend({0, flags.gpu_mem_fraction, batch_invariant, decode_rows, f16_copies});
   }
   if (device == "auto") {
     log.info("device: {}, using the CPU",

@@ -21,9 +21,11 @@ struct DeviceFlags {
 void add_device_flags(CLI::App& app, DeviceFlags& flags);
 
 // batch_invariant: a backend whose results for a sequence do not depend on
-// the others batched with it (serving).
+// the others batched with it (serving); decode_rows: the most sequences a
+// step decodes, which picks its kernels (0: not known).
 Result<std::unique_ptr<backend::Backend>> make_backend(const DeviceFlags& flags, int n_threads,
-                                                       const core::Logger& log, bool batch_invariant = false);
+                                                       const core::Logger& log, bool batch_invariant = false,
+                                                       int64_t decode_rows = 0);
 
 // The default thread count: the machine's hardware threads.
 int default_threads();

@@ -4,6 +4,7 @@
 // mean and standard deviation over repetitions), printed as its table; with
 // -b, also the aggregate decode speed of B sequences generating together
 // after a prompt each (bench_batched.h).
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <random>
@@ -86,7 +87,9 @@ Status bench(const BenchOptions& o) {
   if (o.reps <= 0) return RF_ERROR(kInvalidArgument, "--repetitions must be positive");
   const backend::KvTypes kv_types = RF_TRY(parse_cache_types(o.cache_types));
   const core::Logger log(core::LogLevel::kWarn);
-  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log, o.batch_invariant));
+  // Sized, like a server of --parallel B, for the most sequences it decodes together.
+  const int64_t decode_rows = o.n_seqs.empty() ? 1 : *std::max_element(o.n_seqs.begin(), o.n_seqs.end());
+  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log, o.batch_invariant, decode_rows));
   auto model = RF_TRY(model::Model::load(o.model, *backend));
   const model::ModelConfig& c = model->config();
 

@@ -179,7 +179,7 @@ Status serve(const ServeOptions& o) {
   http.n_threads = o.http_threads > 0 ? o.http_threads : static_cast<int>(o.parallel + o.max_queue + 8);
 
   // Serving batches unrelated requests: a request's output must not depend on them.
-  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log, !o.no_batch_invariant));
+  auto backend = RF_TRY(make_backend(o.device, o.n_threads, log, !o.no_batch_invariant, o.parallel));
   auto model = RF_TRY(model::Model::load(o.model, *backend));
   auto tok = RF_TRY(tokenizer::Tokenizer::from_gguf(model->file()));
   const chat::ChatTemplate tmpl = RF_TRY(choose_template(model->file(), *tok, o.chat_template_file, o.chat_template));

@@ -6,7 +6,7 @@
 // over its slice of K in k-steps of kA16Step = 128 elements. Each weight is
 // then dequantised once per block and read once per 64 tokens. A pipeline of
 // kStages shared-memory stages (as many as leave room for two blocks per
-// multiprocessor: 4 for Q4_0, 3 for Q8_0) holds the steps, all copied by
+// multiprocessor, three when the block holds at most 32 tokens) holds the steps, all copied by
 // cp.async kStages - 1 steps ahead: the weight rows' quants and scales as
 // stored (weight_layout.h), and the activation rows. Each lane unpacks its
 // A fragments from the packed rows (gemm_a16_unpack.cuh), takes the
@@ -36,8 +36,16 @@ inline constexpr int kA16Threads = 256;
 // Shared memory a block may take: two blocks per multiprocessor on sm_90, one on sm_80.
 inline constexpr int kA16SmemBudget = 112 * 1024;
 
-template <gguf::GgmlType T>
+// Blocks a multiprocessor for a block of `groups` 16-token groups: fewer
+// tokens, smaller stages and accumulators, room for a third.
+constexpr int a16_blocks_per_sm(int groups) { return groups == 4 ? 2 : 3; }
+
+// kGroups: the 16-token groups a block holds (1, 2 or 4: up to kA16Tokens).
+template <gguf::GgmlType T, int kGroups>
 struct A16Tile {
+  static constexpr int kTokens = 16 * kGroups;  // activation rows staged
+  static constexpr int kTiles = 2 * kGroups;    // n8 tiles
+  static constexpr int kBlocksPerSm = a16_blocks_per_sm(kGroups);
   using Unpack = A16Unpack<T>;
   static constexpr int kUnits = static_cast<int>(kA16Step / kQuantBlock);  // 32-element units per k-step
   static constexpr int kQsBytes = kUnits * Unpack::kQsBytes;                 // a row's quants per k-step
@@ -51,27 +59,39 @@ struct A16Tile {
   static constexpr int kAChunks = static_cast<int>(kA16Step) * 2 / 16;  // of an activation row per k-step
   static constexpr int kLda = 16 * (kAChunks + 1);                      // ldmatrix's 8 rows hit distinct banks
   static constexpr int kWBytes = static_cast<int>(kA16Rows) * kLdw;
-  static constexpr int kStage = kWBytes + static_cast<int>(kA16Tokens) * kLda;
-  static constexpr int kStages = std::clamp(kA16SmemBudget / kStage, 2, 4);
+  static constexpr int kStage = kWBytes + kTokens * kLda;
+  static constexpr int kStages = std::clamp(kA16SmemBudget * 2 / kBlocksPerSm / kStage, 2, 4);
   static constexpr int kSmem = kStages * kStage;
   static_assert(kA16Rows == 16 * (kA16Threads / 32), "a warp an m16 tile");
   static_assert(kA16Rows <= kA16Threads, "one scale chunk a thread at most");
-  static_assert(kA16Rows * kQsChunks % kA16Threads == 0 && kA16Tokens * kAChunks % kA16Threads == 0, "whole passes");
+  static_assert(kA16Rows * kQsChunks % kA16Threads == 0 && kTokens * kAChunks % kA16Threads == 0, "whole passes");
+};
+
+// What the kernel reads: the parts' row tiles one after another in grid.y.
+struct A16Launch {
+  struct Part {
+    const uint8_t* w;  // [rows, w_stride]
+    size_t w_stride;
+    int64_t rows;
+    float* out;  // [M, out_stride]
+    int64_t out_stride;
+    int64_t first_tile;  // grid.y index of its first row tile
+  } parts[kMaxMatvecParts];
+  int n_parts;
+  int64_t K;
+  const uint8_t* x;  // [M, x_stride] F16
+  size_t x_stride;
+  int64_t M;
+  int64_t slice_steps;
+  float4* partial;    // [token tiles * row tiles, slices, 8, kA16Threads] (slices > 1)
+  uint32_t* counters;  // [token tiles * row tiles] (slices > 1)
 };
 
 // out[m, n] for the block's kA16Rows rows (blockIdx.y) by kA16Tokens tokens
 // (blockIdx.x), over the k-steps of slice blockIdx.z.
-template <gguf::GgmlType T>
-__global__ void __launch_bounds__(kA16Threads, 2)
-    gemm_a16_kernel(const uint8_t* __restrict__ w,  // [N, w_stride]
-                    size_t w_stride, int64_t N, int64_t K,
-                    const uint8_t* __restrict__ x,  // [M, x_stride] F16
-                    size_t x_stride, int64_t M,
-                    float* __restrict__ out,  // [M, out_stride]
-                    int64_t out_stride, int64_t slice_steps,
-                    float4* __restrict__ partial,  // [token tiles * row tiles, slices, 8, kA16Threads] (slices > 1)
-                    uint32_t* __restrict__ counters) {  // [token tiles * row tiles] (slices > 1)
-  using Tile = A16Tile<T>;
+template <gguf::GgmlType T, int kGroups>
+__global__ void __launch_bounds__(kA16Threads, a16_blocks_per_sm(kGroups)) gemm_a16_kernel(A16Launch a) {
+  using Tile = A16Tile<T, kGroups>;
   using Unpack = typename Tile::Unpack;
   extern __shared__ uint4 a16_smem[];
   uint8_t* smem = reinterpret_cast<uint8_t*>(a16_smem);
@@ -82,13 +102,28 @@ __global__ void __launch_bounds__(kA16Threads, 2)
   const int lane = tid % kWarpSize;
   const int g = lane / 4;
   const int t = lane % 4;
+  int p = 0;
+#pragma unroll
+  for (int i = 1; i < kMaxMatvecParts; ++i) {
+    if (i < a.n_parts && blockIdx.y >= a.parts[i].first_tile) p = i;
+  }
+  const A16Launch::Part& part = a.parts[p];  // fixed indices: a computed one would copy a to local memory
+  const uint8_t* __restrict__ w = part.w;
+  const size_t w_stride = part.w_stride;
+  const int64_t N = part.rows;
+  float* __restrict__ out = part.out;
+  const int64_t out_stride = part.out_stride;
+  const int64_t K = a.K;
+  const int64_t M = a.M;
+  const uint8_t* __restrict__ x = a.x;
+  const size_t x_stride = a.x_stride;
   const int64_t m_base = static_cast<int64_t>(blockIdx.x) * kA16Tokens;
-  const int64_t n_base = static_cast<int64_t>(blockIdx.y) * kA16Rows;
+  const int64_t n_base = (static_cast<int64_t>(blockIdx.y) - part.first_tile) * kA16Rows;
   const int64_t nb = K / kQuantBlock;
-  const int64_t kt_begin = static_cast<int64_t>(blockIdx.z) * slice_steps;
-  const int64_t kt_end = min((nb + Tile::kUnits - 1) / Tile::kUnits, kt_begin + slice_steps);
+  const int64_t kt_begin = static_cast<int64_t>(blockIdx.z) * a.slice_steps;
+  const int64_t kt_end = min((nb + Tile::kUnits - 1) / Tile::kUnits, kt_begin + a.slice_steps);
   const int tokens = static_cast<int>(min(M - m_base, kA16Tokens));
-  const int groups = (tokens + 15) / 16;  // 16-token groups (ldmatrix_x4's two n8 tiles) with a token
+  const int groups = (tokens + 15) / 16;  // 16-token groups (ldmatrix_x4's two n8 tiles) with a token; <= kGroups
   const int rows = static_cast<int>(min(N - n_base, kA16Rows));
   const uint8_t* w_tile = w + n_base * w_stride;
   const uint8_t* x_tile = x + m_base * x_stride;
@@ -115,7 +150,7 @@ __global__ void __launch_bounds__(kA16Threads, 2)
     uint8_t* a_dst = stage + Tile::kWBytes;
     const uint8_t* a_src = x_tile + kt * kA16Step * 2;
 #pragma unroll
-    for (int i = 0; i < static_cast<int>(kA16Tokens) * Tile::kAChunks / kA16Threads; ++i) {
+    for (int i = 0; i < Tile::kTokens * Tile::kAChunks / kA16Threads; ++i) {
       const int q = tid + i * kA16Threads;
       const int r = q / Tile::kAChunks;
       const int c = q % Tile::kAChunks;
@@ -123,7 +158,7 @@ __global__ void __launch_bounds__(kA16Threads, 2)
     }
   };
 
-  float acc[8][4] = {};
+  float acc[Tile::kTiles][4] = {};
   const bool has_rows = warp * 16 < rows;  // a warp past the last row waits at the barriers only
   auto compute = [&](const uint8_t* stage, int64_t kt) {
     if (!has_rows) return;
@@ -146,7 +181,7 @@ __global__ void __launch_bounds__(kA16Threads, 2)
       for (int c = 0; c < 2; ++c) {
         const uint32_t a[4] = {f[0][c][0], f[1][c][0], f[0][c][1], f[1][c][1]};
 #pragma unroll
-        for (int jp = 0; jp < 4; ++jp) {
+        for (int jp = 0; jp < kGroups; ++jp) {
           if (jp < groups) {
             // B fragments of n8 tiles 2jp and 2jp + 1, elements 16c .. 16c + 15 of unit u.
             uint32_t b4[4];
@@ -167,37 +202,59 @@ __global__ void __launch_bounds__(kA16Threads, 2)
     // The slice's partial sums in the accumulators' own layout (coalesced
     // float4s); the tile's last block reads them back in that layout.
     const int64_t tile = static_cast<int64_t>(blockIdx.y) * gridDim.x + blockIdx.x;
-    float4* parts = partial + tile * gridDim.z * 8 * kA16Threads + tid;
+    float4* parts = a.partial + tile * gridDim.z * 8 * kA16Threads + tid;
 #pragma unroll
-    for (int j = 0; j < 8; ++j) {
+    for (int j = 0; j < Tile::kTiles; ++j) {
       if (j / 2 < groups) {
         store_cg(parts + (blockIdx.z * 8 + j) * kA16Threads, make_float4(acc[j][0], acc[j][1], acc[j][2], acc[j][3]));
       }
     }
     __threadfence();  // the partial sums are visible before the count says so
     __syncthreads();
-    if (tid == 0) last_slice = atomicAdd(counters + tile, 1u) == gridDim.z - 1;
+    if (tid == 0) last_slice = atomicAdd(a.counters + tile, 1u) == gridDim.z - 1;
     __syncthreads();
     if (!last_slice) return;
     __threadfence();
+    // Slice after slice, each sum in slice order, with eight loads in
+    // flight (kChunk slices at a time): a loop of dependent loads cost a round
+    // trip to L2 each.
+    constexpr int kChunk = 8 / Tile::kTiles;
 #pragma unroll
-    for (int j = 0; j < 8; ++j) {
+    for (int j = 0; j < Tile::kTiles; ++j) {
       if (j / 2 < groups) {
-        float4 sum = load_cg(parts + j * kA16Threads);
-        for (unsigned s = 1; s < gridDim.z; ++s) {
-          const float4 p = load_cg(parts + (s * 8 + j) * kA16Threads);
-          sum = make_float4(sum.x + p.x, sum.y + p.y, sum.z + p.z, sum.w + p.w);
-        }
-        acc[j][0] = sum.x;
-        acc[j][1] = sum.y;
-        acc[j][2] = sum.z;
-        acc[j][3] = sum.w;
+        const float4 first = load_cg(parts + j * kA16Threads);
+        acc[j][0] = first.x;
+        acc[j][1] = first.y;
+        acc[j][2] = first.z;
+        acc[j][3] = first.w;
       }
     }
-    if (tid == 0) counters[tile] = 0;  // ready for the next launch
+    for (unsigned s = 1; s < gridDim.z; s += kChunk) {
+      float4 p[kChunk][Tile::kTiles];
+#pragma unroll
+      for (int u = 0; u < kChunk; ++u) {
+#pragma unroll
+        for (int j = 0; j < Tile::kTiles; ++j) {
+          if (j / 2 < groups && s + u < gridDim.z) p[u][j] = load_cg(parts + ((s + u) * 8 + j) * kA16Threads);
+        }
+      }
+#pragma unroll
+      for (int u = 0; u < kChunk; ++u) {
+#pragma unroll
+        for (int j = 0; j < Tile::kTiles; ++j) {
+          if (j / 2 < groups && s + u < gridDim.z) {
+            acc[j][0] += p[u][j].x;
+            acc[j][1] += p[u][j].y;
+            acc[j][2] += p[u][j].z;
+            acc[j][3] += p[u][j].w;
+          }
+        }
+      }
+    }
+    if (tid == 0) a.counters[tile] = 0;  // ready for the next launch
   }
 #pragma unroll
-  for (int j = 0; j < 8; ++j) {
+  for (int j = 0; j < Tile::kTiles; ++j) {
 #pragma unroll
     for (int e = 0; e < 4; ++e) {
       const int64_t n = n_base + warp * 16 + g + 8 * (e / 2);
@@ -210,22 +267,42 @@ __global__ void __launch_bounds__(kA16Threads, 2)
 template <gguf::GgmlType T>
 Status launch_gemm_a16_t(const A16Args& a, rt::Stream stream) {
   if constexpr (kHasMma) {
-    const WeightView& w = a.w;
-    const int64_t row_tiles = (w.rows + kA16Rows - 1) / kA16Rows;
+    if (a.n_parts < 1 || a.n_parts > kMaxMatvecParts) return RF_ERROR(kInternal, "{} parts in one GEMM", a.n_parts);
+    A16Launch k{};
+    int64_t row_tiles = 0;
+    for (int i = 0; i < a.n_parts; ++i) {
+      const MatvecPart& part = a.parts[i];
+      k.parts[i] = {part.w.data, part.w.stride, part.w.rows, part.out, part.out_stride, row_tiles};
+      row_tiles += (part.w.rows + kA16Rows - 1) / kA16Rows;
+    }
+    const int64_t cols = a.parts[0].w.cols;
     const int64_t token_tiles = (a.n_tokens + kA16Tokens - 1) / kA16Tokens;
     if (row_tiles > 65535 || token_tiles > 65535 || a.splits < 1 || a.splits > 65535) {
-      return RF_ERROR(kInternal, "a {} x {} GEMM of {} tokens in {} slices", w.rows, w.cols, a.n_tokens, a.splits);
+      return RF_ERROR(kInternal, "a GEMM of {} row tiles by {} columns, {} tokens in {} slices", row_tiles, cols,
+                      a.n_tokens, a.splits);
     }
-    const int64_t steps = (w.cols + kA16Step - 1) / kA16Step;
-    constexpr auto kernel = gemm_a16_kernel<T>;
-    constexpr int kSmem = A16Tile<T>::kSmem;
-    RF_TRY(RF_GPU_CHECK(rt::allow_dynamic_smem(kernel, kSmem)));
+    const int64_t steps = (cols + kA16Step - 1) / kA16Step;
+    k.n_parts = a.n_parts;
+    k.K = cols;
+    k.x = a.x.q;
+    k.x_stride = a.x.stride;
+    k.M = a.n_tokens;
+    k.slice_steps = (steps + a.splits - 1) / a.splits;
+    k.partial = reinterpret_cast<float4*>(a.partial);
+    k.counters = a.counters;
     const dim3 grid(static_cast<unsigned>(token_tiles), static_cast<unsigned>(row_tiles),
                     static_cast<unsigned>(a.splits));
-    kernel<<<grid, kA16Threads, kSmem, stream>>>(w.data, w.stride, w.rows, w.cols, a.x.q, a.x.stride, a.n_tokens,
-                                                 a.out, a.out_stride, (steps + a.splits - 1) / a.splits,
-                                                 reinterpret_cast<float4*>(a.partial), a.counters);
-    return check_launch("gemm_a16_kernel");
+    // A token's sums are the same in every variant: only the groups held differ.
+    auto launch = [&]<int kGroups>() -> Status {
+      constexpr auto kernel = gemm_a16_kernel<T, kGroups>;
+      constexpr int kSmem = A16Tile<T, kGroups>::kSmem;
+      RF_TRY(RF_GPU_CHECK(rt::allow_dynamic_smem(kernel, kSmem)));
+      kernel<<<grid, kA16Threads, kSmem, stream>>>(k);
+      return check_launch("gemm_a16_kernel");
+    };
+    if (a.n_tokens <= 16) return launch.template operator()<1>();
+    if (a.n_tokens <= 32) return launch.template operator()<2>();
+    return launch.template operator()<4>();
   } else {
     return RF_ERROR(kInternal, "no GEMM on F16 activations in this build");
   }

@@ -23,12 +23,25 @@ struct TokenRange {
 };
 
 // The default (variant) mode's token counts for the kernel, instead of the
-// matrix-vector kernel, the int8 GEMM or the BLAS on F16 copies: none until
-// measured on the H200. Expected: {2, 127}, where it reads 0.56 bytes a Q4_0
-// weight at about the memory's rate while the int8 GEMM is bound by its scale
-// FMAs (21.5 us for 4096 x 4096 at 64 tokens) and the copies' BLAS reads 2
-// bytes a weight; from 128 tokens the BLAS's prefill rate wins. Outputs then
-// carry the F16 activations' rounding (matmul_test.cpp's BLAS tolerance).
-inline constexpr TokenRange kA16VariantTokens{};
+// int8 GEMM: from where the matrix-vector kernel hands over to below where
+// the BLAS on F16 copies takes over (kF16CopyMinTokens). On the H200, llama3-8b
+// Q4_0 batched decode went 1,901 -> 1,957 tokens/s at 8 sequences and
+// 5,046 -> 5,516 at 32 (bench/RESULTS.md, run 30). Outputs then carry the F16
+// activations' rounding, as the BLAS's do.
+inline constexpr TokenRange kA16VariantTokens{3, 63};
+
+// The batch-invariant mode's generated rows of Q4_0 and Q8_0 weights take
+// the kernel for a process whose steps decode at most this many sequences;
+// beyond it, the BLAS on the F16 copies (when the weights have them). On the
+// H200 (bench/RESULTS.md, runs 25 and 29) the kernel gave llama3-8b Q4_0
+// 258 / 1,960 / 5,380 / 7,261 tokens/s at 1 / 8 / 32 / 64 sequences, the
+// copies' BLAS 175 / 1,394 / 4,733 / 8,110.
+inline constexpr int64_t kA16InvariantMaxRows = 32;
+
+// Whether the batch-invariant mode's generated rows take the kernel, for a
+// process decoding at most decode_rows sequences a step (0: not known).
+constexpr bool a16_for_invariant_rows(int64_t decode_rows, bool has_copy) {
+  return !has_copy || decode_rows <= kA16InvariantMaxRows;
+}
 
 }  // namespace rocmforge::backend::gpu

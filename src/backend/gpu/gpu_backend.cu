@@ -82,6 +82,7 @@ GpuBackend::GpuBackend(int device, rt::Stream stream, const GpuOptions& options,
       sm_count_(sm_count),
       warp_size_(warp_size),
       batch_invariant_(options.batch_invariant),
+      decode_rows_(options.decode_rows),
       f16_mode_(options.f16_copies),
       budget_(std::move(budget)) {}
 

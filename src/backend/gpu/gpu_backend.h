@@ -27,6 +27,10 @@ struct GpuOptions {
   // matmul and attention row takes one kernel configuration whatever the
   // step's size (serving; slower prompts and single-sequence decode).
   bool batch_invariant = false;
+  // The most sequences a step decodes (serve's --parallel; 0: not known).
+  // The batch-invariant mode takes one generated-row kernel for the whole
+  // process, the one fastest at that load (gemm_a16_policy.h).
+  int64_t decode_rows = 0;
   F16CopyMode f16_copies = F16CopyMode::kAuto;
 };
 

@@ -16,6 +16,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -119,7 +120,9 @@ class GpuBackend final : public Backend {
   enum class MatmulPath { kMatvec, kGemm, kDense, kA16 };
   // has_copy: w has an F16 copy (f16_copies_).
   MatmulPath matmul_path(const WeightView& w, int64_t n_tokens, bool has_copy) const;
-  void a16_matmul(const WeightView& w, const Tensor& x, const Tensor& out);
+  // Holds a product in pending_ (a16: one for the GEMM on F16 activations, else the matrix-vector kernel).
+  void hold_matmul(const WeightView& w, const Tensor& x, const Tensor& out, bool a16);
+  void launch_a16(std::span<const MatvecPart> parts, const ActView& x, int64_t n_tokens);
   // Grows the split counters (zeroed: each launch leaves them zero) to at least `bytes`.
   Status reserve_counters(size_t bytes);
   // The batch-invariant mode's product on a weight's F16 copy (DenseGemm::gemm_invariant).
@@ -133,6 +136,7 @@ class GpuBackend final : public Backend {
   int sm_count_;
   int warp_size_;
   bool batch_invariant_;
+  int64_t decode_rows_;  // GpuOptions::decode_rows
   F16CopyMode f16_mode_;
   bool make_f16_copies_ = false;  // decided by reserve_weights
   std::shared_ptr<MemoryBudget> budget_;
@@ -177,6 +181,7 @@ class GpuBackend final : public Backend {
   Tensor pending_out_[kMaxMatvecParts];
   Tensor pending_x_;
   int n_pending_ = 0;
+  bool pending_a16_ = false;  // pending_ goes to the GEMM on F16 activations
   std::optional<Error> error_;
   StepGraphs graphs_;
   uint64_t graphs_frees_ = 0;

@@ -32,11 +32,14 @@ GpuBackend::MatmulPath GpuBackend::matmul_path(const WeightView& w, int64_t n_to
   const bool tensor_cores = gemm_on_tensor_cores(w);
   const bool a16 = gemm_a16_supports(w);
   // One configuration for every token count: the GEMM on F16 activations for
-  // the weights it takes (close to the memory's rate from 1 to 64 rows),
-  // else the int8 tensor-core GEMM (its sums run over K in the same order
+  // the weights it takes, where it is the fastest at the process's load (else
+  // matmul() takes the F16 copies' BLAS), else the int8 tensor-core GEMM (its sums run over K in the same order
   // whatever its token tile), else the matrix-vector kernel, whose per-row
   // sums do not depend on the token count.
-  if (batch_invariant_) return a16 ? MatmulPath::kA16 : tensor_cores ? MatmulPath::kGemm : MatmulPath::kMatvec;
+  if (batch_invariant_) {
+    if (a16 && a16_for_invariant_rows(decode_rows_, has_copy)) return MatmulPath::kA16;
+    return tensor_cores ? MatmulPath::kGemm : MatmulPath::kMatvec;
+  }
   if (a16 && kA16VariantTokens.contains(n_tokens)) return MatmulPath::kA16;
   // From gemm_min_tokens() the tensor cores win: the matvec's work grows
   // with every token, the GEMM's cost barely moves up to its 16-token tile
@@ -48,14 +51,16 @@ GpuBackend::MatmulPath GpuBackend::matmul_path(const WeightView& w, int64_t n_to
   return dense_ && dense_->takes(w, n_tokens) ? MatmulPath::kDense : MatmulPath::kGemm;
 }
 
-// Matrix-vector products wait in pending_ so that those over the same input
-// (Q, K and V; gate and up) go out as one launch; the next other op flushes them.
 void GpuBackend::matmul(const Tensor& w, const Tensor& x, const Tensor& out) {
   if (x.rows == 0 || failed()) return;
   const WeightView wv = weight_view(w, w.rows);
   const std::optional<WeightView> copy = f16_copies_.find(wv);
   const MatmulPath path = matmul_path(wv, x.rows, copy.has_value());
-  if (path == MatmulPath::kA16) return a16_matmul(wv, x, out);
+  if (path == MatmulPath::kA16) {
+    // On F16 activations, as the BLAS path: a held-back producer writes them straight in that format.
+    flush_producer(&x, ActFormat::kF16);
+    return hold_matmul(wv, x, out, true);
+  }
   // Invariant generated rows of the other quantised types read the F16 copy
   // too, with an algorithm chosen for a 64-sequence decode step (pinned_gemm.cuh).
   if (batch_invariant_ && copy) return invariant_blas(*copy, x, out, RowKind::kGenerated);
@@ -88,34 +93,39 @@ void GpuBackend::matmul(const Tensor& w, const Tensor& x, const Tensor& out) {
     written(out);
     return;
   }
+  hold_matmul(wv, x, out, false);
+}
+
+// Matrix-vector products and F16-activation GEMMs wait in pending_ so that
+// those over the same input (Q, K and V; gate and up) go out as one launch;
+// the next other op flushes them.
+void GpuBackend::hold_matmul(const WeightView& w, const Tensor& x, const Tensor& out, bool a16) {
   if (failed()) return;
-  bool joins = n_pending_ > 0 && n_pending_ < kMaxMatvecParts && same_view(pending_x_, x) &&
+  bool joins = n_pending_ > 0 && n_pending_ < kMaxMatvecParts && pending_a16_ == a16 && same_view(pending_x_, x) &&
                pending_[0].w.type == w.type && pending_[0].w.cols == w.cols && !overlap(out, x);
   for (int i = 0; joins && i < n_pending_; ++i) joins = !overlap(out, pending_out_[i]);
   if (!joins) flush_matvecs();
-  if (n_pending_ == 0) pending_x_ = x;
-  pending_[n_pending_] = {wv, f32(out), floats(out)};
+  if (n_pending_ == 0) {
+    pending_x_ = x;
+    pending_a16_ = a16;
+  }
+  pending_[n_pending_] = {w, f32(out), floats(out)};
   pending_out_[n_pending_++] = out;
 }
 
-// On F16 activations, as the BLAS path: a held-back producer writes them
-// straight in that format (flush_producer).
-void GpuBackend::a16_matmul(const WeightView& w, const Tensor& x, const Tensor& out) {
-  flush_producer(&x, ActFormat::kF16);
-  if (!begin_op()) return;
-  auto act = activations(x, ActFormat::kF16);
-  if (!act) return record(std::move(act).error());
-  A16Args args{w, *act, x.rows, f32(out), floats(out), a16_splits(w, sm_count_)};
+void GpuBackend::launch_a16(std::span<const MatvecPart> parts, const ActView& x, int64_t n_tokens) {
+  A16Args args{{}, static_cast<int>(parts.size()), x, n_tokens};
+  std::copy(parts.begin(), parts.end(), args.parts);
+  args.splits = a16_splits(args, sm_count_);
   if (args.splits > 1) {
-    const Status partial = reserve_scratch(gemm_scratch_, a16_partial_bytes(w, x.rows, args.splits), "GEMM partial sums");
+    const Status partial = reserve_scratch(gemm_scratch_, a16_partial_bytes(args, args.splits), "GEMM partial sums");
     if (!partial) return record(partial);
-    const Status counters = reserve_counters(a16_counter_bytes(w, x.rows));
+    const Status counters = reserve_counters(a16_counter_bytes(args));
     if (!counters) return record(counters);
     args.partial = static_cast<float*>(gemm_scratch_->data());
     args.counters = static_cast<uint32_t*>(a16_counters_->data());
   }
   record(launch_gemm_a16(args, stream_));
-  written(out);
 }
 
 Status GpuBackend::reserve_counters(size_t bytes) {
@@ -157,9 +167,14 @@ void GpuBackend::flush_matvecs() {
   const int n = n_pending_;
   n_pending_ = 0;
   if (failed()) return;
-  auto act = activations(pending_x_, act_format(pending_[0].w.type));
+  auto act = activations(pending_x_, pending_a16_ ? ActFormat::kF16 : act_format(pending_[0].w.type));
   if (!act) return record(std::move(act).error());
-  record(launch_matvec(std::span<const MatvecPart>(pending_, static_cast<size_t>(n)), *act, pending_x_.rows, stream_));
+  const std::span<const MatvecPart> parts(pending_, static_cast<size_t>(n));
+  if (pending_a16_) {
+    launch_a16(parts, *act, pending_x_.rows);
+  } else {
+    record(launch_matvec(parts, *act, pending_x_.rows, stream_));
+  }
   for (int i = 0; i < n; ++i) written(pending_out_[i]);
 }
 

@@ -10,7 +10,6 @@
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/gpu/dense_gemm_policy.h"
-#include "backend/gpu/gemm_a16_policy.h"
 #include "op_harness.h"
 
 namespace rocmforge::testing {
@@ -137,7 +136,7 @@ TEST(F16Copies, ProductsReadTheCopy) {
       const std::vector<float> got_on = matmul_rows(h_on, w_on, x, n);
       const std::vector<float> got_off = matmul_rows(h_off, w_off, x, n);
       expect_close(got_on, want, 1e-2, what);
-      if (backend::gpu::a16_gemm_type(type) && backend::gpu::kA16VariantTokens.contains(n)) {
+      if (default_mode_f16_activations(type, n)) {
         EXPECT_EQ(got_on, got_off) << "both should take the GEMM on F16 activations, which reads no copy";
       } else if (n >= backend::gpu::kDenseGemmMinTokens) {
         EXPECT_EQ(got_on, got_off) << "the copy and the dequantising pass should give the same F16 weight";

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "backend/cpu/cpu_backend.h"
+#include "backend/gpu/gemm_a16_policy.h"
 #include "op_harness.h"
 
 namespace rocmforge::testing {
@@ -32,10 +33,11 @@ std::string case_name(const ::testing::TestParamInfo<A16Case>& info) {
          std::to_string(c.rows) + "_k" + std::to_string(c.cols);
 }
 
-std::unique_ptr<backend::Backend> invariant_gpu(F16CopyMode copies = F16CopyMode::kOff) {
+std::unique_ptr<backend::Backend> invariant_gpu(F16CopyMode copies = F16CopyMode::kOff, int64_t decode_rows = 0) {
   backend::gpu::GpuOptions o;
   o.batch_invariant = true;
   o.f16_copies = copies;
+  o.decode_rows = decode_rows;
   return make_gpu_backend(o);
 }
 
@@ -171,6 +173,43 @@ TEST(A16Gemm, InvariantGeneratedRowsTakeItWithOrWithoutACopy) {
       EXPECT_GT(err, 1e-3) << "8-bit activations: not the GEMM on F16 ones";
       EXPECT_LE(err, 1e-2);
     }
+  }
+}
+
+// A process that decodes more than kA16InvariantMaxRows sequences a step
+// reads the F16 copy for generated rows (its BLAS sums in another order);
+// one that decodes up to that many takes the kernel, copy or not.
+TEST(A16Gemm, InvariantGeneratedRowsOfABusierProcessReadTheCopy) {
+  backend::CpuBackend cpu(2);
+  auto busy = invariant_gpu(F16CopyMode::kOn, backend::gpu::kA16InvariantMaxRows + 1);
+  auto quiet = invariant_gpu(F16CopyMode::kOn, backend::gpu::kA16InvariantMaxRows);
+  auto without = invariant_gpu(F16CopyMode::kOff, backend::gpu::kA16InvariantMaxRows + 1);
+  ASSERT_NE(busy, nullptr);
+  ASSERT_NE(quiet, nullptr);
+  ASSERT_NE(without, nullptr);
+  OpHarness hc(cpu);
+  OpHarness h_busy(*busy);
+  OpHarness h_quiet(*quiet);
+  OpHarness h_without(*without);
+  constexpr int64_t kRows = 512;
+  constexpr int64_t kCols = 2048;
+  std::mt19937 rng(53);
+  const auto w = random_floats(rng, kRows * kCols);
+  const char* name = "blk.0.ffn_down.weight";
+  const backend::Tensor w_cpu = hc.weight(GgmlType::kQ4_0, w, kRows, kCols, name);
+  const backend::Tensor w_busy = h_busy.weight(GgmlType::kQ4_0, w, kRows, kCols, name);
+  const backend::Tensor w_quiet = h_quiet.weight(GgmlType::kQ4_0, w, kRows, kCols, name);
+  const backend::Tensor w_without = h_without.weight(GgmlType::kQ4_0, w, kRows, kCols, name);
+  for (int64_t n : {1, 33}) {
+    SCOPED_TRACE(std::to_string(n) + " tokens");
+    const auto x = random_floats(rng, static_cast<size_t>(n * kCols));
+    const std::vector<float> want = matmul_rows(hc, w_cpu, x, n);
+    const std::vector<float> on_copy = matmul_rows(h_busy, w_busy, x, n);
+    const std::vector<float> kernel = matmul_rows(h_quiet, w_quiet, x, n);
+    EXPECT_EQ(matmul_rows(h_without, w_without, x, n), kernel) << "without a copy, the kernel whatever the load";
+    EXPECT_NE(on_copy, kernel) << "the same bits: the busy process did not read the copy";
+    EXPECT_LE(relative_error(on_copy, want), 1e-2);
+    EXPECT_LE(relative_error(kernel, want), 1e-2);
   }
 }
 

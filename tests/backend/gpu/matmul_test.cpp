@@ -17,7 +17,6 @@
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/gpu/dense_gemm_policy.h"
-#include "backend/gpu/gemm_a16_policy.h"
 #include "op_harness.h"
 
 namespace rocmforge::testing {
@@ -43,8 +42,8 @@ std::string case_name(const ::testing::TestParamInfo<MatmulCase>& info) {
 double tolerance(const MatmulCase& c) {
   if (c.type == GgmlType::kF32) return 1e-5;
   const bool quantised = c.type != GgmlType::kF16 && c.type != GgmlType::kBF16;
-  const bool a16 = backend::gpu::a16_gemm_type(c.type) && backend::gpu::kA16VariantTokens.contains(c.n_tokens);
-  return quantised && (c.n_tokens >= backend::gpu::kDenseGemmMinTokens || a16) ? 1e-2 : 1e-4;
+  const bool f16_activations = default_mode_f16_activations(c.type, c.n_tokens);
+  return quantised && (c.n_tokens >= backend::gpu::kDenseGemmMinTokens || f16_activations) ? 1e-2 : 1e-4;
 }
 
 // The CPU backend and the GPU backend under test, a harness on each (side 0: CPU, 1: GPU).
@@ -192,7 +191,8 @@ TEST_F(BothBackends, StridedInputsOutputsAndReusedActivations) {
         for (int64_t r = 0; r < n; ++r) used.insert(used.end(), all.begin() + r * 256, all.begin() + r * 256 + 224);
         results[s].push_back(used);
       }
-      expect_close(results[1][0], results[0][0], 1e-4, "strided matmuls");
+      expect_close(results[1][0], results[0][0], default_mode_f16_activations(type, n) ? 1e-2 : 1e-4,
+                   "strided matmuls");
     }
   }
 }

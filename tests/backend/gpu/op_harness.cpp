@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 
+#include "backend/gpu/gemm_a16_policy.h"
 #include "backend/gpu/gpu_backend.h"
 #include "quant/quant.h"
 
@@ -125,6 +126,10 @@ std::vector<float> random_floats(std::mt19937& rng, size_t n, float lo, float hi
   std::vector<float> v(n);
   for (float& x : v) x = dist(rng);
   return v;
+}
+
+bool default_mode_f16_activations(gguf::GgmlType type, int64_t n_tokens) {
+  return backend::gpu::a16_gemm_type(type) && backend::gpu::kA16VariantTokens.contains(n_tokens);
 }
 
 double relative_error(const std::vector<float>& got, const std::vector<float>& want) {

@@ -56,6 +56,11 @@ std::vector<float> rows_of(int64_t cols, const std::vector<std::function<float(i
 // ||got - want|| / ||want||; got must hold no NaN where want has none.
 double relative_error(const std::vector<float>& got, const std::vector<float>& want);
 
+// Whether the default (not batch-invariant) mode multiplies n_tokens rows by
+// a weight of this type on F16 activations (gemm_a16_policy.h): its outputs
+// then differ from the CPU's, on 8-bit activations, by about 5e-3.
+bool default_mode_f16_activations(gguf::GgmlType type, int64_t n_tokens);
+
 // Checks relative_error(got, want) <= tol, with `what` in the message.
 void expect_close(const std::vector<float>& got, const std::vector<float>& want, double tol, const std::string& what);
 
