@@ -125,20 +125,26 @@ if ((run_bench)); then
     [[ $type == q4_0 ]] && extra=(-b 1,8,32,64)
     "$bin/rocmforge" bench -m "$model" --device gpu -p 512 -n 128 -r 3 "${extra[@]}" --json \
       > "$out/bench-$type.json" 2>> "$out/bench.log" || { log "| llama3-8b $type | bench FAILED | | | |"; status=1; }
-    if [[ $type == q4_0 ]]; then  # serve's kernels: the same tests, rows marked "invariant"
-      "$bin/rocmforge" bench -m "$model" --device gpu -p 512 -n 128 -r 3 "${extra[@]}" --batch-invariant --json \
-        > "$out/bench-$type-invariant.json" 2>> "$out/bench.log" || { log "| invariant bench FAILED | | | | |"; status=1; }
+    if [[ $type == q4_0 ]]; then
+      # serve's kernels, rows marked "invariant": a bench process is sized,
+      # like a server of --parallel B, for its largest -b, which picks the
+      # generated rows' kernel: up to 32, then 64 sequences.
+      for b in 1,8,32 64; do
+        "$bin/rocmforge" bench -m "$model" --device gpu -p 512 -n 128 -r 3 -b "$b" --batch-invariant --json \
+          > "$out/bench-$type-invariant-$b.json" 2>> "$out/bench.log" || { log "| invariant bench FAILED | | | | |"; status=1; }
+      done
     fi
     # Decode reads every weight once per token: 4.27 TB/s over the file's bytes is its ceiling.
-    python3 - "$bytes" "$type" "$out/bench-$type.json" "$out/bench-$type-invariant.json" <<'EOF' | tee -a "$summary"
+    python3 - "$bytes" "$type" "$out/bench-$type.json" "$out"/bench-"$type"-invariant-*.json <<'EOF' | tee -a "$summary"
 import json, os, sys
 size, t = int(sys.argv[1]), sys.argv[2]
 rows = []
 for path in sys.argv[3:]:
     if os.path.exists(path) and open(path).read().strip():
-        rows += json.load(open(path))
+        sized = path.rsplit("-", 1)[1][:-len(".json")].split(",")[-1] if "invariant" in path else ""
+        rows += [dict(r, sized=sized) for r in json.load(open(path))]
 for r in rows:
-    label = r["test"] + (" invariant" if r.get("batch_invariant") else "")
+    label = r["test"] + (f" invariant (sized for {r['sized']})" if r.get("batch_invariant") else "")
     test = r["test"]
     if test.startswith("tg"):
         ceiling = 4.27e12 / size
