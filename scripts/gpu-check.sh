@@ -131,7 +131,8 @@ if ((run_bench)); then
       # generated rows' kernel: up to 32, then 64 sequences.
       for b in 1,8,32 64; do
         "$bin/rocmforge" bench -m "$model" --device gpu -p 512 -n 128 -r 3 -b "$b" --batch-invariant --json \
-          > "$out/bench-$type-invariant-$b.json" 2>> "$out/bench.log" || { log "| invariant bench FAILED | | | | |"; status=1; }
+          > "$out/bench-$type-invariant-$b.json" 2>> "$out/bench.log" ||
+          { log "| invariant bench FAILED | | | | |"; status=1; }
       done
     fi
     # Decode reads every weight once per token: 4.27 TB/s over the file's bytes is its ceiling.

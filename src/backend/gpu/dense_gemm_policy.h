@@ -7,7 +7,7 @@
 namespace rocmforge::backend::gpu {
 
 // Below this, the pass that dequantises a weight to F16 costs more than the
-// GEMM kernels lose to the BLAS (bench/RESULTS.md, run 5). F16 and BF16
+// GEMM kernels lose to the BLAS (bench/RESULTS-gpu-runs-1-14.md, run 5). F16 and BF16
 // weights have no such pass: the BLAS takes all their GEMMs (run 9's kernel
 // bench: F16 gate/up at 64 tokens 92 us in the GEMM kernel, 37 us through
 // the BLAS at 128).

@@ -42,7 +42,7 @@ template <gguf::GgmlType T, int kTokens>
 struct Q8Tile {
   using Rows = Q8Rows<T>;
   // 4 warps of two m16 tiles at every token count: the configuration
-  // measured on the H200 (bench/RESULTS.md, run 11). 8 warps of one tile
+  // measured on the H200 (bench/RESULTS-gpu-runs-1-14.md, run 11). 8 warps of one tile
   // up to 32 tokens, to hide more latency, is untried.
   static constexpr int kTilesM = 2;
   static constexpr int kWarps = static_cast<int>(kQ8GemmRows) / (16 * kTilesM);

@@ -8,7 +8,7 @@
 // of each of the rows, so a warp reads 32 consecutive units of a row with
 // wide coalesced loads. Partial sums meet in shared memory.
 // (Measured on the H200: this beats one warp per row set, which keeps fewer
-// loads in flight — bench/RESULTS.md, run 2.)
+// loads in flight — bench/RESULTS-gpu-runs-1-14.md, run 2.)
 #pragma once
 
 #include "backend/gpu/check.cuh"
