@@ -175,7 +175,8 @@ Subcommand add_bench_command(CLI::App& root) {
   app->add_option("-r,--repetitions", opts->reps, "Repetitions of each test");
   app->add_option("-t,--threads", opts->n_threads, "CPU threads");
   app->add_option("-b,--batch-size", opts->n_seqs,
-                  "Sequences decoding together: aggregate decode speed after a prompt each (pp+tg xB tests)")
+                  "Sequences decoding together: aggregate decode speed after a prompt each (pp+tg xB tests); "
+                  "the largest sizes the batch-invariant kernels as serve's --parallel does")
       ->delimiter(',');
   app->add_option("--prompt-beside", opts->n_beside,
                   "With -b: this many prompt tokens in every decode step too, as a serving step that shares one "

@@ -232,7 +232,8 @@ Subcommand add_serve_command(CLI::App& root) {
   CLI::Option* key = app->add_option("--api-key", o.api_key, "Require 'Authorization: Bearer KEY' (not on /health)");
   app->add_option("--api-key-file", o.api_key_file, "Read the API key from a file (keeps it out of ps)")->excludes(key);
   app->add_option("-c,--ctx-size", o.n_ctx, "Context per sequence (0: the model's, at most 4096)");
-  app->add_option("--parallel", o.parallel, "Sequences generating at once");
+  app->add_option("--parallel", o.parallel,
+                  "Sequences generating at once (on a GPU it also picks the batch-invariant decode kernels)");
   app->add_option("--max-queue", o.max_queue, "Requests waiting to start; past it requests get 429");
   app->add_option("-b,--batch-size", o.batch_size,
                   "Tokens per engine step, decodes plus prompt chunks (0: 2048 on a GPU, 512 on the CPU)");
