@@ -131,7 +131,7 @@ if ((run_bench)); then
       # generated rows' kernel: up to 32, then 64 sequences.
       for b in 1,8,32 64; do
         "$bin/rocmforge" bench -m "$model" --device gpu -p 512 -n 128 -r 3 -b "$b" --batch-invariant --json \
-          > "$out/bench-$type-invariant-$b.json" 2>> "$out/bench.log" ||
+          > "$out/bench-$type-invariant-${b##*,}.json" 2>> "$out/bench.log" ||
           { log "| invariant bench FAILED | | | | |"; status=1; }
       done
     fi
@@ -142,7 +142,7 @@ size, t = int(sys.argv[1]), sys.argv[2]
 rows = []
 for path in sys.argv[3:]:
     if os.path.exists(path) and open(path).read().strip():
-        sized = path.rsplit("-", 1)[1][:-len(".json")].split(",")[-1] if "invariant" in path else ""
+        sized = path.rsplit("-", 1)[1][:-len(".json")] if "invariant" in path else ""
         rows += [dict(r, sized=sized) for r in json.load(open(path))]
 for r in rows:
     label = r["test"] + (f" invariant (sized for {r['sized']})" if r.get("batch_invariant") else "")

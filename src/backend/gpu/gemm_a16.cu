@@ -35,9 +35,8 @@ int a16_splits(const A16Args& a, int sm_count) {
   constexpr int64_t kMaxSplits = 16;
   constexpr int64_t kMinSteps = 2;
   const int64_t steps = (a.parts[0].w.cols + kA16Step - 1) / kA16Step;
-  const int64_t row_tiles = gpu::row_tiles(a);
   const int64_t most = std::max<int64_t>(1, std::min(kMaxSplits, steps / kMinSteps));
-  const int64_t want = std::clamp<int64_t>(kBlocksPerSm * sm_count / row_tiles, 1, most);
+  const int64_t want = std::clamp<int64_t>(kBlocksPerSm * sm_count / row_tiles(a), 1, most);
   // Whole slices of `per` steps, none empty.
   const int64_t per = (steps + want - 1) / want;
   return static_cast<int>((steps + per - 1) / per);

@@ -96,11 +96,12 @@ class GpuBackend final : public Backend {
   bool failed() const { return error_.has_value(); }
   // Every op but matmul and rms_norm starts here: what is held back goes out first.
   bool begin_op() {
-    flush_matvecs();
+    flush_products();
     flush_producer();
     return !failed();
   }
-  void flush_matvecs();
+  // Launches the products held in pending_ (hold_matmul).
+  void flush_products();
   // Launches a held-back add, norm, gated activation or RoPE; when `consumer` is
   // its output, it also writes that in `format` for the consumer's matmul.
   void flush_producer(const Tensor* consumer = nullptr, ActFormat format = ActFormat::kF32);

@@ -50,7 +50,7 @@ void GpuBackend::add(const Tensor& a, const Tensor& b, const Tensor& out) {
 }
 
 void GpuBackend::rms_norm(const Tensor& x, const Tensor& weight, float eps, const Tensor& out) {
-  flush_matvecs();
+  flush_products();
   if (failed()) return;
   PendingNorm n{x, Tensor{}, Tensor{}, weight, eps, out};
   if (pending_add_ && same_view(pending_add_->out, x)) {

@@ -104,7 +104,7 @@ void GpuBackend::hold_matmul(const WeightView& w, const Tensor& x, const Tensor&
   bool joins = n_pending_ > 0 && n_pending_ < kMaxMatvecParts && pending_a16_ == a16 && same_view(pending_x_, x) &&
                pending_[0].w.type == w.type && pending_[0].w.cols == w.cols && !overlap(out, x);
   for (int i = 0; joins && i < n_pending_; ++i) joins = !overlap(out, pending_out_[i]);
-  if (!joins) flush_matvecs();
+  if (!joins) flush_products();
   if (n_pending_ == 0) {
     pending_x_ = x;
     pending_a16_ = a16;
@@ -162,7 +162,7 @@ bool GpuBackend::dense_matmul(const WeightView& w, const Tensor& x, const Tensor
   return true;
 }
 
-void GpuBackend::flush_matvecs() {
+void GpuBackend::flush_products() {
   if (n_pending_ == 0) return;
   const int n = n_pending_;
   n_pending_ = 0;
