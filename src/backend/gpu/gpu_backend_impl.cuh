@@ -10,8 +10,8 @@
 // it once; any op that writes overlapping memory drops the entry. Decode
 // matmuls over the same input (Q, K and V; gate and up) are held back and
 // launched together as one kernel when the next other op comes; residual
-// adds, RMS norms, gated activations and RoPE are held back to fuse
-// (gpu_fusion.cu).
+// adds, RMS norms, gated activations and RoPE (with the K and V store after
+// it) are held back to fuse (gpu_fusion.cu).
 #pragma once
 
 #include <memory>
@@ -105,6 +105,10 @@ class GpuBackend final : public Backend {
   // Launches a held-back add, norm, gated activation or RoPE; when `consumer` is
   // its output, it also writes that in `format` for the consumer's matmul.
   void flush_producer(const Tensor* consumer = nullptr, ActFormat format = ActFormat::kF32);
+  // The held RoPE and this store as one kernel, when k is its last target
+  // and the cache types allow it; false (nothing done) otherwise.
+  bool store_kv_with_rope(const KvLayerView& kv, const KvLayout& layout, const Tensor& k, const Tensor& v,
+                          const BatchView& batch);
   // Drops converted activations that overlap [data, data + bytes).
   void written(const void* data, size_t bytes);
   void written(const Tensor& t);
@@ -170,9 +174,12 @@ class GpuBackend final : public Backend {
     Tensor gate, up, out;
   };
   struct PendingRope {
-    Tensor x;
+    Tensor x[kMaxRopeTargets];            // Q, or Q then K
+    RopeTarget targets[kMaxRopeTargets];  // the same as launch_rope takes them, each with its heads
+    int n;
     const int32_t* positions;
     RopeParams params;
+    std::span<const RopeTarget> held() const { return {targets, static_cast<size_t>(n)}; }
   };
   std::optional<PendingAdd> pending_add_;
   std::optional<PendingRope> pending_rope_;

@@ -2,13 +2,15 @@
 // add followed by the RMS norm of its result is one kernel, an RMS norm or a
 // gated activation followed by a matmul over its output also writes the
 // matmul's converted input (8-bit quants, F16 or BF16), and the RoPE of Q
-// and of K is one launch, so decode layers skip one pass over memory and one
-// launch (2.5-3.5 us on the H200 however small) for each pair.
+// and of K is one launch, together with the store of K and V into the cache
+// that follows it (F32 and F16 caches), so decode layers skip one pass over
+// memory and one launch (2.5-3.5 us on the H200 however small) for each pair.
 #include "backend/gpu/add.cuh"
 #include "backend/gpu/glu.cuh"
 #include "backend/gpu/gpu_backend_impl.cuh"
 #include "backend/gpu/rms_norm.cuh"
 #include "backend/gpu/rope.cuh"
+#include "backend/gpu/rope_store.cuh"
 #include "backend/gpu/tensor_views.cuh"
 
 namespace rocmforge::backend::gpu {
@@ -24,19 +26,40 @@ bool same_rotation(const RopeParams& a, const RopeParams& b) {
 
 }  // namespace
 
+// Q's RoPE waits for K's, and both for the store of K and V (store_kv_with_rope).
 void GpuBackend::rope(const Tensor& x, const int32_t* positions, const RopeParams& params) {
-  if (pending_rope_ && pending_rope_->positions == positions && pending_rope_->x.rows == x.rows &&
-      same_rotation(pending_rope_->params, params) && !overlap(pending_rope_->x, x)) {
-    const PendingRope& p = *pending_rope_;
-    const RopeTarget both[] = {{f32(p.x), floats(p.x), p.params.n_heads}, {f32(x), floats(x), params.n_heads}};
-    record(launch_rope(both, x.rows, positions, params, stream_));
-    pending_rope_.reset();
+  if (pending_rope_ && pending_rope_->n == 1 && pending_rope_->positions == positions &&
+      pending_rope_->x[0].rows == x.rows && same_rotation(pending_rope_->params, params) &&
+      !overlap(pending_rope_->x[0], x)) {
+    pending_rope_->x[1] = x;
+    pending_rope_->targets[1] = {f32(x), floats(x), params.n_heads};
+    pending_rope_->n = 2;
     written(x);
     return;
   }
   if (!begin_op()) return;
-  pending_rope_ = PendingRope{x, positions, params};
+  pending_rope_ = PendingRope{{x, Tensor{}}, {{f32(x), floats(x), params.n_heads}, {}}, 1, positions, params};
   written(x);
+}
+
+bool GpuBackend::store_kv_with_rope(const KvLayerView& kv, const KvLayout& layout, const Tensor& k, const Tensor& v,
+                                    const BatchView& batch) {
+  if (!pending_rope_ || failed() || !rope_store_supports(layout)) return false;
+  const PendingRope p = *pending_rope_;
+  const int last = p.n - 1;
+  if (!same_view(p.x[last], k) || batch.n_tokens != k.rows || p.targets[last].n_heads != layout.n_head_kv ||
+      p.params.head_dim != layout.head_dim || p.params.n_rot > p.params.head_dim) {
+    return false;
+  }
+  // The kernel reads V while it rotates the targets in place.
+  for (int i = 0; i < p.n; ++i) {
+    if (overlap(p.x[i], v)) return false;
+  }
+  pending_rope_.reset();
+  if (!begin_op()) return true;  // nothing else is held beside a RoPE: this launches nothing
+  record(launch_rope_store(p.held(), k.rows, p.positions, p.params, cf32(v), floats(v), batch.slots, kv, layout,
+                           static_cast<uint32_t*>(error_flag_->data()), stream_));
+  return true;
 }
 
 void GpuBackend::add(const Tensor& a, const Tensor& b, const Tensor& out) {
@@ -70,8 +93,7 @@ void GpuBackend::glu(GluKind kind, const Tensor& gate, const Tensor& up, const T
 void GpuBackend::flush_producer(const Tensor* consumer, ActFormat format) {
   if (pending_rope_) {
     const PendingRope& p = *pending_rope_;
-    const RopeTarget one[] = {{f32(p.x), floats(p.x), p.params.n_heads}};
-    record(launch_rope(one, p.x.rows, p.positions, p.params, stream_));
+    record(launch_rope(p.held(), p.x[0].rows, p.positions, p.params, stream_));
     pending_rope_.reset();
   }
   if (!pending_add_ && !pending_norm_ && !pending_glu_) return;

@@ -198,6 +198,7 @@ void GpuBackend::mul_sigmoid(const Tensor& x, const Tensor& g) {
 
 void GpuBackend::store_kv(const KvLayerView& kv, const KvLayout& layout, const Tensor& k, const Tensor& v,
                           const BatchView& batch) {
+  if (store_kv_with_rope(kv, layout, k, v, batch)) return;
   if (!begin_op()) return;
   record(launch_store_kv(cf32(k), floats(k), cf32(v), floats(v), batch.n_tokens, batch.slots, kv, layout,
                          static_cast<uint32_t*>(error_flag_->data()), stream_));
