@@ -30,7 +30,7 @@ bool same_rotation(const RopeParams& a, const RopeParams& b) {
 void GpuBackend::rope(const Tensor& x, const int32_t* positions, const RopeParams& params) {
   if (pending_rope_ && pending_rope_->n == 1 && pending_rope_->positions == positions &&
       pending_rope_->x[0].rows == x.rows && same_rotation(pending_rope_->params, params) &&
-      !overlap(pending_rope_->x[0], x)) {
+      disjoint(pending_rope_->x[0], x)) {
     pending_rope_->x[1] = x;
     pending_rope_->targets[1] = {f32(x), floats(x), params.n_heads};
     pending_rope_->n = 2;
@@ -53,7 +53,7 @@ bool GpuBackend::store_kv_with_rope(const KvLayerView& kv, const KvLayout& layou
   }
   // The kernel reads V while it rotates the targets in place.
   for (int i = 0; i < p.n; ++i) {
-    if (overlap(p.x[i], v)) return false;
+    if (!disjoint(p.x[i], v)) return false;
   }
   pending_rope_.reset();
   if (!begin_op()) return true;  // nothing else is held beside a RoPE: this launches nothing
