@@ -203,7 +203,9 @@ INSTANTIATE_TEST_SUITE_P(TinyArchitectures, SynthModel, ::testing::ValuesIn(mode
 // replays the recording; each must give the CPU's logits.
 void batched_decode_over_paged_blocks(backend::KvTypes kv_types) {
   constexpr GgmlType kType = GgmlType::kQ4_0;
-  const std::string path = write_synth_shape_model("tiny", kType, "gpu_batched_q4_0");
+  // A file per cache type: ctest may run the variants at once.
+  const std::string path =
+      write_synth_shape_model("tiny", kType, "gpu_batched_q4_0_" + std::string(gguf::ggml_type_name(kv_types.k)));
 
   constexpr int64_t kBlock = 16;
   constexpr int32_t kSeqs = 3;
@@ -266,6 +268,11 @@ void batched_decode_over_paged_blocks(backend::KvTypes kv_types) {
 }
 
 TEST(GpuForward, BatchedDecodeOverPagedBlocks) { batched_decode_over_paged_blocks({GgmlType::kF32, GgmlType::kF32}); }
+
+// F16 caches, whose RoPE and store of K and V go as one kernel (rope_store.cuh) as F32's do, in recorded steps too.
+TEST(GpuForward, BatchedDecodeOverPagedF16Blocks) {
+  batched_decode_over_paged_blocks({GgmlType::kF16, GgmlType::kF16});
+}
 
 TEST(GpuForward, BatchedDecodeOverPagedQ8_0Blocks) {
   batched_decode_over_paged_blocks({GgmlType::kQ8_0, GgmlType::kQ8_0});
