@@ -61,9 +61,10 @@ inline int64_t rope_threads(const RopeHeads& h) {
 // heads in place, then calls rotated(head, ia, ib, ya, yb) for each head:
 // its dims ia and ib now hold ya and yb. The angle is built by repeated
 // multiplication from the position, in the CPU's order, so both backends
-// agree on it to the bit. Products and sums are rounded as written (fmaf,
-// __fmul_rn): left to the compiler, a product could be fused into a sum in
-// one kernel that inlines this and not in the other.
+// agree on it to the bit. Products and sums are rounded as the CPU's are
+// (rope.cpp, vec_ops.cpp: fmaf where it calls std::fma, __fmul_rn and
+// __fadd_rn where it does not fuse): left to the compiler, a product could
+// be fused into a sum in one kernel that inlines this and not in the other.
 template <class Rotated>
 __device__ __forceinline__ void rotate_heads(const RopeHeads& a, int64_t t, int32_t position, int64_t i,
                                              Rotated&& rotated) {
@@ -81,7 +82,7 @@ __device__ __forceinline__ void rotate_heads(const RopeHeads& a, int64_t t, int3
   if (a.ext_factor != 0.0f) {
     const float y = (static_cast<float>(pair) - a.k.corr_low) / fmaxf(0.001f, a.k.corr_high - a.k.corr_low);
     const float mix = __fmul_rn(1.0f - fminf(1.0f, fmaxf(0.0f, y)), a.ext_factor);
-    theta = fmaf(extrap, mix, __fmul_rn(interp, 1.0f - mix));
+    theta = __fadd_rn(__fmul_rn(interp, 1.0f - mix), __fmul_rn(extrap, mix));  // the CPU's, unfused
   }
   const float c = cosf(theta) * a.k.mscale;
   const float s = sinf(theta) * a.k.mscale;
