@@ -109,6 +109,12 @@ class GpuBackend final : public Backend {
   // and the cache types allow it; false (nothing done) otherwise.
   bool store_kv_with_rope(const KvLayerView& kv, const KvLayout& layout, const Tensor& k, const Tensor& v,
                           const BatchView& batch);
+  // The held Q, K and V matrix-vector products with the held RoPE `p` and
+  // this store in their epilogue, when they are exactly what the RoPE and
+  // the store read; false (nothing done) otherwise.
+  struct PendingRope;
+  bool products_rope_store(const PendingRope& p, const KvLayerView& kv, const KvLayout& layout, const Tensor& k,
+                           const Tensor& v, const BatchView& batch);
   // Drops converted activations that overlap [data, data + bytes).
   void written(const void* data, size_t bytes);
   void written(const Tensor& t);

@@ -26,7 +26,8 @@ bool same_rotation(const RopeParams& a, const RopeParams& b) {
 
 }  // namespace
 
-// Q's RoPE waits for K's, and both for the store of K and V (store_kv_with_rope).
+// Q's RoPE waits for K's, and both for the store of K and V (store_kv_with_rope),
+// as do the Q, K and V products before them, which may take both in their epilogue.
 void GpuBackend::rope(const Tensor& x, const int32_t* positions, const RopeParams& params) {
   if (pending_rope_ && pending_rope_->n == 1 && pending_rope_->positions == positions &&
       pending_rope_->x[0].rows == x.rows && same_rotation(pending_rope_->params, params) &&
@@ -37,7 +38,12 @@ void GpuBackend::rope(const Tensor& x, const int32_t* positions, const RopeParam
     written(x);
     return;
   }
-  if (!begin_op()) return;
+  // Held products stay held (flush_producer launches them before the RoPE): only a RoPE may follow them.
+  if (n_pending_ > 0 && !pending_rope_) {
+    if (failed()) return;
+  } else if (!begin_op()) {
+    return;
+  }
   pending_rope_ = PendingRope{{x, Tensor{}}, {{f32(x), floats(x), params.n_heads}, {}}, 1, positions, params};
   written(x);
 }
@@ -55,10 +61,51 @@ bool GpuBackend::store_kv_with_rope(const KvLayerView& kv, const KvLayout& layou
   for (int i = 0; i < p.n; ++i) {
     if (!disjoint(p.x[i], v)) return false;
   }
+  if (products_rope_store(p, kv, layout, k, v, batch)) return true;
   pending_rope_.reset();
-  if (!begin_op()) return true;  // nothing else is held beside a RoPE: this launches nothing
+  if (!begin_op()) return true;  // launches the held products, if any
   record(launch_rope_store(p.held(), k.rows, p.positions, p.params, cf32(v), floats(v), batch.slots, kv, layout,
                            static_cast<uint32_t*>(error_flag_->data()), stream_));
+  return true;
+}
+
+bool GpuBackend::products_rope_store(const PendingRope& p, const KvLayerView& kv, const KvLayout& layout,
+                                     const Tensor& k, const Tensor& v, const BatchView& batch) {
+  const RopeParams& r = p.params;
+  const bool fits = n_pending_ == 3 && !pending_a16_ && p.n == 2 && !r.neox && layout.types.k == layout.types.v &&
+                    batch.n_tokens <= kMatvecRopeStoreTokens && pending_x_.rows == batch.n_tokens &&
+                    r.head_dim % 2 == 0 && r.n_rot % 2 == 0 && same_view(pending_out_[0], p.x[0]) &&
+                    same_view(pending_out_[1], k) && same_view(pending_out_[2], v) &&
+                    pending_[0].w.rows == p.targets[0].n_heads * r.head_dim &&
+                    pending_[1].w.rows == layout.n_head_kv * layout.head_dim &&
+                    pending_[2].w.rows == layout.n_head_kv * layout.head_dim_v && pending_[2].w.rows % 2 == 0;
+  if (!fits) return false;
+  auto act = activations(pending_x_, act_format(pending_[0].w.type));
+  n_pending_ = 0;
+  pending_rope_.reset();
+  if (!act) {
+    record(std::move(act).error());
+    return true;
+  }
+  MatvecRopeStore rs;
+  rs.k_cache = static_cast<uint8_t*>(kv.k);
+  rs.v_cache = static_cast<uint8_t*>(kv.v);
+  rs.k_row_bytes = layout.k_row_bytes();
+  rs.v_row_bytes = layout.v_row_bytes();
+  rs.k_f16 = layout.types.k == gguf::GgmlType::kF16;
+  rs.v_f16 = layout.types.v == gguf::GgmlType::kF16;
+  rs.positions = p.positions;
+  rs.slots = batch.slots;
+  rs.n_slots = layout.slots();
+  rs.head_dim = r.head_dim;
+  rs.n_rot = r.n_rot;
+  rs.freq_scale = r.freq_scale;
+  rs.ext_factor = r.ext_factor;
+  rs.k = rope_constants(r);
+  rs.freq_factors = r.freq_factors;
+  rs.error_flag = static_cast<uint32_t*>(error_flag_->data());
+  record(launch_matvec_rope_store(std::span<const MatvecPart, 3>(pending_, 3), *act, batch.n_tokens, rs, stream_));
+  for (int i = 0; i < 3; ++i) written(pending_out_[i]);
   return true;
 }
 
@@ -92,6 +139,7 @@ void GpuBackend::glu(GluKind kind, const Tensor& gate, const Tensor& up, const T
 
 void GpuBackend::flush_producer(const Tensor* consumer, ActFormat format) {
   if (pending_rope_) {
+    flush_products();  // held before the RoPE (rope()): they write what it rotates
     const PendingRope& p = *pending_rope_;
     record(launch_rope(p.held(), p.x[0].rows, p.positions, p.params, stream_));
     pending_rope_.reset();

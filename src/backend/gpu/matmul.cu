@@ -50,16 +50,8 @@ int64_t whole_slices(int64_t steps, int64_t splits) {
   return (steps + per - 1) / per;
 }
 
-}  // namespace
-
-ActFormat act_format(GgmlType type) { return act_format_of(type); }
-
-bool gemm_on_tensor_cores(const WeightView& w) {
-  return kHasMma && w.type != GgmlType::kF32 && w.cols % kQuantBlock == 0;
-}
-
-Status launch_matvec(std::span<const MatvecPart> parts, const ActView& x, int64_t n_tokens, rt::Stream stream,
-                     const ExpertSelect& experts) {
+Status launch_matvec_with(std::span<const MatvecPart> parts, const ActView& x, int64_t n_tokens, rt::Stream stream,
+                          const ExpertSelect& experts, const MatvecRopeStore& rope) {
   if (parts.empty() || parts.size() > kMaxMatvecParts) return RF_ERROR(kInternal, "{} matvec parts", parts.size());
   if (experts.ids != nullptr && (n_tokens != 1 || parts.size() != 1 || experts.n_slots > 65535)) {
     return RF_ERROR(kInternal, "expert matvec over {} slots of {} tokens", experts.n_slots, n_tokens);
@@ -79,7 +71,32 @@ Status launch_matvec(std::span<const MatvecPart> parts, const ActView& x, int64_
   args.x_stride = x.stride;
   args.n_tok = n_tokens;
   args.experts = experts;
+  args.rope = rope;
   return dispatch_weight_type<Matvec>(parts[0].w.type, "matmul", args, stream);
+}
+
+}  // namespace
+
+ActFormat act_format(GgmlType type) { return act_format_of(type); }
+
+bool gemm_on_tensor_cores(const WeightView& w) {
+  return kHasMma && w.type != GgmlType::kF32 && w.cols % kQuantBlock == 0;
+}
+
+Status launch_matvec(std::span<const MatvecPart> parts, const ActView& x, int64_t n_tokens, rt::Stream stream,
+                     const ExpertSelect& experts) {
+  return launch_matvec_with(parts, x, n_tokens, stream, experts, MatvecRopeStore{});
+}
+
+Status launch_matvec_rope_store(std::span<const MatvecPart, 3> parts, const ActView& x, int64_t n_tokens,
+                                const MatvecRopeStore& rope, rt::Stream stream) {
+  if (rope.k_cache == nullptr || n_tokens > kMatvecRopeStoreTokens || rope.n_rot % 2 != 0 ||
+      rope.n_rot > rope.head_dim || rope.head_dim % 2 != 0 || parts[0].w.rows % rope.head_dim != 0 ||
+      parts[1].w.rows % rope.head_dim != 0 || parts[2].w.rows % 2 != 0) {
+    return RF_ERROR(kInternal, "Q, K and V products of {} tokens with RoPE over {} of {} dims", n_tokens, rope.n_rot,
+                    rope.head_dim);
+  }
+  return launch_matvec_with(parts, x, n_tokens, stream, ExpertSelect{}, rope);
 }
 
 Status launch_matvec_chunks(const MatvecPart& part, const ActView& x, int64_t n_tokens, rt::Stream stream) {

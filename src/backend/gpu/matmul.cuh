@@ -13,6 +13,7 @@
 
 #include "backend/gpu/act_quant.cuh"
 #include "backend/gpu/compat.cuh"
+#include "backend/rope_yarn.h"
 #include "gguf/ggml_type.h"
 #include "rocmforge/error.h"
 
@@ -55,6 +56,28 @@ struct MatvecPart {
   int64_t out_stride = 0;
 };
 
+// A decode layer's Q, K and V products (parts 0, 1 and 2) can finish as
+// the RoPE and KV store after them would (matvec_rope_store.cuh): with
+// k_cache set, Q and K come out rotated and K and V also go into the cache.
+struct MatvecRopeStore {
+  uint8_t* k_cache = nullptr;  // [n_slots, k_row_bytes], F16 or F32 as k_f16 says
+  uint8_t* v_cache = nullptr;  // [n_slots, v_row_bytes]
+  size_t k_row_bytes = 0;
+  size_t v_row_bytes = 0;
+  bool k_f16 = false;
+  bool v_f16 = false;
+  const int32_t* positions = nullptr;  // [n_tok] device
+  const int32_t* slots = nullptr;      // [n_tok] device
+  int64_t n_slots = 0;
+  int64_t head_dim = 0;  // of Q's and K's heads
+  int64_t n_rot = 0;     // dims rotated at the start of each head, in adjacent pairs
+  float freq_scale = 1.0f;
+  float ext_factor = 0.0f;
+  RopeConstants k;
+  const float* freq_factors = nullptr;  // [n_rot / 2] device, or null
+  uint32_t* error_flag = nullptr;       // raises kSlotOutOfRange
+};
+
 // Everything one matrix-vector launch reads: up to kMaxMatvecParts weights
 // of one type and width over the same activations (Q, K and V; gate and up)
 // share the grid, block ranges one after another.
@@ -74,6 +97,7 @@ struct MatvecArgs {
   size_t x_stride = 0;
   int64_t n_tok = 0;
   ExpertSelect experts;  // ids null: a plain matmul
+  MatvecRopeStore rope;  // k_cache null: plain outputs
 };
 
 // The activation format both paths read for a weight type: the CPU backend's.
@@ -85,6 +109,11 @@ bool gemm_on_tensor_cores(const WeightView& w);
 Status launch_matvec(std::span<const MatvecPart> parts,
                      const ActView& x,  // [n_tokens, cols] converted to act_format
                      int64_t n_tokens, rt::Stream stream, const ExpertSelect& experts = {});
+// Q, K and V (parts) of up to kMatvecRopeStoreTokens tokens with RoPE and
+// the KV store in the epilogue (MatvecRopeStore; matvec_rope_store_fits).
+inline constexpr int64_t kMatvecRopeStoreTokens = 2;
+Status launch_matvec_rope_store(std::span<const MatvecPart, 3> parts, const ActView& x, int64_t n_tokens,
+                                const MatvecRopeStore& rope, rt::Stream stream);
 // Any number of tokens through the matrix-vector kernel, kMatvecMaxTokens at a time.
 Status launch_matvec_chunks(const MatvecPart& part, const ActView& x, int64_t n_tokens, rt::Stream stream);
 

@@ -15,6 +15,8 @@
 #include "backend/gpu/device_error.cuh"
 #include "backend/gpu/kquant_types.cuh"
 #include "backend/gpu/matmul.cuh"
+#include "backend/gpu/kv_elem.cuh"
+#include "backend/gpu/rope_heads.cuh"
 
 namespace rocmforge::backend::gpu {
 
@@ -42,6 +44,7 @@ struct MatvecOperands {
   const float2* xds;
   float* out;
   int64_t out_stride;
+  int part;  // index into MatvecArgs::parts
 };
 
 template <int kRowsPerBlock>
@@ -53,7 +56,7 @@ __device__ __forceinline__ bool matvec_operands(const MatvecArgs& a, MatvecOpera
   }
   const MatvecArgs::Part& part = a.parts[p];
   o = {part.w, part.w_stride, part.rows, (blockIdx.x - part.first_block) * kRowsPerBlock, a.xq, a.xds, part.out,
-       part.out_stride};
+       part.out_stride, p};
   if (a.experts.ids == nullptr) return true;
   const int64_t slot = blockIdx.y;
   const int32_t e = a.experts.ids[slot];
@@ -70,12 +73,22 @@ __device__ __forceinline__ bool matvec_operands(const MatvecArgs& a, MatvecOpera
 }
 
 
-// Sums acc over the block and writes out[t, row0 + r].
+// The block's sums of its rows and tokens, reduced over its warps in shared memory.
 template <int kRows, int kTok>
-__device__ __forceinline__ void matvec_store(float (&acc)[kRows][kTok], int64_t row0, int64_t n_rows, int64_t n_tok,
-                                             float* __restrict__ out, int64_t out_stride) {
-  constexpr int kWarps = kMatvecThreads / kWarpSize;
-  __shared__ float partial[kWarps][kRows * kTok];
+struct BlockSums {
+  float partial[kMatvecThreads / kWarpSize][kRows * kTok];
+  // Row r's sum for token t, the warps' parts added in warp order.
+  __device__ float get(int r, int t) const {
+    float s = 0.0f;
+#pragma unroll
+    for (int w = 0; w < kMatvecThreads / kWarpSize; ++w) s += partial[w][r * kTok + t];
+    return s;
+  }
+};
+
+// Sums acc over each warp into `sums`; every thread calls it.
+template <int kRows, int kTok>
+__device__ __forceinline__ void reduce(float (&acc)[kRows][kTok], BlockSums<kRows, kTok>& sums) {
   const int lane = threadIdx.x % kWarpSize;
   const int warp = threadIdx.x / kWarpSize;
 #pragma unroll
@@ -83,24 +96,92 @@ __device__ __forceinline__ void matvec_store(float (&acc)[kRows][kTok], int64_t 
 #pragma unroll
     for (int t = 0; t < kTok; ++t) {
       const float v = warp_sum(acc[r][t]);
-      if (lane == 0) partial[warp][r * kTok + t] = v;
+      if (lane == 0) sums.partial[warp][r * kTok + t] = v;
     }
   }
   __syncthreads();
-  if (threadIdx.x < kRows * kTok) {
-    float s = 0.0f;
-#pragma unroll
-    for (int w = 0; w < kWarps; ++w) s += partial[w][threadIdx.x];
-    const int r = static_cast<int>(threadIdx.x) / kTok;
-    const int t = static_cast<int>(threadIdx.x) % kTok;
-    if (row0 + r < n_rows && t < n_tok) out[t * out_stride + row0 + r] = s;
-  }
+}
+
+// Sums acc over the block and hands the sums to Out::store, which writes
+// them (PlainOut or RopeStoreOut, below).
+template <class Out, int kRows, int kTok>
+__device__ __forceinline__ void finish(float (&acc)[kRows][kTok], const MatvecOperands& o, const MatvecArgs& a) {
+  __shared__ BlockSums<kRows, kTok> sums;
+  reduce(acc, sums);
+  Out::template store<kRows, kTok>(sums, o, a);
 }
 
 }  // namespace detail
 
+// The plain product: out[t, row0 + r] for thread r * kTok + t.
+struct PlainOut {
+  template <int kRows, int kTok>
+  __device__ static void store(const detail::BlockSums<kRows, kTok>& sums, const detail::MatvecOperands& o,
+                               const MatvecArgs& a) {
+    if (threadIdx.x >= kRows * kTok) return;
+    const int r = static_cast<int>(threadIdx.x) / kTok;
+    const int t = static_cast<int>(threadIdx.x) % kTok;
+    if (o.row0 + r < o.rows && t < a.n_tok) o.out[t * o.out_stride + o.row0 + r] = sums.get(r, t);
+  }
+};
+
+// The epilogue that finishes a decode layer's Q, K and V products as the
+// RoPE and KV store after them would (rope_store.cu), so a layer runs one
+// kernel fewer. A block's rows come in adjacent pairs (head_dim and its
+// first row are even): exactly the pairs RoPE's adjacent mode rotates, so
+// the thread that sums a pair also turns it and stores it. The sums, the
+// angle and the rotation are the separate kernels' arithmetic
+// (BlockSums::get, rope_heads.cuh, kv_elem.cuh): the tensors and the cache
+// hold the same bits either way.
+//
+// Parts 0, 1 and 2 are Q, K and V (MatvecArgs::rope). Thread j * kTok + t
+// takes rows 2j and 2j + 1 of token t: rotated for Q and K within each
+// head's first n_rot dims, written to the part's output, and for K and V
+// also into the token's cache slot. A slot outside the pool raises
+// kSlotOutOfRange and stores nothing.
+template <KvElem kK, KvElem kV>
+struct RopeStoreOut {
+  template <int kRows, int kTok>
+  __device__ static void store(const detail::BlockSums<kRows, kTok>& sums, const detail::MatvecOperands& o,
+                               const MatvecArgs& a) {
+    static_assert(kRows % 2 == 0, "rows in pairs");
+    if (threadIdx.x >= kRows / 2 * kTok) return;
+    const int j = static_cast<int>(threadIdx.x) / kTok;
+    const int t = static_cast<int>(threadIdx.x) % kTok;
+    const int64_t row = o.row0 + 2 * j;
+    if (row >= o.rows || t >= a.n_tok) return;
+    const MatvecRopeStore& rs = a.rope;
+    float2 y = make_float2(sums.get(2 * j, t), sums.get(2 * j + 1, t));
+    const int64_t dim = row % rs.head_dim;
+    if (o.part < 2 && dim < rs.n_rot) {
+      float c = 0.0f;
+      float s = 0.0f;
+      rope_cos_sin(rs.k, rs.freq_scale, rs.ext_factor, rs.freq_factors, dim / 2, rs.positions[t], c, s);
+      y = rotate_pair(y.x, y.y, c, s);
+    }
+    float* out = o.out + t * o.out_stride + row;
+    out[0] = y.x;
+    out[1] = y.y;
+    if (o.part == 0) return;
+    const int64_t slot = rs.slots[t];
+    if (slot < 0 || slot >= rs.n_slots) {
+      if (o.part == 1 && row == 0) raise_device_error(rs.error_flag, DeviceError::kSlotOutOfRange);
+      return;
+    }
+    if (o.part == 1) {
+      uint8_t* k_row = rs.k_cache + slot * static_cast<int64_t>(rs.k_row_bytes);
+      store_kv_elem<kK>(k_row, row, y.x);
+      store_kv_elem<kK>(k_row, row + 1, y.y);
+    } else {
+      uint8_t* v_row = rs.v_cache + slot * static_cast<int64_t>(rs.v_row_bytes);
+      store_kv_elem<kV>(v_row, row, y.x);
+      store_kv_elem<kV>(v_row, row + 1, y.y);
+    }
+  }
+};
+
 // Quantised weights against Q8 activations.
-template <gguf::GgmlType T, int kTok>
+template <gguf::GgmlType T, int kTok, class Out>
 __global__ void __launch_bounds__(kMatvecThreads) matvec_quant_kernel(MatvecArgs a) {
   wait_for_previous_kernel();
   allow_next_kernel();
@@ -141,12 +222,12 @@ __global__ void __launch_bounds__(kMatvecThreads) matvec_quant_kernel(MatvecArgs
       }
     }
   }
-  detail::matvec_store<kRows, kTok>(acc, row0, o.rows, a.n_tok, o.out, o.out_stride);
+  detail::finish<Out>(acc, o, a);
 }
 
 // F32/F16/BF16 weights against activations of the same type, 16 bytes per
 // step; the last cols % kChunkElems elements one by one.
-template <gguf::GgmlType T, int kTok>
+template <gguf::GgmlType T, int kTok, class Out>
 __global__ void __launch_bounds__(kMatvecThreads) matvec_float_kernel(MatvecArgs a) {
   wait_for_previous_kernel();
   allow_next_kernel();
@@ -183,10 +264,10 @@ __global__ void __launch_bounds__(kMatvecThreads) matvec_float_kernel(MatvecArgs
       }
     }
   }
-  detail::matvec_store<kRows, kTok>(acc, row0, o.rows, a.n_tok, o.out, o.out_stride);
+  detail::finish<Out>(acc, o, a);
 }
 
-template <gguf::GgmlType T, int kTok>
+template <gguf::GgmlType T, int kTok, class Out = PlainOut>
 Status launch_matvec_tok(MatvecArgs args, rt::Stream stream) {
   constexpr int kRowsPerBlock = kMatvecRowsPerBlock<kTok>;
   int64_t blocks = 0;
@@ -197,16 +278,30 @@ Status launch_matvec_tok(MatvecArgs args, rt::Stream stream) {
   const dim3 grid(static_cast<unsigned>(blocks),
                   static_cast<unsigned>(args.experts.ids != nullptr ? args.experts.n_slots : 1));
   if constexpr (block_regions(T).qs != 0) {
-    return check(rt::launch_overlapped(matvec_quant_kernel<T, kTok>, grid, kMatvecThreads, stream, args),
+    return check(rt::launch_overlapped(matvec_quant_kernel<T, kTok, Out>, grid, kMatvecThreads, stream, args),
                  "matvec_quant_kernel");
   } else {
-    return check(rt::launch_overlapped(matvec_float_kernel<T, kTok>, grid, kMatvecThreads, stream, args),
+    return check(rt::launch_overlapped(matvec_float_kernel<T, kTok, Out>, grid, kMatvecThreads, stream, args),
                  "matvec_float_kernel");
   }
 }
 
+// The Q+K+V launch with RoPE and the KV store (launch_matvec_rope_store checked the shapes).
+template <gguf::GgmlType T, int kTok>
+Status launch_matvec_rope_store_tok(const MatvecArgs& args, rt::Stream stream) {
+  const MatvecRopeStore& r = args.rope;
+  if (r.k_f16 != r.v_f16) return RF_ERROR(kInternal, "RoPE and KV store in the matvec for K and V of two types");
+  if (r.k_f16) return launch_matvec_tok<T, kTok, RopeStoreOut<KvElem::kF16, KvElem::kF16>>(args, stream);
+  return launch_matvec_tok<T, kTok, RopeStoreOut<KvElem::kF32, KvElem::kF32>>(args, stream);
+}
+
 template <gguf::GgmlType T>
 Status launch_matvec_t(const MatvecArgs& args, rt::Stream stream) {
+  if (args.rope.k_cache != nullptr) {
+    static_assert(kMatvecRopeStoreTokens == 2);
+    if (args.n_tok == 1) return launch_matvec_rope_store_tok<T, 1>(args, stream);
+    return launch_matvec_rope_store_tok<T, 2>(args, stream);
+  }
   if (args.n_tok == 1) return launch_matvec_tok<T, 1>(args, stream);
   if (args.n_tok == 2) return launch_matvec_tok<T, 2>(args, stream);
   if (args.n_tok <= 4) return launch_matvec_tok<T, 4>(args, stream);

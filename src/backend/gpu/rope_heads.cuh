@@ -57,14 +57,39 @@ inline int64_t rope_threads(const RopeHeads& h) {
   return (h.n_heads + kRopeHeadsPerThread - 1) / kRopeHeadsPerThread * (h.n_rot / 2);
 }
 
+// The cosine and sine of pair `pair`'s angle at `position`, times mscale.
+// The angle is built by repeated multiplication from the position, in the
+// CPU's order, so both backends agree on it to the bit. Products and sums
+// are rounded as the CPU's are (rope.cpp, vec_ops.cpp: fmaf where it calls
+// std::fma, __fmul_rn and __fadd_rn where it does not fuse): left to the
+// compiler, a product could be fused into a sum in one kernel that inlines
+// this and not in another.
+__device__ __forceinline__ void rope_cos_sin(const RopeConstants& k, float freq_scale, float ext_factor,
+                                             const float* freq_factors, int64_t pair, int32_t position, float& c,
+                                             float& s) {
+  float theta_extrap = static_cast<float>(position);
+  for (int64_t j = 0; j < pair; ++j) theta_extrap *= k.theta_scale;
+  const float ff = freq_factors != nullptr ? freq_factors[pair] : 1.0f;
+  const float extrap = theta_extrap / ff;
+  const float interp = freq_scale * extrap;
+  float theta = interp;
+  if (ext_factor != 0.0f) {
+    const float y = (static_cast<float>(pair) - k.corr_low) / fmaxf(0.001f, k.corr_high - k.corr_low);
+    const float mix = __fmul_rn(1.0f - fminf(1.0f, fmaxf(0.0f, y)), ext_factor);
+    theta = __fadd_rn(__fmul_rn(interp, 1.0f - mix), __fmul_rn(extrap, mix));  // the CPU's, unfused
+  }
+  c = cosf(theta) * k.mscale;
+  s = sinf(theta) * k.mscale;
+}
+
+// The pair (x0, x1) turned by the angle of cosine c and sine s, rounded as the CPU rounds it.
+__device__ __forceinline__ float2 rotate_pair(float x0, float x1, float c, float s) {
+  return make_float2(fmaf(x0, c, -__fmul_rn(x1, s)), fmaf(x0, s, __fmul_rn(x1, c)));
+}
+
 // Thread i (of rope_threads) of token t rotates its pair in its run of
 // heads in place, then calls rotated(head, ia, ib, ya, yb) for each head:
-// its dims ia and ib now hold ya and yb. The angle is built by repeated
-// multiplication from the position, in the CPU's order, so both backends
-// agree on it to the bit. Products and sums are rounded as the CPU's are
-// (rope.cpp, vec_ops.cpp: fmaf where it calls std::fma, __fmul_rn and
-// __fadd_rn where it does not fuse): left to the compiler, a product could
-// be fused into a sum in one kernel that inlines this and not in the other.
+// its dims ia and ib now hold ya and yb.
 template <class Rotated>
 __device__ __forceinline__ void rotate_heads(const RopeHeads& a, int64_t t, int32_t position, int64_t i,
                                              Rotated&& rotated) {
@@ -73,19 +98,9 @@ __device__ __forceinline__ void rotate_heads(const RopeHeads& a, int64_t t, int3
   if (head0 >= a.n_heads) return;
   const int64_t pair = i % pairs;
   const int64_t i0 = 2 * pair;
-  float theta_extrap = static_cast<float>(position);
-  for (int64_t j = 0; j < pair; ++j) theta_extrap *= a.k.theta_scale;
-  const float ff = a.freq_factors != nullptr ? a.freq_factors[pair] : 1.0f;
-  const float extrap = theta_extrap / ff;
-  const float interp = a.freq_scale * extrap;
-  float theta = interp;
-  if (a.ext_factor != 0.0f) {
-    const float y = (static_cast<float>(pair) - a.k.corr_low) / fmaxf(0.001f, a.k.corr_high - a.k.corr_low);
-    const float mix = __fmul_rn(1.0f - fminf(1.0f, fmaxf(0.0f, y)), a.ext_factor);
-    theta = __fadd_rn(__fmul_rn(interp, 1.0f - mix), __fmul_rn(extrap, mix));  // the CPU's, unfused
-  }
-  const float c = cosf(theta) * a.k.mscale;
-  const float s = sinf(theta) * a.k.mscale;
+  float c = 0.0f;
+  float s = 0.0f;
+  rope_cos_sin(a.k, a.freq_scale, a.ext_factor, a.freq_factors, pair, position, c, s);
   const int64_t ia = a.half != 0 ? pair : i0;
   const int64_t ib = a.half != 0 ? pair + a.half : i0 + 1;
   // All loads before any store, so they are in flight together.
@@ -108,11 +123,10 @@ __device__ __forceinline__ void rotate_heads(const RopeHeads& a, int64_t t, int3
 #pragma unroll
   for (int k = 0; k < kRopeHeadsPerThread; ++k) {
     if (v[k] == nullptr) continue;
-    const float ya = fmaf(x0[k], c, -__fmul_rn(x1[k], s));
-    const float yb = fmaf(x0[k], s, __fmul_rn(x1[k], c));
-    v[k][ia] = ya;
-    v[k][ib] = yb;
-    rotated(head0 + k, ia, ib, ya, yb);
+    const float2 y = rotate_pair(x0[k], x1[k], c, s);
+    v[k][ia] = y.x;
+    v[k][ib] = y.y;
+    rotated(head0 + k, ia, ib, y.x, y.y);
   }
 }
 

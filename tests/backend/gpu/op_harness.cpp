@@ -145,6 +145,22 @@ double relative_error(const std::vector<float>& got, const std::vector<float>& w
   return norm == 0.0 ? std::sqrt(diff) : std::sqrt(diff / norm);
 }
 
+void expect_same_bytes(const void* got, size_t got_bytes, const void* want, size_t want_bytes,
+                       const std::string& what) {
+  ASSERT_EQ(got_bytes, want_bytes) << what;
+  const auto* a = static_cast<const unsigned char*>(got);
+  const auto* b = static_cast<const unsigned char*>(want);
+  size_t i = 0;
+  while (i < got_bytes && a[i] == b[i]) ++i;
+  EXPECT_EQ(i, got_bytes) << what << ": the first difference is at byte " << i << " of " << got_bytes;
+}
+
+std::vector<int32_t> scattered_slots(size_t n, int64_t pool) {
+  std::vector<int32_t> slots(n);
+  for (size_t i = 0; i < n; ++i) slots[i] = static_cast<int32_t>((static_cast<int64_t>(i) * 37 + 5) % pool);
+  return slots;
+}
+
 void expect_close(const std::vector<float>& got, const std::vector<float>& want, double tol, const std::string& what) {
   const double err = relative_error(got, want);
   EXPECT_LE(err, tol) << what << ": relative error " << err << " (tolerance " << tol << ")";

@@ -64,6 +64,16 @@ bool default_mode_f16_activations(gguf::GgmlType type, int64_t n_tokens);
 // Checks relative_error(got, want) <= tol, with `what` in the message.
 void expect_close(const std::vector<float>& got, const std::vector<float>& want, double tol, const std::string& what);
 
+// Checks that got and want hold the same bytes, with `what` and the first differing byte in the message.
+void expect_same_bytes(const void* got, size_t got_bytes, const void* want, size_t want_bytes, const std::string& what);
+template <class T>
+void expect_same_bits(const std::vector<T>& got, const std::vector<T>& want, const std::string& what) {
+  expect_same_bytes(got.data(), got.size() * sizeof(T), want.data(), want.size() * sizeof(T), what);
+}
+
+// n distinct cache slots spread over a pool of `pool` (n <= pool / 37 or so), as a batch's tokens would take them.
+std::vector<int32_t> scattered_slots(size_t n, int64_t pool);
+
 // w times the n rows of x through h's backend (matmul), read back.
 std::vector<float> matmul_rows(OpHarness& h, const backend::Tensor& w, const std::vector<float>& x, int64_t n);
 

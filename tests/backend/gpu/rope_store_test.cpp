@@ -7,7 +7,6 @@
 // cache) to float rounding of the angles.
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <random>
 #include <string>
 
@@ -52,13 +51,6 @@ backend::KvLayout layout_of(const RopeStoreCase& c) {
   return {1, c.n_head_kv, c.head_dim, c.head_dim_v, kBlock, kBlocks, c.types};
 }
 
-// Slots scattered over the pool, one per token, none twice.
-std::vector<int32_t> slots_of(const RopeStoreCase& c) {
-  std::vector<int32_t> slots(c.positions.size());
-  for (size_t i = 0; i < slots.size(); ++i) slots[i] = static_cast<int32_t>((i * 37 + 5) % (kBlock * kBlocks));
-  return slots;
-}
-
 // The layer's ops on h's backend: the RoPE of Q and of K, then the store of
 // K and V; with `apart`, a synchronize between the RoPE and the store.
 Outputs run(OpHarness& h, const RopeStoreCase& c, const Inputs& in, bool apart) {
@@ -90,7 +82,7 @@ Outputs run(OpHarness& h, const RopeStoreCase& c, const Inputs& in, bool apart) 
   const backend::KvLayerView kv{h.bytes(k_bytes), h.bytes(v_bytes)};
   backend::BatchView batch;
   batch.positions = h.ints(c.positions);
-  batch.slots = h.ints(slots_of(c));
+  batch.slots = h.ints(scattered_slots(c.positions.size(), kBlock * kBlocks));
   batch.n_tokens = static_cast<int32_t>(n);
 
   backend::RopeParams p;
@@ -116,17 +108,6 @@ Outputs run(OpHarness& h, const RopeStoreCase& c, const Inputs& in, bool apart) 
   const Status s = be.synchronize();
   EXPECT_TRUE(s) << c.name << ": " << s.error().to_string();
   return out;
-}
-
-template <class T>
-void expect_same_bits(const std::vector<T>& got, const std::vector<T>& want, const std::string& what) {
-  ASSERT_EQ(got.size(), want.size()) << what;
-  const size_t bytes = got.size() * sizeof(T);
-  size_t i = 0;
-  const auto* a = reinterpret_cast<const unsigned char*>(got.data());
-  const auto* b = reinterpret_cast<const unsigned char*>(want.data());
-  while (i < bytes && a[i] == b[i]) ++i;
-  EXPECT_EQ(i, bytes) << what << ": the first difference is at byte " << i << " of " << bytes;
 }
 
 // A cache of `width`-element rows of `type`, as floats.
