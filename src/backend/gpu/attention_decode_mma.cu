@@ -30,20 +30,19 @@ struct Stage {
 };
 
 // Keys [j0, j0 + kStep) of the row into `st` by cp.async, as one commit
-// group; they lie in one block of the pool (block_size % kStep == 0), which
-// the warp looks up once. A lane group of kD / 8 lanes copies a whole row
+// group; they lie in one block of the pool (block_size % kStep == 0), blk,
+// which the warp looked up in its table. A lane group of kD / 8 lanes copies a whole row
 // (full 128-byte lines). Keys outside [lo, hi) get zero rows instead: their
 // scores are masked, but a V row never written may hold NaN, which a zero
 // weight would still carry into P.V. A block table entry outside the pool
 // raises the error and reads as zeros.
 template <int kD>
-__device__ __forceinline__ void load_step(const AttentionArgs& a, const int32_t* table, int kvh, int32_t j0,
-                                          int64_t lo, int64_t hi, Stage<kD>& st) {
+__device__ __forceinline__ void load_step(const AttentionArgs& a, int32_t blk, int kvh, int32_t j0, int64_t lo,
+                                          int64_t hi, Stage<kD>& st) {
   constexpr int kParts = kD / 8;
   constexpr int kRowsPerPass = kLanes / kParts;
   const int lane = static_cast<int>(threadIdx.x) % kLanes;
   const int part = lane % kParts;
-  const int32_t blk = table[j0 / a.block_size];
   const bool bad = blk < 0 || blk >= a.n_blocks;
   if (bad && lane == 0) raise_device_error(a.error_flag, DeviceError::kBlockOutOfRange);
   const int64_t slot = bad ? 0 : static_cast<int64_t>(blk) * a.block_size + j0 % a.block_size;
@@ -181,8 +180,6 @@ __device__ __forceinline__ void stash_state(Partials<kD, kHeadTiles>& mg, const 
 // w, w + kWarps, ... of the split's keys, with its own online softmax.
 template <int kD, int kHeadTiles>
 __global__ void __launch_bounds__(kThreads) attention_decode_mma_kernel(AttentionArgs a) {
-  wait_for_previous_kernel();
-  allow_next_kernel();
   constexpr int kChunks = kD / 16;  // k-steps of Q.K^T; row tiles of O^T
   __shared__ Stage<kD> stages[kWarps][kStages];
 
@@ -192,26 +189,34 @@ __global__ void __launch_bounds__(kThreads) attention_decode_mma_kernel(Attentio
   const int kvh = static_cast<int>(blockIdx.y);
   const int gqa = a.n_head / a.n_head_kv;
   const int h0 = kvh * gqa;
+  // The step's positions and block tables come from the host before the
+  // step, not from the previous kernel: they, and the blocks of the first
+  // steps' keys, are read while that kernel runs.
   const KeyRange keys = split_key_range(a, a.positions[t], blockIdx.x);
   const int32_t* table = a.block_tables + static_cast<int64_t>(a.token_seq[t]) * a.max_blocks;
+  const int64_t j_first = keys.begin / kStep * kStep;
+  const int n_steps = keys.begin < keys.end ? static_cast<int>((keys.end - j_first + kStep - 1) / kStep) : 0;
+  const int my_steps = (n_steps - warp + kWarps - 1) / kWarps;
+  auto step_key = [&](int i) { return static_cast<int32_t>(j_first) + (warp + i * kWarps) * kStep; };
+  int32_t first_blocks[kStages - 1];
+#pragma unroll
+  for (int i = 0; i < kStages - 1; ++i) first_blocks[i] = i < my_steps ? table[step_key(i) / a.block_size] : 0;
+  wait_for_previous_kernel();
+  allow_next_kernel();
 
   uint32_t qf[kChunks][4];
   query_fragments<kD, kHeadTiles>(a, t, h0, gqa, qf);
 
-  const int64_t j_first = keys.begin / kStep * kStep;
-  const int n_steps = keys.begin < keys.end ? static_cast<int>((keys.end - j_first + kStep - 1) / kStep) : 0;
-  const int my_steps = (n_steps - warp + kWarps - 1) / kWarps;
   Stage<kD>* ring = stages[warp];
-  auto step_key = [&](int i) { return static_cast<int32_t>(j_first) + (warp + i * kWarps) * kStep; };
-  auto issue = [&](int i) {
+  auto issue = [&](int i, int32_t blk) {
     if (i < my_steps) {
-      load_step<kD>(a, table, kvh, step_key(i), keys.begin, keys.end, ring[i % kStages]);
+      load_step<kD>(a, blk, kvh, step_key(i), keys.begin, keys.end, ring[i % kStages]);
     } else {
       cp_async_commit();  // an empty group keeps the wait below counting the same
     }
   };
 #pragma unroll
-  for (int i = 0; i < kStages - 1; ++i) issue(i);
+  for (int i = 0; i < kStages - 1; ++i) issue(i, first_blocks[i]);
 
   float m[kHeadTiles];
   float l[kHeadTiles];
@@ -224,7 +229,8 @@ __global__ void __launch_bounds__(kThreads) attention_decode_mma_kernel(Attentio
   const int mat = lane / 8;  // the 8x8 matrix whose row this lane addresses in ldmatrix
   const int mat_row = (mat / 2) * 8 + lane % 8;
   for (int i = 0; i < my_steps; ++i) {
-    issue(i + kStages - 1);  // into the stage computed last step
+    const int next = i + kStages - 1;
+    issue(next, next < my_steps ? table[step_key(next) / a.block_size] : 0);  // into the stage computed last step
     cp_async_wait<kStages - 1>();
     sync_warp();  // every lane's copies of this step are in place
     const Stage<kD>& st = ring[i % kStages];
