@@ -36,15 +36,22 @@ __device__ __forceinline__ float row_scale(float sq, int64_t cols, float eps) {
 // Four floats per element: rows of cols / 4 float4, all 16-byte aligned.
 template <bool kResidual, ActFormat F>
 __global__ void __launch_bounds__(kThreads) rms_norm_vec_kernel(NormArgs a) {
-  wait_for_previous_kernel();
-  allow_next_kernel();
   constexpr int kHeld = 4;  // float4 per thread in registers between the passes (rows up to 8192)
   const int64_t row = blockIdx.x;
   const int64_t n4 = a.cols / 4;
+  // The weights are no kernel's output: read while the previous kernel runs.
+  const auto* w4 = reinterpret_cast<const float4*>(a.weight);
+  float4 held_w[kHeld];
+#pragma unroll
+  for (int j = 0; j < kHeld; ++j) {
+    const int64_t i = threadIdx.x + static_cast<int64_t>(j) * kThreads;
+    held_w[j] = i < n4 ? w4[i] : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
+  }
+  wait_for_previous_kernel();
+  allow_next_kernel();
   const auto* src = reinterpret_cast<const float4*>(a.x + row * a.x_stride);
   const auto* res = kResidual ? reinterpret_cast<const float4*>(a.residual + row * a.residual_stride) : nullptr;
   auto* sum_row = kResidual ? reinterpret_cast<float4*>(a.sum + row * a.sum_stride) : nullptr;
-  const auto* w4 = reinterpret_cast<const float4*>(a.weight);
   auto load = [&](int64_t i) {
     float4 v = src[i];
     if constexpr (kResidual) {
@@ -55,13 +62,11 @@ __global__ void __launch_bounds__(kThreads) rms_norm_vec_kernel(NormArgs a) {
     return v;
   };
   float4 held[kHeld];
-  float4 held_w[kHeld];
   float sq = 0.0f;
 #pragma unroll
   for (int j = 0; j < kHeld; ++j) {
     const int64_t i = threadIdx.x + static_cast<int64_t>(j) * kThreads;
     held[j] = i < n4 ? load(i) : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
-    held_w[j] = i < n4 ? w4[i] : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
     sq += held[j].x * held[j].x + held[j].y * held[j].y + held[j].z * held[j].z + held[j].w * held[j].w;
   }
   for (int64_t i = threadIdx.x + static_cast<int64_t>(kHeld) * kThreads; i < n4; i += kThreads) {
