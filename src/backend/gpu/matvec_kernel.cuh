@@ -29,6 +29,18 @@ inline constexpr int kMatvecThreads = 128;
 template <int kTok>
 inline constexpr int kMatvecRowsPerBlock = kTok == 2 ? 4 : 2;
 
+// Whether the matvec kernel of a weight type must fit 16 blocks a
+// multiprocessor (at most 32 registers a thread): for one token of the
+// 256-element types, whose unpacking otherwise takes 54-61 registers and
+// leaves 8 or 9 blocks (Q4_K tg128 +17% on the H200, no spills). Q4_0 and
+// Q8_0 would spill at 32 and ran 15% and 2% slower (bench/RESULTS.md, run
+// 38); they keep the compiler's own choice (a bound of one block is not
+// that: it lets the compiler take more registers).
+template <gguf::GgmlType T, int kTok>
+inline constexpr bool kMatvecSixteenBlocks =
+    kTok == 1 && (T == gguf::GgmlType::kQ2_K || T == gguf::GgmlType::kQ3_K || T == gguf::GgmlType::kQ4_K ||
+                  T == gguf::GgmlType::kQ5_K || T == gguf::GgmlType::kQ6_K || T == gguf::GgmlType::kIQ4_XS);
+
 namespace detail {
 
 // This block's weight rows, activation row and outputs: those of the part
@@ -180,9 +192,9 @@ struct RopeStoreOut {
   }
 };
 
-// Quantised weights against Q8 activations.
+// Quantised weights against Q8 activations (the two kernels below).
 template <gguf::GgmlType T, int kTok, class Out>
-__global__ void __launch_bounds__(kMatvecThreads) matvec_quant_kernel(MatvecArgs a) {
+__device__ __forceinline__ void matvec_quant(const MatvecArgs& a) {
   wait_for_previous_kernel();
   allow_next_kernel();
   using W = WeightType<T>;
@@ -223,6 +235,16 @@ __global__ void __launch_bounds__(kMatvecThreads) matvec_quant_kernel(MatvecArgs
     }
   }
   detail::finish<Out>(acc, o, a);
+}
+
+template <gguf::GgmlType T, int kTok, class Out>
+__global__ void __launch_bounds__(kMatvecThreads) matvec_quant_kernel(MatvecArgs a) {
+  matvec_quant<T, kTok, Out>(a);
+}
+
+template <gguf::GgmlType T, int kTok, class Out>
+__global__ void __launch_bounds__(kMatvecThreads, 16) matvec_quant_kernel_16(MatvecArgs a) {
+  matvec_quant<T, kTok, Out>(a);
 }
 
 // F32/F16/BF16 weights against activations of the same type, 16 bytes per
@@ -277,7 +299,10 @@ Status launch_matvec_tok(MatvecArgs args, rt::Stream stream) {
   }
   const dim3 grid(static_cast<unsigned>(blocks),
                   static_cast<unsigned>(args.experts.ids != nullptr ? args.experts.n_slots : 1));
-  if constexpr (block_regions(T).qs != 0) {
+  if constexpr (kMatvecSixteenBlocks<T, kTok>) {
+    return check(rt::launch_overlapped(matvec_quant_kernel_16<T, kTok, Out>, grid, kMatvecThreads, stream, args),
+                 "matvec_quant_kernel_16");
+  } else if constexpr (block_regions(T).qs != 0) {
     return check(rt::launch_overlapped(matvec_quant_kernel<T, kTok, Out>, grid, kMatvecThreads, stream, args),
                  "matvec_quant_kernel");
   } else {
