@@ -3,8 +3,11 @@
 // gated activation followed by a matmul over its output also writes the
 // matmul's converted input (8-bit quants, F16 or BF16), and the RoPE of Q
 // and of K is one launch, together with the store of K and V into the cache
-// that follows it (F32 and F16 caches), so decode layers skip one pass over
-// memory and one launch (2.5-3.5 us on the H200 however small) for each pair.
+// that follows it (F32 and F16 caches) - or, after Q, K and V matrix-vector
+// products of one or two tokens, the end of their launch (matvec_kernel.cuh,
+// RopeStoreOut) - so decode layers skip a pass over memory and a launch
+// for each pair (about 1 us a launch inside the H200's step graph,
+// bench/RESULTS.md run 34).
 #include "backend/gpu/add.cuh"
 #include "backend/gpu/glu.cuh"
 #include "backend/gpu/gpu_backend_impl.cuh"
