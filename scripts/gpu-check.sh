@@ -16,7 +16,9 @@
 # machine). A build already made for this source (.deps/prebuilt.tar.xz
 # holding bin/rocmforge, bin/gpu_backend_test and bin/gpu_kernel_bench, or
 # ROCMFORGE_PREBUILT=<build dir>) is used when its programs start there;
-# otherwise the script builds in /tmp.
+# otherwise the script builds in /tmp. A prebuilt bin/rocmforge-base (another
+# commit's build, `scripts/stage-deps.sh BUILD_DIR BASE_BUILD_DIR`) is
+# benchmarked beside it, pp512 and tg128 of each type, rows "(base build)".
 # Benchmark models are synthesised on the spot (rocmforge synth --shape
 # llama3-8b) in /tmp and deleted after use.
 set -uo pipefail
@@ -48,7 +50,8 @@ summary=$out/summary.md
 log() { echo "$*" | tee -a "$summary"; }
 : > "$summary"
 commit=$(git -C "$root" rev-parse --short HEAD 2> /dev/null || echo unknown)
-[[ -f $root/.deps/prebuilt-commit && -f $root/.deps/prebuilt.tar.xz ]] && commit="$(< "$root/.deps/prebuilt-commit") (prebuilt)"
+[[ -f $root/.deps/prebuilt-commit && -f $root/.deps/prebuilt.tar.xz ]] &&
+  commit="$(tr '\n' ' ' < "$root/.deps/prebuilt-commit")(prebuilt)"
 log "# gpu-check $(date -u +%FT%TZ) commit $commit"
 nvidia-smi --query-gpu=name,memory.total,clocks.max.sm,clocks.max.mem,driver_version --format=csv,noheader \
   2>&1 | sed 's/^/gpu: /' | tee -a "$summary"
@@ -135,17 +138,24 @@ if ((run_bench)); then
           { log "| invariant bench FAILED | | | | |"; status=1; }
       done
     fi
+    # The base build beside it (stage-deps.sh's second build directory), in the same call.
+    if [[ -x $bin/rocmforge-base ]]; then
+      "$bin/rocmforge-base" bench -m "$model" --device gpu -p 512 -n 128 -r 3 --json \
+        > "$out/bench-$type-base.json" 2>> "$out/bench.log" || log "| llama3-8b $type | base bench FAILED | | | |"
+    fi
     # Decode reads every weight once per token: 4.27 TB/s over the file's bytes is its ceiling.
-    python3 - "$bytes" "$type" "$out/bench-$type.json" "$out"/bench-"$type"-invariant-*.json <<'EOF' | tee -a "$summary"
+    python3 - "$bytes" "$type" "$out/bench-$type.json" "$out"/bench-"$type"-invariant-*.json \
+      "$out/bench-$type-base.json" <<'EOF' | tee -a "$summary"
 import json, os, sys
 size, t = int(sys.argv[1]), sys.argv[2]
 rows = []
 for path in sys.argv[3:]:
     if os.path.exists(path) and open(path).read().strip():
         sized = path.rsplit("-", 1)[1][:-len(".json")] if "invariant" in path else ""
-        rows += [dict(r, sized=sized) for r in json.load(open(path))]
+        rows += [dict(r, sized=sized, base=path.endswith("-base.json")) for r in json.load(open(path))]
 for r in rows:
     label = r["test"] + (f" invariant (sized for {r['sized']})" if r.get("batch_invariant") else "")
+    label += " (base build)" if r["base"] else ""
     test = r["test"]
     if test.startswith("tg"):
         ceiling = 4.27e12 / size

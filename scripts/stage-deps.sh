@@ -10,12 +10,14 @@
 #   PCRE2        pcre2.h, the static libpcre2-8.a and its .pc file, plus pkgconf
 #   GoogleTest   its sources, built as part of the project there
 #
-#   scripts/stage-deps.sh [BUILD_DIR]
+#   scripts/stage-deps.sh [BUILD_DIR [BASE_BUILD_DIR]]
 # With a CUDA build directory made here (cmake -DROCMFORGE_CUDA=ON, targets
 # rocmforge gpu_backend_test gpu_kernel_bench), its programs also go into
 # .deps/prebuilt.tar.xz, which scripts/gpu-check.sh runs instead of building
 # (minutes of device time saved; the shared libraries they need are staged),
-# with the commit they were built from in .deps/prebuilt-commit.
+# with the commit they were built from in .deps/prebuilt-commit. With a
+# second build directory (another commit's), its rocmforge goes in too, for
+# gpu-check's benchmarks to compare against in the same call.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -131,10 +133,20 @@ Cflags: -I${includedir}
 EOF
 
 if (($# > 0)); then
-  tar -cJf "$deps/prebuilt.tar.xz" -C "$1" bin/rocmforge bin/gpu_backend_test bin/gpu_kernel_bench
+  # With a second argument, that build's rocmforge goes in as bin/rocmforge-base,
+  # which gpu-check benchmarks beside bin/rocmforge in the same call. xz -9's
+  # window spans the programs, whose GPU code is mostly alike: two builds take
+  # little more room than one, within the device tool's 64 MiB carry.
+  stage=$(mktemp -d)
+  mkdir -p "$stage/bin"
+  cp "$1"/bin/rocmforge "$1"/bin/gpu_backend_test "$1"/bin/gpu_kernel_bench "$stage/bin/"
+  if (($# > 1)); then cp "$2/bin/rocmforge" "$stage/bin/rocmforge-base"; fi
+  XZ_OPT="-9 -T2" tar -cJf "$deps/prebuilt.tar.xz" -C "$stage" bin
+  rm -rf "$stage"
   # The tree they were built from, for gpu-check's header (the device's copy
   # of the repository may carry an older .git).
   echo "$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- src tests || echo +changes)" \
     > "$deps/prebuilt-commit"
+  if (($# > 1)); then echo "base: $2" >> "$deps/prebuilt-commit"; fi
 fi
 echo "stage-deps: $(du -sh "$deps" | cut -f1) in $deps"
