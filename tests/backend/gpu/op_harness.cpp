@@ -161,6 +161,28 @@ std::vector<int32_t> scattered_slots(size_t n, int64_t pool) {
   return slots;
 }
 
+LayerCache layer_cache(OpHarness& h, const backend::KvLayout& layout) {
+  const size_t k_bytes = static_cast<size_t>(layout.slots()) * layout.k_row_bytes();
+  const size_t v_bytes = static_cast<size_t>(layout.slots()) * layout.v_row_bytes();
+  return {layout, {h.bytes(k_bytes), h.bytes(v_bytes)}, k_bytes, v_bytes};
+}
+
+backend::RopeParams llama3_rope(OpHarness& h, int64_t head_dim, int64_t n_rot, bool neox,
+                                const std::vector<float>* yarn_factors) {
+  backend::RopeParams p;
+  p.head_dim = head_dim;
+  p.n_rot = n_rot;
+  p.neox = neox;
+  p.freq_base = 500000.0f;
+  p.n_ctx_orig = 8192;
+  if (yarn_factors != nullptr) {
+    p.freq_scale = 0.25f;
+    p.ext_factor = 1.0f;
+    p.freq_factors = h.f32(*yarn_factors, 1, n_rot / 2).row<const float>(0);
+  }
+  return p;
+}
+
 void expect_close(const std::vector<float>& got, const std::vector<float>& want, double tol, const std::string& what) {
   const double err = relative_error(got, want);
   EXPECT_LE(err, tol) << what << ": relative error " << err << " (tolerance " << tol << ")";

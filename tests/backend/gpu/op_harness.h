@@ -74,6 +74,21 @@ void expect_same_bits(const std::vector<T>& got, const std::vector<T>& want, con
 // n distinct cache slots spread over a pool of `pool` (n <= pool / 37 or so), as a batch's tokens would take them.
 std::vector<int32_t> scattered_slots(size_t n, int64_t pool);
 
+// One layer's paged KV cache in h's memory, zeroed, and its bytes.
+struct LayerCache {
+  backend::KvLayout layout;
+  backend::KvLayerView kv;
+  size_t k_bytes = 0;
+  size_t v_bytes = 0;
+};
+LayerCache layer_cache(OpHarness& h, const backend::KvLayout& layout);
+
+// Llama 3's RoPE (base 500,000, 8,192 positions) over the first n_rot of
+// head_dim dims; with yarn_factors, also YaRN's ramp at scale 1/4 and those
+// per-pair frequency factors (put in h's memory). n_heads is the caller's.
+backend::RopeParams llama3_rope(OpHarness& h, int64_t head_dim, int64_t n_rot, bool neox,
+                                const std::vector<float>* yarn_factors = nullptr);
+
 // w times the n rows of x through h's backend (matmul), read back.
 std::vector<float> matmul_rows(OpHarness& h, const backend::Tensor& w, const std::vector<float>& x, int64_t n);
 

@@ -64,26 +64,13 @@ Outputs run(OpHarness& h, const QkvCase& c, const Inputs& in, bool apart) {
   const Tensor q = h.poisoned(n, qw, qw + 4);
   const Tensor k = h.poisoned(n, kw);
   const Tensor v = h.poisoned(n, vw, vw + 8);
-  const backend::KvLayout layout{1, c.n_head_kv, c.head_dim, c.head_dim_v, kBlock, kBlocks, c.types};
-  const size_t k_bytes = static_cast<size_t>(layout.slots()) * layout.k_row_bytes();
-  const size_t v_bytes = static_cast<size_t>(layout.slots()) * layout.v_row_bytes();
-  const backend::KvLayerView kv{h.bytes(k_bytes), h.bytes(v_bytes)};
+  const LayerCache cache = layer_cache(h, {1, c.n_head_kv, c.head_dim, c.head_dim_v, kBlock, kBlocks, c.types});
   backend::BatchView batch;
   batch.positions = h.ints(c.positions);
   batch.slots = h.ints(scattered_slots(c.positions.size(), kBlock * kBlocks));
   batch.n_tokens = static_cast<int32_t>(n);
 
-  backend::RopeParams p;
-  p.head_dim = c.head_dim;
-  p.n_rot = c.n_rot;
-  p.neox = c.neox;
-  p.freq_base = 500000.0f;
-  p.n_ctx_orig = 8192;
-  if (c.yarn) {
-    p.freq_scale = 0.25f;
-    p.ext_factor = 1.0f;
-    p.freq_factors = h.f32(in.factors, 1, c.n_rot / 2).row<const float>(0);
-  }
+  backend::RopeParams p = llama3_rope(h, c.head_dim, c.n_rot, c.neox, c.yarn ? &in.factors : nullptr);
   be.matmul(wq, x, q);
   be.matmul(wk, x, k);
   be.matmul(wv, x, v);
@@ -95,8 +82,9 @@ Outputs run(OpHarness& h, const QkvCase& c, const Inputs& in, bool apart) {
   p.n_heads = c.n_head_kv;
   be.rope(k, batch.positions, p);
   if (c.scale_q) be.scale(q, 0.5f);
-  be.store_kv(kv, layout, k, v, batch);
-  Outputs out{h.read(q), h.read(k), h.read(v), h.read_bytes(kv.k, k_bytes), h.read_bytes(kv.v, v_bytes)};
+  be.store_kv(cache.kv, cache.layout, k, v, batch);
+  Outputs out{h.read(q), h.read(k), h.read(v), h.read_bytes(cache.kv.k, cache.k_bytes),
+              h.read_bytes(cache.kv.v, cache.v_bytes)};
   const Status s = be.synchronize();
   EXPECT_TRUE(s) << c.name << ": " << s.error().to_string();
   return out;
@@ -181,12 +169,10 @@ TEST(QkvRopeStoreErrors, SlotOutsideThePoolIsReported) {
   const Tensor q = h.poisoned(1, 8 * 64);
   const Tensor k = h.poisoned(1, 2 * 64);
   const Tensor v = h.poisoned(1, 2 * 64);
-  const backend::KvLayout layout{1, 2, 64, 64, kBlock, kBlocks, {GgmlType::kF16, GgmlType::kF16}};
-  const backend::KvLayerView kv{h.bytes(static_cast<size_t>(layout.slots()) * layout.k_row_bytes()),
-                                h.bytes(static_cast<size_t>(layout.slots()) * layout.v_row_bytes())};
+  const LayerCache cache = layer_cache(h, {1, 2, 64, 64, kBlock, kBlocks, {GgmlType::kF16, GgmlType::kF16}});
   backend::BatchView batch;
   batch.positions = h.ints({12});
-  batch.slots = h.ints({static_cast<int32_t>(layout.slots())});
+  batch.slots = h.ints({static_cast<int32_t>(cache.layout.slots())});
   batch.n_tokens = 1;
   backend::RopeParams p;
   p.head_dim = 64;
@@ -198,7 +184,7 @@ TEST(QkvRopeStoreErrors, SlotOutsideThePoolIsReported) {
   be.rope(q, batch.positions, p);
   p.n_heads = 2;
   be.rope(k, batch.positions, p);
-  be.store_kv(kv, layout, k, v, batch);
+  be.store_kv(cache.kv, cache.layout, k, v, batch);
   const Status st = be.synchronize();
   ASSERT_FALSE(st);
   EXPECT_NE(st.error().message().find("KV slot"), std::string::npos) << st.error().to_string();

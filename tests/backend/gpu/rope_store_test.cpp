@@ -76,26 +76,13 @@ Outputs run(OpHarness& h, const RopeStoreCase& c, const Inputs& in, bool apart) 
     k = h.f32(in.k, n, kw, kw + 8);
     v = h.f32(in.v, n, vw);
   }
-  const backend::KvLayout layout = layout_of(c);
-  const size_t k_bytes = static_cast<size_t>(layout.slots()) * layout.k_row_bytes();
-  const size_t v_bytes = static_cast<size_t>(layout.slots()) * layout.v_row_bytes();
-  const backend::KvLayerView kv{h.bytes(k_bytes), h.bytes(v_bytes)};
+  const LayerCache cache = layer_cache(h, layout_of(c));
   backend::BatchView batch;
   batch.positions = h.ints(c.positions);
   batch.slots = h.ints(scattered_slots(c.positions.size(), kBlock * kBlocks));
   batch.n_tokens = static_cast<int32_t>(n);
 
-  backend::RopeParams p;
-  p.head_dim = c.head_dim;
-  p.n_rot = c.n_rot;
-  p.neox = c.neox;
-  p.freq_base = 500000.0f;
-  p.n_ctx_orig = 8192;
-  if (c.yarn) {
-    p.freq_scale = 0.25f;
-    p.ext_factor = 1.0f;
-    p.freq_factors = h.f32(in.factors, 1, c.n_rot / 2).row<const float>(0);
-  }
+  backend::RopeParams p = llama3_rope(h, c.head_dim, c.n_rot, c.neox, c.yarn ? &in.factors : nullptr);
   p.n_heads = c.n_head;
   be.rope(q, batch.positions, p);
   p.n_heads = c.n_head_kv;
@@ -103,8 +90,8 @@ Outputs run(OpHarness& h, const RopeStoreCase& c, const Inputs& in, bool apart) 
   if (apart) {
     EXPECT_TRUE(be.synchronize());
   }
-  be.store_kv(kv, layout, k, v, batch);
-  Outputs out{h.read(q), h.read(k), h.read_bytes(kv.k, k_bytes), h.read_bytes(kv.v, v_bytes)};
+  be.store_kv(cache.kv, cache.layout, k, v, batch);
+  Outputs out{h.read(q), h.read(k), h.read_bytes(cache.kv.k, cache.k_bytes), h.read_bytes(cache.kv.v, cache.v_bytes)};
   const Status s = be.synchronize();
   EXPECT_TRUE(s) << c.name << ": " << s.error().to_string();
   return out;
@@ -238,9 +225,8 @@ TEST(RopeStoreErrors, SlotOutsideThePoolIsReported) {
       got[s][1] = h.read(tk);
       continue;
     }
-    const backend::KvLayerView kv{h.bytes(static_cast<size_t>(layout.slots()) * layout.k_row_bytes()),
-                                  h.bytes(static_cast<size_t>(layout.slots()) * layout.v_row_bytes())};
-    h.backend().store_kv(kv, layout, tk, h.f32(v, 2, 2 * 64), batch);
+    const LayerCache cache = layer_cache(h, layout);
+    h.backend().store_kv(cache.kv, layout, tk, h.f32(v, 2, 2 * 64), batch);
     const Status st = h.backend().synchronize();
     ASSERT_FALSE(st);
     EXPECT_NE(st.error().message().find("KV slot"), std::string::npos) << st.error().to_string();
