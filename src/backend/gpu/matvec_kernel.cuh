@@ -11,6 +11,8 @@
 // loads in flight — bench/RESULTS-gpu-runs-1-14.md, run 2.)
 #pragma once
 
+#include <type_traits>
+
 #include "backend/gpu/check.cuh"
 #include "backend/gpu/device_error.cuh"
 #include "backend/gpu/kquant_types.cuh"
@@ -29,17 +31,27 @@ inline constexpr int kMatvecThreads = 128;
 template <int kTok>
 inline constexpr int kMatvecRowsPerBlock = kTok == 2 ? 4 : 2;
 
-// Whether the matvec kernel of a weight type must fit 16 blocks a
-// multiprocessor (at most 32 registers a thread): for one token of the
-// 256-element types, whose unpacking otherwise takes 54-61 registers and
-// leaves 8 or 9 blocks (Q4_K tg128 +17% on the H200, no spills). Q4_0 and
-// Q8_0 would spill at 32 and ran 15% and 2% slower (bench/RESULTS.md, run
-// 38); they keep the compiler's own choice (a bound of one block is not
-// that: it lets the compiler take more registers).
+// Whether the one-token matvec kernel of a weight type must fit 16 blocks a
+// multiprocessor (at most 32 registers a thread). The kernel is bound by
+// the loads it keeps in flight, and the compiler's own choice leaves 12
+// blocks (Q4_0, Q8_0: 36-40 registers) or 8-9 (the 256-element types:
+// 54-61): Q4_K's tg128 gained 17% at 16 blocks on the H200 (bench/RESULTS.md,
+// run 38). The 32-element types fit 32 registers only in the lean loop
+// below (kMatvecLeanLoop); in the other form Q4_0 and Q8_0 spilled and lost
+// 15% and 2%.
 template <gguf::GgmlType T, int kTok>
 inline constexpr bool kMatvecSixteenBlocks =
-    kTok == 1 && (T == gguf::GgmlType::kQ2_K || T == gguf::GgmlType::kQ3_K || T == gguf::GgmlType::kQ4_K ||
-                  T == gguf::GgmlType::kQ5_K || T == gguf::GgmlType::kQ6_K || T == gguf::GgmlType::kIQ4_XS);
+    kTok == 1 && (T == gguf::GgmlType::kQ4_0 || T == gguf::GgmlType::kQ8_0 || T == gguf::GgmlType::kQ2_K ||
+                  T == gguf::GgmlType::kQ3_K || T == gguf::GgmlType::kQ4_K || T == gguf::GgmlType::kQ5_K ||
+                  T == gguf::GgmlType::kQ6_K || T == gguf::GgmlType::kIQ4_XS);
+
+// The loop form that keeps the one-token Q4_0 and Q8_0 kernels within 32
+// registers (30 and 32, no spills): 32-bit unit indices, the rows'
+// addresses worked out once, and the block's operands worked out again
+// after the loop instead of held through it. (The 256-element types spill
+// in it, their unpacking indexes in 64 bits; more tokens take more registers.)
+template <gguf::GgmlType T, int kTok>
+inline constexpr bool kMatvecLeanLoop = kTok == 1 && (T == gguf::GgmlType::kQ4_0 || T == gguf::GgmlType::kQ8_0);
 
 namespace detail {
 
@@ -202,9 +214,22 @@ __device__ __forceinline__ void matvec_quant(const MatvecArgs& a) {
   detail::MatvecOperands o;
   if (!detail::matvec_operands<kRows>(a, o)) return;
   const int64_t row0 = o.row0;
-  const int64_t nb = a.cols / kQuantBlock;
+  constexpr bool kLean = kMatvecLeanLoop<T, kTok>;
+  using Index = std::conditional_t<kLean, int, int64_t>;
+  const auto nb = static_cast<Index>(a.cols / kQuantBlock);
+  const uint8_t* wrow[kRows] = {};
+  bool live[kRows];
+#pragma unroll
+  for (int r = 0; r < kRows; ++r) {
+    live[r] = row0 + r < o.rows;
+    if constexpr (kLean) wrow[r] = o.w + (row0 + r) * o.w_stride;
+  }
+  auto row = [&](int r) {
+    if constexpr (kLean) return wrow[r];
+    return o.w + (row0 + r) * o.w_stride;
+  };
   float acc[kRows][kTok] = {};
-  for (int64_t b = threadIdx.x; b < nb; b += kMatvecThreads) {
+  for (auto b = static_cast<Index>(threadIdx.x); b < nb; b += kMatvecThreads) {
     int x8[kTok][8];
     float2 ads[kTok];
 #pragma unroll
@@ -225,8 +250,8 @@ __device__ __forceinline__ void matvec_quant(const MatvecArgs& a) {
     }
 #pragma unroll
     for (int r = 0; r < kRows; ++r) {
-      if (row0 + r >= o.rows) continue;
-      const auto unit = W::unpack(W::load(o.w + (row0 + r) * o.w_stride, nb, b));
+      if (!live[r]) continue;
+      const auto unit = W::unpack(W::load(row(r), nb, b));
 #pragma unroll
       for (int t = 0; t < kTok; ++t) {
         if (t >= a.n_tok) continue;
@@ -234,6 +259,7 @@ __device__ __forceinline__ void matvec_quant(const MatvecArgs& a) {
       }
     }
   }
+  if constexpr (kLean) detail::matvec_operands<kRows>(a, o);
   detail::finish<Out>(acc, o, a);
 }
 
