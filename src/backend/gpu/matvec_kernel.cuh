@@ -129,19 +129,25 @@ __device__ __forceinline__ void reduce(float (&acc)[kRows][kTok], BlockSums<kRow
 // Sums acc over the block and hands the sums to Out::store, which writes
 // them (PlainOut or RopeStoreOut, below).
 template <class Out, int kRows, int kTok>
-__device__ __forceinline__ void finish(float (&acc)[kRows][kTok], const MatvecOperands& o, const MatvecArgs& a) {
+__device__ __forceinline__ void finish(float (&acc)[kRows][kTok], const MatvecOperands& o, const MatvecArgs& a,
+                                       const typename Out::State& state) {
   __shared__ BlockSums<kRows, kTok> sums;
   reduce(acc, sums);
-  Out::template store<kRows, kTok>(sums, o, a);
+  Out::template store<kRows, kTok>(sums, o, a, state);
 }
 
 }  // namespace detail
 
 // The plain product: out[t, row0 + r] for thread r * kTok + t.
 struct PlainOut {
+  struct State {};
+  template <int kRows, int kTok>
+  __device__ static State prepare(const detail::MatvecOperands&, const MatvecArgs&) {
+    return {};
+  }
   template <int kRows, int kTok>
   __device__ static void store(const detail::BlockSums<kRows, kTok>& sums, const detail::MatvecOperands& o,
-                               const MatvecArgs& a) {
+                               const MatvecArgs& a, State) {
     if (threadIdx.x >= kRows * kTok) return;
     const int r = static_cast<int>(threadIdx.x) / kTok;
     const int t = static_cast<int>(threadIdx.x) % kTok;
@@ -165,33 +171,57 @@ struct PlainOut {
 // kSlotOutOfRange and stores nothing.
 template <KvElem kK, KvElem kV>
 struct RopeStoreOut {
+  // The pair's angle and the token's slot, worked out at the kernel's start
+  // (prepare) so that their loads and arithmetic overlap the main loop's.
+  struct State {
+    float c = 1.0f;
+    float s = 0.0f;
+    int32_t slot = -1;
+  };
+  // Whether this thread holds a pair of the block's rows, and which.
   template <int kRows, int kTok>
-  __device__ static void store(const detail::BlockSums<kRows, kTok>& sums, const detail::MatvecOperands& o,
-                               const MatvecArgs& a) {
+  __device__ static bool pair(const detail::MatvecOperands& o, const MatvecArgs& a, int& j, int& t, int64_t& row) {
     static_assert(kRows % 2 == 0, "rows in pairs");
-    if (threadIdx.x >= kRows / 2 * kTok) return;
-    const int j = static_cast<int>(threadIdx.x) / kTok;
-    const int t = static_cast<int>(threadIdx.x) % kTok;
-    const int64_t row = o.row0 + 2 * j;
-    if (row >= o.rows || t >= a.n_tok) return;
+    if (threadIdx.x >= kRows / 2 * kTok) return false;
+    j = static_cast<int>(threadIdx.x) / kTok;
+    t = static_cast<int>(threadIdx.x) % kTok;
+    row = o.row0 + 2 * j;
+    return row < o.rows && t < a.n_tok;
+  }
+  template <int kRows, int kTok>
+  __device__ static State prepare(const detail::MatvecOperands& o, const MatvecArgs& a) {
+    State st;
+    int j = 0;
+    int t = 0;
+    int64_t row = 0;
+    if (!pair<kRows, kTok>(o, a, j, t, row)) return st;
     const MatvecRopeStore& rs = a.rope;
-    float2 y = make_float2(sums.get(2 * j, t), sums.get(2 * j + 1, t));
     const int64_t dim = row % rs.head_dim;
     if (o.part < 2 && dim < rs.n_rot) {
-      float c = 0.0f;
-      float s = 0.0f;
-      rope_cos_sin(rs.k, rs.freq_scale, rs.ext_factor, rs.freq_factors, dim / 2, rs.positions[t], c, s);
-      y = rotate_pair(y.x, y.y, c, s);
+      rope_cos_sin(rs.k, rs.freq_scale, rs.ext_factor, rs.freq_factors, dim / 2, rs.positions[t], st.c, st.s);
     }
+    if (o.part > 0) st.slot = rs.slots[t];
+    return st;
+  }
+  template <int kRows, int kTok>
+  __device__ static void store(const detail::BlockSums<kRows, kTok>& sums, const detail::MatvecOperands& o,
+                               const MatvecArgs& a, const State& st) {
+    int j = 0;
+    int t = 0;
+    int64_t row = 0;
+    if (!pair<kRows, kTok>(o, a, j, t, row)) return;
+    const MatvecRopeStore& rs = a.rope;
+    float2 y = make_float2(sums.get(2 * j, t), sums.get(2 * j + 1, t));
+    if (o.part < 2 && row % rs.head_dim < rs.n_rot) y = rotate_pair(y.x, y.y, st.c, st.s);
     float* out = o.out + t * o.out_stride + row;
     out[0] = y.x;
     out[1] = y.y;
     if (o.part == 0) return;
-    const int64_t slot = rs.slots[t];
-    if (slot < 0 || slot >= rs.n_slots) {
+    if (st.slot < 0 || st.slot >= rs.n_slots) {
       if (o.part == 1 && row == 0) raise_device_error(rs.error_flag, DeviceError::kSlotOutOfRange);
       return;
     }
+    const int64_t slot = st.slot;
     if (o.part == 1) {
       uint8_t* k_row = rs.k_cache + slot * static_cast<int64_t>(rs.k_row_bytes);
       store_kv_elem<kK>(k_row, row, y.x);
@@ -213,6 +243,7 @@ __device__ __forceinline__ void matvec_quant(const MatvecArgs& a) {
   constexpr int kRows = kMatvecRowsPerBlock<kTok>;
   detail::MatvecOperands o;
   if (!detail::matvec_operands<kRows>(a, o)) return;
+  const typename Out::State state = Out::template prepare<kRows, kTok>(o, a);
   const int64_t row0 = o.row0;
   constexpr bool kLean = kMatvecLeanLoop<T, kTok>;
   using Index = std::conditional_t<kLean, int, int64_t>;
@@ -260,7 +291,7 @@ __device__ __forceinline__ void matvec_quant(const MatvecArgs& a) {
     }
   }
   if constexpr (kLean) detail::matvec_operands<kRows>(a, o);
-  detail::finish<Out>(acc, o, a);
+  detail::finish<Out>(acc, o, a, state);
 }
 
 template <gguf::GgmlType T, int kTok, class Out>
@@ -284,6 +315,7 @@ __global__ void __launch_bounds__(kMatvecThreads) matvec_float_kernel(MatvecArgs
   constexpr int kRows = kMatvecRowsPerBlock<kTok>;
   detail::MatvecOperands o;
   if (!detail::matvec_operands<kRows>(a, o)) return;
+  const typename Out::State state = Out::template prepare<kRows, kTok>(o, a);
   const int64_t row0 = o.row0;
   const uint8_t* x = o.xq;
   const int64_t n_chunks = a.cols / W::kChunkElems;
@@ -312,7 +344,7 @@ __global__ void __launch_bounds__(kMatvecThreads) matvec_float_kernel(MatvecArgs
       }
     }
   }
-  detail::finish<Out>(acc, o, a);
+  detail::finish<Out>(acc, o, a, state);
 }
 
 template <gguf::GgmlType T, int kTok, class Out = PlainOut>
