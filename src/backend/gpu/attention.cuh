@@ -99,37 +99,53 @@ struct BlockPartials {
   float acc[kWarps][kHeads][kMaxD];
   float m[kWarps][kHeads];
   float s[kWarps][kHeads];
+  // Filled by store_block_partials: each warp's weight e^(m - M) per head,
+  // and the head's M and 1 / sum (or its sum, for a split's partials).
+  float f[kWarps][kHeads];
+  float big[kHeads];
+  float sum[kHeads];
 };
 
 // Merges the warps' states of token t's heads [h0, h0 + nh) and writes
 // them: the normalised rows with one split, else split blockIdx.x's partial
-// sums for attention_merge_kernel. Called by all kThreads of the block.
+// sums for attention_merge_kernel. Called by all kThreads of the block. A
+// head's weights are worked out once (by thread g for head g), not by each
+// of its dims' threads: the same values, in the same order.
 template <int kThreads, int kWarps, int kHeads, int kMaxD>
-__device__ __forceinline__ void store_block_partials(const AttentionArgs& a,
-                                                     const BlockPartials<kWarps, kHeads, kMaxD>& sm, int64_t t,
-                                                     int h0, int nh) {
-  for (int idx = threadIdx.x; idx < nh * a.head_dim_v; idx += kThreads) {
-    const int g = idx / a.head_dim_v;
-    const int d = idx % a.head_dim_v;
+__device__ __forceinline__ void store_block_partials(const AttentionArgs& a, BlockPartials<kWarps, kHeads, kMaxD>& sm,
+                                                     int64_t t, int h0, int nh) {
+  static_assert(kHeads <= kThreads, "a thread a head");
+  if (static_cast<int>(threadIdx.x) < nh) {
+    const int g = static_cast<int>(threadIdx.x);
     float big = -INFINITY;
 #pragma unroll
     for (int w = 0; w < kWarps; ++w) big = fmaxf(big, sm.m[w][g]);
     float sum = 0.0f;
-    float value = 0.0f;
 #pragma unroll
     for (int w = 0; w < kWarps; ++w) {
       const float f = sm.m[w][g] == -INFINITY ? 0.0f : expf(sm.m[w][g] - big);
+      sm.f[w][g] = f;
       sum += sm.s[w][g] * f;
-      value += sm.acc[w][g][d] * f;
     }
+    sm.big[g] = big;
+    sm.sum[g] = sum;
+  }
+  __syncthreads();
+  for (int idx = threadIdx.x; idx < nh * a.head_dim_v; idx += kThreads) {
+    const int g = idx / a.head_dim_v;
+    const int d = idx % a.head_dim_v;
+    float value = 0.0f;
+#pragma unroll
+    for (int w = 0; w < kWarps; ++w) value += sm.acc[w][g][d] * sm.f[w][g];
     const int h = h0 + g;
+    const float sum = sm.sum[g];
     if (a.n_splits == 1) {
       const float inv = sum == 0.0f ? 0.0f : 1.0f / sum;
       a.out[t * a.out_stride + static_cast<int64_t>(h) * a.head_dim_v + d] = value * inv;
     } else {
       const int64_t part = (t * a.n_head + h) * a.n_splits + blockIdx.x;
       a.part_acc[part * a.head_dim_v + d] = value;
-      if (d == 0) a.part_ms[part] = make_float2(big, sum);
+      if (d == 0) a.part_ms[part] = make_float2(sm.big[g], sum);
     }
   }
 }
