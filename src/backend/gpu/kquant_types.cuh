@@ -161,19 +161,25 @@ struct KQuantType {
     int j;           // the unit's sub-block in its block
   };
 
+  // Offsets within one row in 32 bits (a row is far below 4 GB): unsigned
+  // division by 8 is a shift, and the one-token matvec fits 32 registers.
   __device__ static Block load(const uint8_t* row, int64_t nb, int64_t u) {
     constexpr BlockRegions kRegions = block_regions(kType);
-    const RowRegions r = row_regions(kType, nb);
-    const int64_t blk = u / kUnitsPerSuper;
+    const auto units = static_cast<uint32_t>(nb);
+    const auto unit = static_cast<uint32_t>(u);
+    const uint32_t supers = units / kUnitsPerSuper;
+    const uint32_t blk = unit / kUnitsPerSuper;
+    const uint32_t sub = supers * (kRegions.qs + kRegions.qh);
+    const uint32_t scale = sub + supers * kRegions.sub;
     Block b;
-    b.j = static_cast<int>(u % kUnitsPerSuper);
-    detail::load_words(row + r.qs + u * 4 * kLo, b.lo);
-    if constexpr (kHi > 0) detail::load_words(row + r.qh + u * 4 * kHi, b.hi);
-    F::load_sub(row + r.sub + blk * kRegions.sub, b.j, b.sub);
+    b.j = static_cast<int>(unit % kUnitsPerSuper);
+    detail::load_words(row + unit * 4 * kLo, b.lo);
+    if constexpr (kHi > 0) detail::load_words(row + supers * kRegions.qs + unit * 4 * kHi, b.hi);
+    F::load_sub(row + sub + blk * kRegions.sub, b.j, b.sub);
     if constexpr (kRegions.scale == 4) {
-      b.scale = reinterpret_cast<const uint32_t*>(row + r.scale)[blk];
+      b.scale = reinterpret_cast<const uint32_t*>(row + scale)[blk];
     } else {
-      b.scale = detail::load_u16(row + r.scale + blk * 2);
+      b.scale = detail::load_u16(row + scale + blk * 2);
     }
     return b;
   }
