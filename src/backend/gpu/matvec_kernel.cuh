@@ -36,22 +36,21 @@ inline constexpr int kMatvecRowsPerBlock = kTok == 2 ? 4 : 2;
 // the loads it keeps in flight, and the compiler's own choice leaves 12
 // blocks (Q4_0, Q8_0: 36-40 registers) or 8-9 (the 256-element types:
 // 54-61): Q4_K's tg128 gained 17% at 16 blocks on the H200 (bench/RESULTS.md,
-// run 38). The 32-element types fit 32 registers only in the lean loop
-// below (kMatvecLeanLoop); in the other form Q4_0 and Q8_0 spilled and lost
-// 15% and 2%.
+// run 38), Q4_0's 6.5% (run 39). The 32-element types fit 32 registers only
+// in the lean loop below (kMatvecLeanLoop); in the other form Q4_0 and Q8_0
+// spilled and lost 15% and 2%. IQ4_NL spills even in the lean loop (its
+// level lookup), so it keeps the compiler's choice.
 template <gguf::GgmlType T, int kTok>
 inline constexpr bool kMatvecSixteenBlocks =
-    kTok == 1 && (T == gguf::GgmlType::kQ4_0 || T == gguf::GgmlType::kQ8_0 || T == gguf::GgmlType::kQ2_K ||
-                  T == gguf::GgmlType::kQ3_K || T == gguf::GgmlType::kQ4_K || T == gguf::GgmlType::kQ5_K ||
-                  T == gguf::GgmlType::kQ6_K || T == gguf::GgmlType::kIQ4_XS);
+    kTok == 1 && block_regions(T).qs != 0 && T != gguf::GgmlType::kIQ4_NL;
 
-// The loop form that keeps the one-token Q4_0 and Q8_0 kernels within 32
-// registers (30 and 32, no spills): 32-bit unit indices, the rows'
+// The loop form that keeps the one-token kernels of the 32-element types
+// within 32 registers (30-32, no spills): 32-bit unit indices, the rows'
 // addresses worked out once, and the block's operands worked out again
 // after the loop instead of held through it. (The 256-element types spill
-// in it, their unpacking indexes in 64 bits; more tokens take more registers.)
+// in it; more tokens take more registers.)
 template <gguf::GgmlType T, int kTok>
-inline constexpr bool kMatvecLeanLoop = kTok == 1 && (T == gguf::GgmlType::kQ4_0 || T == gguf::GgmlType::kQ8_0);
+inline constexpr bool kMatvecLeanLoop = kMatvecSixteenBlocks<T, kTok> && block_regions(T).elems == kQuantBlock;
 
 namespace detail {
 
