@@ -193,7 +193,7 @@ Status serve(const ServeOptions& o) {
   eo.sampling_threads = sampling_threads(*backend);
   eo.max_step_time = step_time_target(*backend, o.max_step_ms);
   // On the H200 a step of 2,000 prompt tokens beside 60 decodes took 73 ms,
-  // the two apart 57 + 7 (bench/RESULTS.md, run 23): on a GPU they alternate.
+  // the two apart 57 + 7 (bench/RESULTS-gpu-runs-15-32.md, run 23): on a GPU they alternate.
   eo.separate_prompt_steps = backend->memory_available().has_value() && !o.mixed_steps;
   eo.kv_types = kv_types;
   eo.prefix_caching = !o.no_prefix_cache;

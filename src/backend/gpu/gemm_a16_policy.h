@@ -26,14 +26,14 @@ struct TokenRange {
 // int8 GEMM: from where the matrix-vector kernel hands over to below where
 // the BLAS on F16 copies takes over (kF16CopyMinTokens). On the H200, llama3-8b
 // Q4_0 batched decode went 1,901 -> 1,957 tokens/s at 8 sequences and
-// 5,046 -> 5,516 at 32 (bench/RESULTS.md, run 30). Outputs then carry the F16
+// 5,046 -> 5,516 at 32 (bench/RESULTS-gpu-runs-15-32.md, run 30). Outputs then carry the F16
 // activations' rounding, as the BLAS's do.
 inline constexpr TokenRange kA16VariantTokens{3, 63};
 
 // The batch-invariant mode's generated rows of Q4_0 and Q8_0 weights take
 // the kernel for a process whose steps decode at most this many sequences;
 // beyond it, the BLAS on the F16 copies (when the weights have them). On the
-// H200 (bench/RESULTS.md, runs 25 and 29) the kernel gave llama3-8b Q4_0
+// H200 (bench/RESULTS-gpu-runs-15-32.md, runs 25 and 29) the kernel gave llama3-8b Q4_0
 // 258 / 1,960 / 5,380 / 7,261 tokens/s at 1 / 8 / 32 / 64 sequences, the
 // copies' BLAS 175 / 1,394 / 4,733 / 8,110.
 inline constexpr int64_t kA16InvariantMaxRows = 32;
