@@ -41,6 +41,7 @@ int64_t attention_partial_floats(int64_t n_tokens, int64_t n_head, int64_t n_spl
 int32_t attention_splits(int64_t n_tokens, int64_t n_head_kv, int64_t head_groups, int64_t max_keys, int n_sms) {
   constexpr int64_t kMinKeys = 128;
   const int64_t blocks = std::max<int64_t>(1, n_tokens * n_head_kv * head_groups);
+  if (blocks * max_keys <= kUnsplitBlockKeys) return 1;
   const int64_t want = (2 * static_cast<int64_t>(n_sms) + blocks - 1) / blocks;
   const int64_t most = std::max<int64_t>(1, (max_keys + kMinKeys - 1) / kMinKeys);
   return static_cast<int32_t>(std::clamp<int64_t>(want, 1, std::min<int64_t>(most, 1024)));
