@@ -22,7 +22,7 @@ Result<double> time_batched_decode(const model::ModelConfig& config, const model
   model::ForwardOptions fo;
   fo.max_batch_tokens = std::max<int64_t>(t.n_ubatch, t.n_seqs + t.n_beside);
   fo.max_seqs = t.n_seqs + (t.n_beside > 0 ? 1 : 0);
-  fo.max_seq_len = std::max(t.n_prompt + kWarmup + t.n_gen, t.n_beside);
+  fo.max_seq_len = std::max<int64_t>({t.n_prompt + kWarmup + t.n_gen, t.n_beside, t.ctx_size});
   fo.kv_types = t.kv_types;
   const int64_t blocks_per_seq = (fo.max_seq_len + fo.block_size - 1) / fo.block_size;
   fo.kv_blocks = blocks_per_seq * fo.max_seqs;

@@ -21,6 +21,7 @@ struct BatchedDecode {
   // the shape of a serving step that shares a prompt chunk with decodes.
   int n_beside = 0;
   int64_t n_ubatch = 512;
+  int64_t ctx_size = 0;  // positions each sequence's cache is sized for, if more than the test needs
   backend::KvTypes kv_types;
 };
 

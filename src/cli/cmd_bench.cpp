@@ -33,6 +33,7 @@ struct BenchOptions {
   int64_t n_ubatch = 512;
   std::vector<int> n_seqs;  // batched decode tests
   int n_beside = 0;         // prompt tokens beside their decodes
+  int64_t ctx_size = 0;     // positions each sequence's cache is sized for (0: what the tests need)
   DeviceFlags device;
   CacheTypeFlags cache_types;
   bool batch_invariant = false;
@@ -85,6 +86,7 @@ std::string human_params(double n) {
 
 Status bench(const BenchOptions& o) {
   if (o.reps <= 0) return RF_ERROR(kInvalidArgument, "--repetitions must be positive");
+  if (o.ctx_size < 0) return RF_ERROR(kInvalidArgument, "--ctx-size must not be negative, got {}", o.ctx_size);
   const backend::KvTypes kv_types = RF_TRY(parse_cache_types(o.cache_types));
   const core::Logger log(core::LogLevel::kWarn);
   // Sized, like a server of --parallel B, for the most sequences it decodes together.
@@ -99,10 +101,10 @@ Status bench(const BenchOptions& o) {
   model::ForwardOptions fo;
   fo.max_batch_tokens = o.n_ubatch;
   fo.max_seqs = 1;
-  fo.max_seq_len = max_len;
+  fo.max_seq_len = std::max<int64_t>(max_len, o.ctx_size);
   fo.kv_types = kv_types;
   auto forward = RF_TRY(model::ForwardPass::create(c, model->weights(), *backend, fo));
-  engine::Session session(*forward, max_len);
+  engine::Session session(*forward, fo.max_seq_len);
 
   std::mt19937 rng(1234);
   std::uniform_int_distribution<int32_t> pick(0, static_cast<int32_t>(c.n_vocab - 1));
@@ -125,8 +127,13 @@ Status bench(const BenchOptions& o) {
   }
   if (!o.n_seqs.empty()) forward.reset();  // its KV cache makes room for the batched tests' own
   for (int b : o.n_seqs) {
-    BatchedDecode test{b, o.n_prompt.empty() ? 512 : o.n_prompt.front(), o.n_gen.empty() ? 128 : o.n_gen.front(),
-                       o.n_beside, o.n_ubatch, kv_types};
+    const BatchedDecode test{.n_seqs = b,
+                             .n_prompt = o.n_prompt.empty() ? 512 : o.n_prompt.front(),
+                             .n_gen = o.n_gen.empty() ? 128 : o.n_gen.front(),
+                             .n_beside = o.n_beside,
+                             .n_ubatch = o.n_ubatch,
+                             .ctx_size = o.ctx_size,
+                             .kv_types = kv_types};
     std::string name = fmt::format("pp{}+tg{} x{}", test.n_prompt, test.n_gen, b);
     if (o.n_beside > 0) name += fmt::format(" +{}p", o.n_beside);
     TestResult r{std::move(name), b * test.n_gen, {}};
@@ -182,6 +189,9 @@ Subcommand add_bench_command(CLI::App& root) {
                   "With -b: this many prompt tokens in every decode step too, as a serving step that shares one "
                   "with a prompt chunk (t/s still counts the decodes)");
   app->add_option("--ubatch-size", opts->n_ubatch, "Prompt tokens per forward step");
+  app->add_option("-c,--ctx-size", opts->ctx_size,
+                  "Positions each sequence's KV cache is sized for, as a server's --ctx-size (0, the default: "
+                  "what the tests need)");
   add_device_flags(*app, opts->device);
   add_cache_type_flags(*app, opts->cache_types);
   app->add_flag("--batch-invariant", opts->batch_invariant,

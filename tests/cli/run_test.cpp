@@ -274,6 +274,18 @@ TEST(BenchCommand, ReportsPromptAndGenerationSpeed) {
   EXPECT_NE(table.out.find("t/s"), std::string::npos);
 }
 
+// --ctx-size sizes the cache as a server's would: the same tests run over
+// a longer context; a negative size is one clear error.
+TEST(BenchCommand, CtxSizeSizesTheCacheForLongerSequences) {
+  const RunResult r = cli({"bench", "-m", kStories, "-p", "16", "-n", "8", "-r", "1", "-b", "2", "-c", "2048", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = nlohmann::json::parse(r.out);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1]["test"], "tg8");
+  for (const auto& row : rows) EXPECT_GT(row["avg_ts"].get<double>(), 0.0);
+  expect_one_line_error(cli({"bench", "-m", kStories, "-c", "-5"}), "--ctx-size");
+}
+
 // Batched decode with a prompt chunk beside every decode step: its own row
 // in the results, next to the plain one; a negative count is one clear error.
 TEST(BenchCommand, BatchedDecodeWithAPromptBesideTheDecodes) {
