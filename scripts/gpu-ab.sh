@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# A/B of several builds' decode speed in one device call: tg128 (after
+# `-p 512`, as gpu-check measures it) of every rocmforge-* program in
+# .deps/ab.tar.xz, the builds taking turns in each round so that drift on the
+# machine falls on all of them alike. Results go to $OUT/ab.txt.
+#
+#   here:   mkdir -p AB/bin && cp build-gpu/bin/rocmforge AB/bin/rocmforge-NAME  (one per build)
+#           scripts/stage-deps.sh && rm -rf .deps/src
+#           XZ_OPT="-9 -T2" tar -cJf .deps/ab.tar.xz -C AB bin
+#   device: scripts/gpu-ab.sh   (carry .deps)
+#
+# TYPES: weight types to synthesise at Llama-3-8B's shape (default "q4_0 q4_k
+# q8_0 f16"); ROUNDS (default 2); BENCH_ARGS: more `rocmforge bench`
+# arguments for every run (say "-c 8192"); BATCH: also `-b BATCH` on q4_0,
+# once per build.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${OUT:?OUT must name the directory for the results}
+export LD_LIBRARY_PATH=$root/.deps/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
+dir=$(mktemp -d)
+tar -xJf "$root/.deps/ab.tar.xz" -C "$dir"
+bins=("$dir"/bin/rocmforge-*)
+read -r -a types <<< "${TYPES:-q4_0 q4_k q8_0 f16}"
+read -r -a extra <<< "${BENCH_ARGS:-}"
+
+for t in "${types[@]}"; do "${bins[0]}" synth "$dir/$t.gguf" --shape llama3-8b --type "$t" > /dev/null & done
+wait
+tg() {  # program model: the tg rows' tokens/s
+  "$1" bench -m "$2" --device gpu -p 512 -n 128 -r 3 "${extra[@]}" --json 2>> "$out/ab.log" |
+    python3 -c 'import json, sys; print(" ".join("%.1f" % r["avg_ts"] for r in json.load(sys.stdin) if r["test"].startswith("tg")))'
+}
+for t in "${types[@]}"; do
+  for round in $(seq "${ROUNDS:-2}"); do
+    for b in "${bins[@]}"; do
+      echo "$t round $round $(basename "$b") ${extra[*]}: tg128 $(tg "$b" "$dir/$t.gguf")" | tee -a "$out/ab.txt"
+    done
+  done
+done
+if [[ -n ${BATCH:-} ]]; then
+  for b in "${bins[@]}"; do
+    "$b" bench -m "$dir/q4_0.gguf" --device gpu -p 512 -n 128 -r 1 -b "$BATCH" "${extra[@]}" 2>> "$out/ab.log" |
+      grep ' x[0-9]' | sed "s|^|$(basename "$b") |" | tee -a "$out/ab.txt"
+  done
+fi
+rm -rf "$dir"
