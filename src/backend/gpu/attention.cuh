@@ -106,7 +106,7 @@ struct BlockPartials {
   float m[kWarps][kHeads];
   float s[kWarps][kHeads];
   // Filled by store_block_partials: each warp's weight e^(m - M) per head,
-  // and the head's M and 1 / sum (or its sum, for a split's partials).
+  // and the head's M and its sum of weights.
   float f[kWarps][kHeads];
   float big[kHeads];
   float sum[kHeads];
