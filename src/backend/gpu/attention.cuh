@@ -58,13 +58,8 @@ int64_t attention_partial_floats(int64_t n_tokens, int64_t n_head, int64_t n_spl
 
 // The number of splits for a step: enough blocks to fill `n_sms`
 // multiprocessors, at least 128 keys each; none when the step's blocks hold
-// at most kUnsplitBlockKeys keys in all. It depends only on shapes, so a
-// replayed graph of the step stays valid.
-// (On the H200, one Llama 3 8B sequence with a 512-key cache, 8 blocks,
-// decoded 2.3% faster unsplit than in 4 splits and their merge kernel; 8
-// sequences with 642-key caches lost 6% unsplit, their reads of the cache
-// then too few at a time: bench/RESULTS.md, run 43.)
-inline constexpr int64_t kUnsplitBlockKeys = 8192;
+// at most 8,192 keys in all. It depends only on shapes, so a replayed graph
+// of the step stays valid.
 int32_t attention_splits(int64_t n_tokens, int64_t n_head_kv, int64_t head_groups, int64_t max_keys, int n_sms);
 
 // Batch-invariant splits: a row's keys split by its own key count alone, into

@@ -155,10 +155,14 @@ void expect_same_bytes(const void* got, size_t got_bytes, const void* want, size
   EXPECT_EQ(i, got_bytes) << what << ": the first difference is at byte " << i << " of " << got_bytes;
 }
 
-std::vector<int32_t> scattered_slots(size_t n, int64_t pool) {
-  std::vector<int32_t> slots(n);
-  for (size_t i = 0; i < n; ++i) slots[i] = static_cast<int32_t>((static_cast<int64_t>(i) * 37 + 5) % pool);
-  return slots;
+backend::BatchView scattered_batch(OpHarness& h, const std::vector<int32_t>& positions, int64_t pool) {
+  std::vector<int32_t> slots(positions.size());
+  for (size_t i = 0; i < slots.size(); ++i) slots[i] = static_cast<int32_t>((static_cast<int64_t>(i) * 37 + 5) % pool);
+  backend::BatchView batch;
+  batch.positions = h.ints(positions);
+  batch.slots = h.ints(slots);
+  batch.n_tokens = static_cast<int32_t>(positions.size());
+  return batch;
 }
 
 LayerCache layer_cache(OpHarness& h, const backend::KvLayout& layout) {

@@ -71,8 +71,10 @@ void expect_same_bits(const std::vector<T>& got, const std::vector<T>& want, con
   expect_same_bytes(got.data(), got.size() * sizeof(T), want.data(), want.size() * sizeof(T), what);
 }
 
-// n distinct cache slots spread over a pool of `pool` (n <= pool / 37 or so), as a batch's tokens would take them.
-std::vector<int32_t> scattered_slots(size_t n, int64_t pool);
+// A batch of tokens at `positions` (in h's memory) that store into distinct
+// slots spread over a pool of `pool` (tokens <= pool / 37 or so), as a batch's
+// tokens would take them.
+backend::BatchView scattered_batch(OpHarness& h, const std::vector<int32_t>& positions, int64_t pool);
 
 // One layer's paged KV cache in h's memory, zeroed, and its bytes.
 struct LayerCache {

@@ -184,12 +184,7 @@ TEST_F(GpuOps, RopeOfQAndKTogether) {
   const std::vector<int32_t> positions = {3, 4, 5, 900, 70000};
   const auto q = random_floats(rng_, static_cast<size_t>(kTokens * 32 * kHeadDim));
   const auto k = random_floats(rng_, static_cast<size_t>(kTokens * 8 * kHeadDim));
-  backend::RopeParams p;
-  p.head_dim = kHeadDim;
-  p.n_rot = kHeadDim;
-  p.neox = true;
-  p.freq_base = 500000.0f;
-  p.n_ctx_orig = 8192;
+  backend::RopeParams p = llama3_rope(side(0), kHeadDim, kHeadDim, /*neox=*/true);  // no factors: no memory
   std::vector<float> got[2][2];
   for (int s = 0; s < 2; ++s) {
     OpHarness& h = side(s);

@@ -65,10 +65,7 @@ Outputs run(OpHarness& h, const QkvCase& c, const Inputs& in, bool apart) {
   const Tensor k = h.poisoned(n, kw);
   const Tensor v = h.poisoned(n, vw, vw + 8);
   const LayerCache cache = layer_cache(h, {1, c.n_head_kv, c.head_dim, c.head_dim_v, kBlock, kBlocks, c.types});
-  backend::BatchView batch;
-  batch.positions = h.ints(c.positions);
-  batch.slots = h.ints(scattered_slots(c.positions.size(), kBlock * kBlocks));
-  batch.n_tokens = static_cast<int32_t>(n);
+  const backend::BatchView batch = scattered_batch(h, c.positions, kBlock * kBlocks);
 
   backend::RopeParams p = llama3_rope(h, c.head_dim, c.n_rot, c.neox, c.yarn ? &in.factors : nullptr);
   be.matmul(wq, x, q);

@@ -77,10 +77,7 @@ Outputs run(OpHarness& h, const RopeStoreCase& c, const Inputs& in, bool apart) 
     v = h.f32(in.v, n, vw);
   }
   const LayerCache cache = layer_cache(h, layout_of(c));
-  backend::BatchView batch;
-  batch.positions = h.ints(c.positions);
-  batch.slots = h.ints(scattered_slots(c.positions.size(), kBlock * kBlocks));
-  batch.n_tokens = static_cast<int32_t>(n);
+  const backend::BatchView batch = scattered_batch(h, c.positions, kBlock * kBlocks);
 
   backend::RopeParams p = llama3_rope(h, c.head_dim, c.n_rot, c.neox, c.yarn ? &in.factors : nullptr);
   p.n_heads = c.n_head;
