@@ -105,7 +105,8 @@ Result<std::unique_ptr<ForwardPass>> ForwardPass::create(const ModelConfig& conf
   return pass;
 }
 
-int32_t table_blocks(int64_t needed, int64_t blocks_per_seq, int64_t block_size) {
+int32_t table_blocks(int64_t needed, int32_t n_seqs, int64_t blocks_per_seq, int64_t block_size) {
+  if (n_seqs > kBucketedSeqs) return static_cast<int32_t>(blocks_per_seq);
   int64_t blocks = std::min((kMinTableKeys + block_size - 1) / block_size, blocks_per_seq);
   while (blocks < needed) blocks *= 2;
   return static_cast<int32_t>(std::min(blocks, blocks_per_seq));
@@ -194,7 +195,7 @@ Result<int64_t> ForwardPass::queue_step(const Batch& batch, Reduction reduction)
   const size_t bytes = static_cast<size_t>(n) * sizeof(int32_t);
   // Block table rows padded to a few lengths (table_blocks), so that decode
   // steps of one batch size hand the ops one of a few sets of sizes (run_step).
-  const int32_t row_blocks = table_blocks(batch.max_blocks(), blocks_per_seq, options_.block_size);
+  const int32_t row_blocks = table_blocks(batch.max_blocks(), batch.n_seqs(), blocks_per_seq, options_.block_size);
   const std::vector<int32_t> rows = batch.block_tables();
   std::vector<int32_t> tables(static_cast<size_t>(batch.n_seqs() * row_blocks), -1);
   for (int32_t s = 0; s < batch.n_seqs(); ++s) {

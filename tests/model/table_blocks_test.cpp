@@ -1,7 +1,7 @@
-// The block-table rows a step hands the ops (table_blocks): a few lengths,
-// powers of two from kMinTableKeys' worth up to the context's, so that
-// decode steps replay a few recorded shapes and attention splits the keys a
-// step may have. Attention reads the same keys whatever the rows' length:
+// The block-table rows a step of a few sequences hands the ops
+// (table_blocks): a few lengths, powers of two from kMinTableKeys' worth up
+// to the context's, so that decode steps replay a few recorded shapes and
+// attention splits the keys a step may have. Attention reads the same keys whatever the rows' length:
 // a sequence's logits do not depend on the context it was sized for.
 #include <gtest/gtest.h>
 
@@ -18,18 +18,21 @@ namespace {
 
 TEST(TableBlocks, PowersOfTwoFromTheMinimumUpToTheContext) {
   // 16-key blocks: at least 64 of them (1,024 keys).
-  EXPECT_EQ(table_blocks(1, 256, 16), 64);
-  EXPECT_EQ(table_blocks(64, 256, 16), 64);
-  EXPECT_EQ(table_blocks(65, 256, 16), 128);
-  EXPECT_EQ(table_blocks(129, 256, 16), 256);
-  EXPECT_EQ(table_blocks(256, 256, 16), 256);
+  EXPECT_EQ(table_blocks(1, 1, 256, 16), 64);
+  EXPECT_EQ(table_blocks(64, 1, 256, 16), 64);
+  EXPECT_EQ(table_blocks(65, 1, 256, 16), 128);
+  EXPECT_EQ(table_blocks(129, 1, 256, 16), 256);
+  EXPECT_EQ(table_blocks(256, 1, 256, 16), 256);
   // Contexts below the minimum or not a power of two of blocks.
-  EXPECT_EQ(table_blocks(3, 32, 16), 32);
-  EXPECT_EQ(table_blocks(100, 200, 16), 128);
-  EXPECT_EQ(table_blocks(150, 200, 16), 200);
+  EXPECT_EQ(table_blocks(3, 1, 32, 16), 32);
+  EXPECT_EQ(table_blocks(100, 1, 200, 16), 128);
+  EXPECT_EQ(table_blocks(150, 1, 200, 16), 200);
   // 256-key blocks: the minimum is still 1,024 keys.
-  EXPECT_EQ(table_blocks(1, 1000, 256), 4);
-  EXPECT_EQ(table_blocks(5, 1000, 256), 8);
+  EXPECT_EQ(table_blocks(1, 1, 1000, 256), 4);
+  EXPECT_EQ(table_blocks(5, 1, 1000, 256), 8);
+  // Up to kBucketedSeqs sequences share the lengths; more keep the context's.
+  EXPECT_EQ(table_blocks(3, kBucketedSeqs, 256, 16), 64);
+  EXPECT_EQ(table_blocks(3, kBucketedSeqs + 1, 256, 16), 256);
 }
 
 // A CPU backend that records the row length of the block tables attention
