@@ -105,6 +105,13 @@ Result<std::unique_ptr<ForwardPass>> ForwardPass::create(const ModelConfig& conf
   return pass;
 }
 
+int32_t table_blocks(int64_t needed, int32_t n_seqs, int64_t blocks_per_seq, int64_t block_size) {
+  if (n_seqs > kBucketedSeqs) return static_cast<int32_t>(blocks_per_seq);
+  int64_t blocks = std::min((kMinTableKeys + block_size - 1) / block_size, blocks_per_seq);
+  while (blocks < needed) blocks *= 2;
+  return static_cast<int32_t>(std::min(blocks, blocks_per_seq));
+}
+
 size_t ForwardPass::kv_bytes() const { return kv_ ? kv_->size() : 0; }
 
 Status ForwardPass::allocate() {
@@ -186,12 +193,13 @@ Result<int64_t> ForwardPass::queue_step(const Batch& batch, Reduction reduction)
   auto* meta = static_cast<int32_t*>(meta_->data());
   const size_t t = static_cast<size_t>(options_.max_batch_tokens);
   const size_t bytes = static_cast<size_t>(n) * sizeof(int32_t);
-  // Block table rows padded to the longest a sequence may have, so that every
-  // decode step of one batch size hands the ops the same sizes (run_step).
+  // Block table rows padded to a few lengths (table_blocks), so that decode
+  // steps of one batch size hand the ops one of a few sets of sizes (run_step).
+  const int32_t row_blocks = table_blocks(batch.max_blocks(), batch.n_seqs(), blocks_per_seq, options_.block_size);
   const std::vector<int32_t> rows = batch.block_tables();
-  std::vector<int32_t> tables(static_cast<size_t>(batch.n_seqs() * blocks_per_seq), -1);
+  std::vector<int32_t> tables(static_cast<size_t>(batch.n_seqs() * row_blocks), -1);
   for (int32_t s = 0; s < batch.n_seqs(); ++s) {
-    std::copy_n(rows.begin() + s * batch.max_blocks(), batch.max_blocks(), tables.begin() + s * blocks_per_seq);
+    std::copy_n(rows.begin() + s * batch.max_blocks(), batch.max_blocks(), tables.begin() + s * row_blocks);
   }
   backend_.upload(meta, batch.tokens().data(), bytes);
   backend_.upload(meta + t, batch.positions().data(), bytes);
@@ -200,17 +208,18 @@ Result<int64_t> ForwardPass::queue_step(const Batch& batch, Reduction reduction)
   backend_.upload(meta + 4 * t, batch.logit_rows().data(), batch.logit_rows().size() * sizeof(int32_t));
   backend_.upload(meta + 5 * t, tables.data(), tables.size() * sizeof(int32_t));
   const backend::BatchView bv{meta, meta + t, meta + 2 * t, meta + 3 * t, meta + 5 * t, batch.n_tokens(),
-                              batch.n_seqs(), static_cast<int32_t>(blocks_per_seq), batch.n_generated_rows()};
+                              batch.n_seqs(), row_blocks, batch.n_generated_rows()};
 
   const Tensor x = act_.x.slice_rows(0, n);
   n_generated_ = batch.n_generated_rows();
   const int64_t n_out = static_cast<int64_t>(batch.logit_rows().size());
   const Tensor logits = act_.logits.slice_rows(0, n_out);
   // A decode step (one token per sequence) is a shape a backend may record once
-  // and replay; this pass's buffers, and how it reduces the logits, are part
-  // of what it records.
+  // and replay; this pass's buffers, its block-table rows and how it reduces
+  // the logits are part of what it records.
   const uint64_t shape = n == batch.n_seqs() ? std::hash<const void*>{}(meta) * 31 + static_cast<uint64_t>(n) * 65537 +
-                                                   static_cast<uint64_t>(3 * n_out + static_cast<int64_t>(reduction)) + 1
+                                                   static_cast<uint64_t>(3 * n_out + static_cast<int64_t>(reduction)) +
+                                                   (static_cast<uint64_t>(row_blocks) << 40) + 1
                                              : 0;
   RF_TRY(backend_.run_step(shape, [&] {
     backend_.embed(weights_.tok_embd, bv.tokens, n, x);

@@ -28,6 +28,19 @@ struct ForwardOptions {
   int64_t top_k = 64;         // candidates per row of run_top_k (at most n_vocab are taken)
 };
 
+// The block-table row length a step of `n_seqs` sequences hands the ops when
+// its longest needs `needed` blocks: a power of two of at least
+// kMinTableKeys keys' worth, at most the context's `blocks_per_seq`. Decode
+// steps of one batch size then replay one of a few recorded graphs, and
+// attention sizes its key splits for the keys a step may have rather than
+// for the whole context (as llama.cpp pads its KV length to 256 for the same
+// reasons). Steps of more than kBucketedSeqs sequences keep the context's
+// length: their attention has blocks enough without splits, and the graphs
+// of every batch size times every length would not all be kept.
+inline constexpr int64_t kMinTableKeys = 1024;
+inline constexpr int32_t kBucketedSeqs = 8;
+int32_t table_blocks(int64_t needed, int32_t n_seqs, int64_t blocks_per_seq, int64_t block_size);
+
 // run_top_k's result, for each row of logits (Backend::top_k).
 struct TopCandidates {
   int64_t k = 0;
