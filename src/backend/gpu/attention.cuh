@@ -46,6 +46,7 @@ struct AttentionArgs {
   int64_t window = 0;
   int32_t n_splits = 1;
   int32_t keys_per_split = 0;  // 0: each row's own, row_split_keys()
+  bool decode_wide = false;    // the decode kernel's wide blocks (attention_decode_mma.cuh)
   float* out = nullptr;  // [n_tokens, out_stride], head h at h * head_dim_v
   int64_t out_stride = 0;
   float* part_acc = nullptr;   // [n_tokens, n_head, n_splits, head_dim_v] when n_splits > 1

@@ -1,5 +1,6 @@
 #include "backend/gpu/attention_decode_mma.cuh"
 
+#include <algorithm>
 #include <cmath>
 
 #include "backend/gpu/check.cuh"
@@ -10,17 +11,16 @@ namespace rocmforge::backend::gpu {
 namespace {
 
 constexpr int kLanes = 32;   // the lanes that mma fragments are laid out over
-constexpr int kWarps = 2;    // per block, each on its own steps of the split's keys
-constexpr int kThreads = kWarps * kLanes;
 constexpr int kStep = 16;    // keys a warp step: two n-tiles of Q.K^T, one k-step of P.V
 constexpr int kStages = 3;   // steps a warp holds in shared memory: two in flight while one computes
 constexpr float kLn2 = 0.6931471805599453f;
 
 // One warp step's K and V rows, unpadded: the 16-byte chunk c of row r sits
 // at chunk c ^ (r % 8), so that the eight rows an ldmatrix reads hit
-// distinct banks. Two warps x three stages of 128-dim rows are the 48 KB of
-// static shared memory, four blocks an SM on Hopper: 64 tokens x 8 KV heads
-// (a 64-sequence decode of Llama 3 8B) run in one wave.
+// distinct banks. A block of two warps holds three stages of 128-dim rows
+// in 48 KB, four blocks an SM on Hopper: 64 tokens x 8 KV heads (a
+// 64-sequence decode of Llama 3 8B) run in one wave. A wide block
+// (kDecodeMmaWideWarps) holds 192 KB, one an SM.
 template <int kD>
 struct Stage {
   uint16_t k[kStep][kD];
@@ -139,14 +139,18 @@ __device__ __forceinline__ void query_fragments(const AttentionArgs& a, int t, i
 }
 
 // The block's warps' states, for store_block_partials (over the stages).
-template <int kD, int kHeadTiles>
+template <int kD, int kHeadTiles, int kWarps>
 using Partials = BlockPartials<kWarps, 8 * kHeadTiles, kD>;
+
+// The dynamic shared memory of a block: each warp's ring of stages.
+template <int kD, int kWarps>
+inline constexpr int kRingBytes = kWarps * kStages * static_cast<int>(sizeof(Stage<kD>));
 
 // This warp's state into `mg`: o from the O^T layout of the main loop, m
 // (to natural-log units) and l from the score layout (lane 4 g holds heads
 // g and g + 8).
-template <int kD, int kHeadTiles>
-__device__ __forceinline__ void stash_state(Partials<kD, kHeadTiles>& mg, const float (&o)[kD / 16][kHeadTiles][4],
+template <int kD, int kHeadTiles, int kWarps>
+__device__ __forceinline__ void stash_state(Partials<kD, kHeadTiles, kWarps>& mg, const float (&o)[kD / 16][kHeadTiles][4],
                                             const float (&m)[kHeadTiles], const float (&l)[kHeadTiles]) {
   const int lane = static_cast<int>(threadIdx.x) % kLanes;
   const int warp = static_cast<int>(threadIdx.x) / kLanes;
@@ -169,7 +173,7 @@ __device__ __forceinline__ void stash_state(Partials<kD, kHeadTiles>& mg, const 
   }
 }
 
-// grid: (n_splits, n_head_kv, n_tokens); block: kThreads. The rows of the
+// grid: (n_splits, n_head_kv, n_tokens); block: kWarps warps. The rows of the
 // Q.K^T tile are the KV head's query heads (PTX's fragment layouts for
 // mma.m16n8k16: lane = 4 g + tq holds rows g and g + 8), zero past gqa.
 // P.V runs transposed, O^T = V^T P^T, value dims as the 16 rows and heads as
@@ -178,10 +182,11 @@ __device__ __forceinline__ void stash_state(Partials<kD, kHeadTiles>& mg, const 
 // where O = P V would cost kD / 8, half of them on padding rows at GQA <= 8.
 // K fragments come by ldmatrix, V^T's by ldmatrix.trans. Warp w takes steps
 // w, w + kWarps, ... of the split's keys, with its own online softmax.
-template <int kD, int kHeadTiles>
-__global__ void __launch_bounds__(kThreads) attention_decode_mma_kernel(AttentionArgs a) {
+template <int kD, int kHeadTiles, int kWarps>
+__global__ void __launch_bounds__(kWarps * kLanes) attention_decode_mma_kernel(AttentionArgs a) {
   constexpr int kChunks = kD / 16;  // k-steps of Q.K^T; row tiles of O^T
-  __shared__ Stage<kD> stages[kWarps][kStages];
+  extern __shared__ uint4 decode_smem[];
+  auto* stages = reinterpret_cast<Stage<kD>(*)[kStages]>(decode_smem);
 
   const int lane = static_cast<int>(threadIdx.x) % kLanes;
   const int warp = static_cast<int>(threadIdx.x) / kLanes;
@@ -267,27 +272,44 @@ __global__ void __launch_bounds__(kThreads) attention_decode_mma_kernel(Attentio
     sync_warp();  // every lane is done with the stage before a copy refills it
   }
   cp_async_wait<0>();
-  static_assert(sizeof(Partials<kD, kHeadTiles>) <= sizeof(stages));
-  __syncthreads();  // both warps are done with their stages: the merge takes them over
-  auto& mg = *reinterpret_cast<Partials<kD, kHeadTiles>*>(&stages[0][0]);
-  stash_state<kD, kHeadTiles>(mg, o, m, l);
+  static_assert(sizeof(Partials<kD, kHeadTiles, kWarps>) <= kRingBytes<kD, kWarps>);
+  __syncthreads();  // every warp is done with its stages: the merge takes them over
+  auto& mg = *reinterpret_cast<Partials<kD, kHeadTiles, kWarps>*>(decode_smem);
+  stash_state<kD, kHeadTiles, kWarps>(mg, o, m, l);
   __syncthreads();
-  store_block_partials<kThreads>(a, mg, t, h0, gqa);
+  store_block_partials<kWarps * kLanes>(a, mg, t, h0, gqa);
+}
+
+template <int kD, int kHeadTiles, int kWarps>
+Status launch_dw(const AttentionArgs& a, rt::Stream stream) {
+  constexpr auto kernel = attention_decode_mma_kernel<kD, kHeadTiles, kWarps>;
+  constexpr int kSmem = kRingBytes<kD, kWarps>;
+  RF_TRY(RF_GPU_CHECK(rt::allow_dynamic_smem(kernel, kSmem)));
+  const dim3 grid(static_cast<unsigned>(a.n_splits), static_cast<unsigned>(a.n_head_kv),
+                  static_cast<unsigned>(a.n_tokens));
+  return check(rt::launch_overlapped_smem(kernel, grid, kWarps * kLanes, kSmem, stream, a),
+               "attention_decode_mma_kernel");
 }
 
 template <int kD, int kHeadTiles>
 Status launch_d(const AttentionArgs& a, rt::Stream stream) {
   if constexpr (kHasMma) {
-    const dim3 grid(static_cast<unsigned>(a.n_splits), static_cast<unsigned>(a.n_head_kv),
-                    static_cast<unsigned>(a.n_tokens));
-    return check(rt::launch_overlapped(attention_decode_mma_kernel<kD, kHeadTiles>, grid, kThreads, stream, a),
-                 "attention_decode_mma_kernel");
+    if (a.decode_wide) return launch_dw<kD, kHeadTiles, kDecodeMmaWideWarps>(a, stream);
+    return launch_dw<kD, kHeadTiles, kDecodeMmaWarps>(a, stream);
   } else {
     return RF_ERROR(kInternal, "tensor-core attention in a build without tensor cores");
   }
 }
 
 }  // namespace
+
+DecodeMmaPlan plan_attention_decode_mma(int64_t n_tokens, int64_t n_head_kv, int64_t max_keys, int n_sms) {
+  const int64_t blocks = std::max<int64_t>(1, n_tokens * n_head_kv);
+  if (2 * blocks > n_sms) return {false, attention_splits(n_tokens, n_head_kv, 1, max_keys, n_sms)};
+  constexpr int64_t kWideSplitKeys = int64_t{kDecodeMmaWideWarps} * 8 * kStep;
+  const int64_t want = (max_keys + kWideSplitKeys - 1) / kWideSplitKeys;
+  return {true, static_cast<int32_t>(std::clamp<int64_t>(want, 1, std::max<int64_t>(1, n_sms / blocks)))};
+}
 
 bool attention_decode_mma_fits(const AttentionArgs& a, KvTypes types, int warp_size) {
   const int32_t gqa = a.n_head_kv > 0 ? a.n_head / a.n_head_kv : 0;

@@ -19,6 +19,24 @@ namespace rocmforge::backend::gpu {
 // Query heads per KV head that one block takes (two row tiles of 8).
 inline constexpr int32_t kDecodeMmaHeads = 16;
 
+// Warps a block: each takes its own steps of 16 keys, and the block merges
+// them. Narrow blocks fill the GPU when tokens x KV heads are many; a step
+// of few sequences runs in wide ones, whose warps then keep more of the
+// cache's reads in flight (one sequence of Llama 3 8B has 8 blocks).
+inline constexpr int kDecodeMmaWarps = 2;
+inline constexpr int kDecodeMmaWideWarps = 8;
+
+// The blocks and splits of one step, from its shape alone (so a replayed
+// graph of the step stays valid): wide blocks when the step's tokens x KV
+// heads fill at most half the multiprocessors, split so that each warp
+// takes at most 8 steps and the blocks fill at most one wave; else narrow
+// blocks split as attention_splits says.
+struct DecodeMmaPlan {
+  bool wide;
+  int32_t n_splits;
+};
+DecodeMmaPlan plan_attention_decode_mma(int64_t n_tokens, int64_t n_head_kv, int64_t max_keys, int n_sms);
+
 // Whether launch_attention_decode_mma takes this attention.
 bool attention_decode_mma_fits(const AttentionArgs& a, KvTypes types, int warp_size);
 

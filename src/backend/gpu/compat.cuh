@@ -82,9 +82,13 @@ Error allow_dynamic_smem(Kernel kernel, int bytes) {
 }
 // A plain launch: AMD GPUs have no programmatic dependent launch.
 template <class... Params, class... Args>
-Error launch_overlapped(void (*kernel)(Params...), dim3 grid, dim3 block, Stream s, Args... args) {
-  kernel<<<grid, block, 0, s>>>(static_cast<Params>(args)...);
+Error launch_overlapped_smem(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem, Stream s, Args... args) {
+  kernel<<<grid, block, smem, s>>>(static_cast<Params>(args)...);
   return hipGetLastError();
+}
+template <class... Params, class... Args>
+Error launch_overlapped(void (*kernel)(Params...), dim3 grid, dim3 block, Stream s, Args... args) {
+  return launch_overlapped_smem(kernel, grid, block, 0, s, args...);
 }
 #else
 inline constexpr const char* kPlatform = "cuda";
@@ -139,13 +143,13 @@ template <class Kernel>
 Error allow_dynamic_smem(Kernel kernel, int bytes) {
   return cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes);
 }
-// kernel<<<grid, block, 0, s>>>(args...), allowed on sm_90 and later to start
-// while the kernel before it on s drains (programmatic dependent launch): a
-// decode step is a chain of short kernels, and each launch's ramp-up then
-// hides behind the previous kernel's last wave. The kernel must begin with
-// wait_for_previous_kernel().
+// kernel<<<grid, block, smem, s>>>(args...), allowed on sm_90 and later to
+// start while the kernel before it on s drains (programmatic dependent
+// launch): a decode step is a chain of short kernels, and each launch's
+// ramp-up then hides behind the previous kernel's last wave. The kernel must
+// begin with wait_for_previous_kernel().
 template <class... Params, class... Args>
-Error launch_overlapped(void (*kernel)(Params...), dim3 grid, dim3 block, Stream s, Args... args) {
+Error launch_overlapped_smem(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem, Stream s, Args... args) {
   int device = 0;
   int major = 0;
   if (const Error e = cudaGetDevice(&device); e != cudaSuccess) return e;
@@ -158,10 +162,15 @@ Error launch_overlapped(void (*kernel)(Params...), dim3 grid, dim3 block, Stream
   cudaLaunchConfig_t config = {};
   config.gridDim = grid;
   config.blockDim = block;
+  config.dynamicSmemBytes = smem;
   config.stream = s;
   config.attrs = &overlap;
   config.numAttrs = major >= 9 ? 1 : 0;
   return cudaLaunchKernelEx(&config, kernel, static_cast<Params>(args)...);
+}
+template <class... Params, class... Args>
+Error launch_overlapped(void (*kernel)(Params...), dim3 grid, dim3 block, Stream s, Args... args) {
+  return launch_overlapped_smem(kernel, grid, block, 0, s, args...);
 }
 #endif
 

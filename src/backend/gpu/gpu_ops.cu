@@ -280,17 +280,17 @@ void GpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayou
   }
   AttentionArgs a = attention_args(q, kv, layout, batch, p, out);
   const int64_t max_keys = static_cast<int64_t>(batch.max_blocks) * layout.block_size;
-  // Splits of max_keys for `head_blocks` blocks per KV head and token.
-  auto split = [&](int64_t head_blocks) {
-    a.n_splits = attention_splits(batch.n_tokens, p.n_head_kv, head_blocks, max_keys, sm_count_);
-    a.keys_per_split = a.n_splits == 1 ? INT32_MAX : static_cast<int32_t>((max_keys + a.n_splits - 1) / a.n_splits);
+  // n even splits of max_keys.
+  auto split = [&](int32_t n) {
+    a.n_splits = n;
+    a.keys_per_split = n == 1 ? INT32_MAX : static_cast<int32_t>((max_keys + n - 1) / n);
   };
   if (batch_invariant_) {
     // Each row split by its own keys, and one kernel for prompt and decode rows alike.
     a.n_splits = attention_row_splits(max_keys);
     a.keys_per_split = 0;
   } else {
-    split(a.head_groups);
+    split(attention_splits(batch.n_tokens, p.n_head_kv, a.head_groups, max_keys, sm_count_));
   }
   if (!batch_invariant_ && attention_mma_fits(a, layout.types, batch.n_seqs, warp_size_)) {
     record(launch_attention_mma(a, stream_));
@@ -300,7 +300,11 @@ void GpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayou
   // The batch-invariant mode keeps each row's own splits: a block's sums
   // depend on its row and split alone in this kernel as in the split-K one.
   const bool decode_mma = attention_decode_mma_fits(a, layout.types, warp_size_);
-  if (decode_mma && !batch_invariant_) split(1);  // one block takes all of a KV head's query heads
+  if (decode_mma && !batch_invariant_) {  // one block takes all of a KV head's query heads
+    const DecodeMmaPlan plan = plan_attention_decode_mma(batch.n_tokens, p.n_head_kv, max_keys, sm_count_);
+    a.decode_wide = plan.wide;
+    split(plan.n_splits);
+  }
   const int64_t partial = attention_partial_floats(batch.n_tokens, p.n_head, a.n_splits, p.head_dim_v);
   if (partial > 0) {
     const Status reserved = reserve_scratch(attn_scratch_, static_cast<size_t>(partial) * sizeof(float),

@@ -157,7 +157,10 @@ std::vector<AttnCase> cases() {
       // short rows); GQA 1, 4, 8 and 16 (two row tiles, also in multi_query's
       // 12 and gqa6's 6); a window not a multiple of 16, with soft-capping;
       // one split (tokens x KV heads that fill an H200, or rows of few keys);
-      // short prompts beside decode rows.
+      // short prompts beside decode rows. On an H200 steps of at most 66 tokens
+      // x KV heads run in wide blocks (one split up to 1,024 keys, two for
+      // the rows of 1,100 and 1,500), larger ones in narrow blocks (one_split,
+      // and f16_decode_batch_d128_gqa4 below in two splits).
       {"mma_decode_key_counts_d128_gqa4", 32, 8, 128, 128, key_counts, f16},
       {"mma_decode_key_counts_d64_gqa1", 8, 8, 64, 64, key_counts, f16},
       {"mma_decode_key_counts_d64_gqa8", 16, 2, 64, 64, key_counts, f16},
