@@ -12,7 +12,7 @@
 # TYPES: weight types to synthesise at Llama-3-8B's shape (default "q4_0 q4_k
 # q8_0 f16"); ROUNDS (default 2); BENCH_ARGS: more `rocmforge bench`
 # arguments for every run (say "-c 8192"); BATCH: also `-b BATCH` on q4_0,
-# once per build.
+# once per build, after a prompt of PROMPT tokens a sequence (default 512).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,7 +39,8 @@ for t in "${types[@]}"; do
 done
 if [[ -n ${BATCH:-} ]]; then
   for b in "${bins[@]}"; do
-    "$b" bench -m "$dir/q4_0.gguf" --device gpu -p 512 -n 128 -r 1 -b "$BATCH" "${extra[@]}" 2>> "$out/ab.log" |
+    "$b" bench -m "$dir/q4_0.gguf" --device gpu -p "${PROMPT:-512}" -n 128 -r 1 -b "$BATCH" "${extra[@]}" \
+      2>> "$out/ab.log" |
       grep ' x[0-9]' | sed "s|^|$(basename "$b") |" | tee -a "$out/ab.txt"
   done
 fi
