@@ -144,7 +144,9 @@ using Partials = BlockPartials<kWarps, 8 * kHeadTiles, kD>;
 
 // The dynamic shared memory of a block: each warp's ring of stages.
 template <int kD, int kWarps>
-inline constexpr int kRingBytes = kWarps * kStages * static_cast<int>(sizeof(Stage<kD>));
+constexpr int ring_bytes() {
+  return kWarps * kStages * static_cast<int>(sizeof(Stage<kD>));
+}
 
 // This warp's state into `mg`: o from the O^T layout of the main loop, m
 // (to natural-log units) and l from the score layout (lane 4 g holds heads
@@ -272,7 +274,7 @@ __global__ void __launch_bounds__(kWarps * kLanes) attention_decode_mma_kernel(A
     sync_warp();  // every lane is done with the stage before a copy refills it
   }
   cp_async_wait<0>();
-  static_assert(sizeof(Partials<kD, kHeadTiles, kWarps>) <= kRingBytes<kD, kWarps>);
+  static_assert(sizeof(Partials<kD, kHeadTiles, kWarps>) <= ring_bytes<kD, kWarps>());
   __syncthreads();  // every warp is done with its stages: the merge takes them over
   auto& mg = *reinterpret_cast<Partials<kD, kHeadTiles, kWarps>*>(decode_smem);
   stash_state<kD, kHeadTiles, kWarps>(mg, o, m, l);
@@ -283,7 +285,7 @@ __global__ void __launch_bounds__(kWarps * kLanes) attention_decode_mma_kernel(A
 template <int kD, int kHeadTiles, int kWarps>
 Status launch_dw(const AttentionArgs& a, rt::Stream stream) {
   constexpr auto kernel = attention_decode_mma_kernel<kD, kHeadTiles, kWarps>;
-  constexpr int kSmem = kRingBytes<kD, kWarps>;
+  constexpr int kSmem = ring_bytes<kD, kWarps>();
   RF_TRY(RF_GPU_CHECK(rt::allow_dynamic_smem(kernel, kSmem)));
   const dim3 grid(static_cast<unsigned>(a.n_splits), static_cast<unsigned>(a.n_head_kv),
                   static_cast<unsigned>(a.n_tokens));
