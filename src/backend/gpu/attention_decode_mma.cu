@@ -305,9 +305,13 @@ Status launch_d(const AttentionArgs& a, rt::Stream stream) {
 
 }  // namespace
 
-DecodeMmaPlan plan_attention_decode_mma(int64_t n_tokens, int64_t n_head_kv, int64_t max_keys, int n_sms) {
+DecodeMmaPlan plan_attention_decode_mma(int64_t n_tokens, int64_t n_head_kv, int32_t head_dim, int64_t max_keys,
+                                        int n_sms, int max_block_smem) {
   const int64_t blocks = std::max<int64_t>(1, n_tokens * n_head_kv);
-  if (2 * blocks > n_sms) return {false, attention_splits(n_tokens, n_head_kv, 1, max_keys, n_sms)};
+  const int wide_smem = head_dim == 64 ? ring_bytes<64, kDecodeMmaWideWarps>() : ring_bytes<128, kDecodeMmaWideWarps>();
+  if (2 * blocks > n_sms || wide_smem > max_block_smem) {
+    return {false, attention_splits(n_tokens, n_head_kv, 1, max_keys, n_sms)};
+  }
   constexpr int64_t kWideSplitKeys = int64_t{kDecodeMmaWideWarps} * 8 * kStep;
   const int64_t want = (max_keys + kWideSplitKeys - 1) / kWideSplitKeys;
   return {true, static_cast<int32_t>(std::clamp<int64_t>(want, 1, std::max<int64_t>(1, n_sms / blocks)))};

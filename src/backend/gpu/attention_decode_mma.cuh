@@ -28,7 +28,9 @@ inline constexpr int kDecodeMmaWideWarps = 8;
 
 // The blocks and splits of one step, from its shape alone (so a replayed
 // graph of the step stays valid): wide blocks when the step's tokens x KV
-// heads fill at most half the multiprocessors, split so that each warp
+// heads fill at most half the multiprocessors and the device gives a block
+// their shared memory (192 KB at 128 dims: sm_90 does, sm_80 does not;
+// max_block_smem, rt::max_block_smem), split so that each warp
 // takes at most 8 steps and the blocks fill at most one wave; else narrow
 // blocks split as attention_splits says. On the H200, Llama 3 8B Q4_0
 // decoded one sequence at 514-642 keys 30% faster in wide blocks than in
@@ -38,7 +40,8 @@ struct DecodeMmaPlan {
   bool wide;
   int32_t n_splits;
 };
-DecodeMmaPlan plan_attention_decode_mma(int64_t n_tokens, int64_t n_head_kv, int64_t max_keys, int n_sms);
+DecodeMmaPlan plan_attention_decode_mma(int64_t n_tokens, int64_t n_head_kv, int32_t head_dim, int64_t max_keys,
+                                        int n_sms, int max_block_smem);
 
 // Whether launch_attention_decode_mma takes this attention.
 bool attention_decode_mma_fits(const AttentionArgs& a, KvTypes types, int warp_size);

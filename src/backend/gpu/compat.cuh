@@ -47,6 +47,10 @@ inline Error device_name(int d, char* out, size_t n) {
 }
 inline Error sm_count(int d, int* v) { return hipDeviceGetAttribute(v, hipDeviceAttributeMultiprocessorCount, d); }
 inline Error warp_size(int d, int* v) { return hipDeviceGetAttribute(v, hipDeviceAttributeWarpSize, d); }
+// The most shared memory one block may ask for (allow_dynamic_smem).
+inline Error max_block_smem(int d, int* v) {
+  return hipDeviceGetAttribute(v, hipDeviceAttributeMaxSharedMemoryPerBlock, d);
+}
 inline Error mem_get_info(size_t* free_bytes, size_t* total_bytes) { return hipMemGetInfo(free_bytes, total_bytes); }
 inline Error malloc_device(void** p, size_t n) { return hipMalloc(p, n); }
 inline Error free_device(void* p) { return hipFree(p); }
@@ -110,6 +114,11 @@ inline Error device_name(int d, char* out, size_t n) {
 }
 inline Error sm_count(int d, int* v) { return cudaDeviceGetAttribute(v, cudaDevAttrMultiProcessorCount, d); }
 inline Error warp_size(int d, int* v) { return cudaDeviceGetAttribute(v, cudaDevAttrWarpSize, d); }
+// The most shared memory one block may ask for (allow_dynamic_smem): 227 KB
+// on sm_90, 163 KB on sm_80, 99 KB on sm_86.
+inline Error max_block_smem(int d, int* v) {
+  return cudaDeviceGetAttribute(v, cudaDevAttrMaxSharedMemoryPerBlockOptin, d);
+}
 inline Error mem_get_info(size_t* free_bytes, size_t* total_bytes) { return cudaMemGetInfo(free_bytes, total_bytes); }
 inline Error malloc_device(void** p, size_t n) { return cudaMalloc(p, n); }
 inline Error free_device(void* p) { return cudaFree(p); }

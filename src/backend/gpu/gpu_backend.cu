@@ -59,6 +59,8 @@ Result<std::unique_ptr<GpuBackend>> GpuBackend::create(const GpuOptions& o) {
   int warp_size = 0;
   RF_TRY(RF_GPU_CHECK(rt::sm_count(o.device, &sm_count)));
   RF_TRY(RF_GPU_CHECK(rt::warp_size(o.device, &warp_size)));
+  int max_block_smem = 0;
+  RF_TRY(RF_GPU_CHECK(rt::max_block_smem(o.device, &max_block_smem)));
   size_t free_bytes = 0;
   size_t total_bytes = 0;
   RF_TRY(RF_GPU_CHECK(rt::mem_get_info(&free_bytes, &total_bytes)));
@@ -66,6 +68,7 @@ Result<std::unique_ptr<GpuBackend>> GpuBackend::create(const GpuOptions& o) {
   rt::Stream stream = nullptr;
   RF_TRY(RF_GPU_CHECK(rt::stream_create(&stream)));
   std::unique_ptr<GpuBackend> b(new GpuBackend(o.device, stream, o, sm_count, warp_size, std::move(budget)));
+  b->max_block_smem_ = max_block_smem;
   b->error_flag_ = RF_TRY(DeviceBuffer::create(b->budget_, sizeof(uint32_t), "the device error flag"));
   b->dense_ = RF_TRY(make_dense_gemm(stream, b->budget_));
   RF_TRY(RF_GPU_CHECK(rt::memset_device(b->error_flag_->data(), 0, sizeof(uint32_t), stream)));

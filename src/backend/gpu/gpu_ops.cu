@@ -301,7 +301,8 @@ void GpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayou
   // depend on its row and split alone in this kernel as in the split-K one.
   const bool decode_mma = attention_decode_mma_fits(a, layout.types, warp_size_);
   if (decode_mma && !batch_invariant_) {  // one block takes all of a KV head's query heads
-    const DecodeMmaPlan plan = plan_attention_decode_mma(batch.n_tokens, p.n_head_kv, max_keys, sm_count_);
+    const DecodeMmaPlan plan =
+        plan_attention_decode_mma(batch.n_tokens, p.n_head_kv, p.head_dim, max_keys, sm_count_, max_block_smem_);
     a.decode_wide = plan.wide;
     split(plan.n_splits);
   }
