@@ -47,6 +47,7 @@ struct AttentionArgs {
   int32_t n_splits = 1;
   int32_t keys_per_split = 0;  // 0: each row's own, row_split_keys()
   bool decode_wide = false;    // the decode kernel's wide blocks (attention_decode_mma.cuh)
+  bool cluster = false;        // the decode kernel's splits merge in a cluster, not in part_acc (ditto)
   float* out = nullptr;  // [n_tokens, out_stride], head h at h * head_dim_v
   int64_t out_stride = 0;
   float* part_acc = nullptr;   // [n_tokens, n_head, n_splits, head_dim_v] when n_splits > 1
@@ -108,15 +109,11 @@ struct BlockPartials {
   float sum[kHeads];
 };
 
-// Merges the warps' states of token t's heads [h0, h0 + nh) and writes
-// them: the normalised rows with one split, else split blockIdx.x's partial
-// sums for attention_merge_kernel. Called by all kThreads of the block. A
-// head's weights are worked out once (by thread g for head g), not by each
-// of its dims' threads: the same values, in the same order.
-template <int kThreads, int kWarps, int kHeads, int kMaxD>
-__device__ __forceinline__ void store_block_partials(const AttentionArgs& a, BlockPartials<kWarps, kHeads, kMaxD>& sm,
-                                                     int64_t t, int h0, int nh) {
-  static_assert(kHeads <= kThreads, "a thread a head");
+// Fills sm's f, big and sum for heads [0, nh): a head's weights are worked
+// out once (by thread g for head g), not by each of its dims' threads. All
+// threads of the block call it; a barrier ends it.
+template <int kWarps, int kHeads, int kMaxD>
+__device__ __forceinline__ void weigh_warps(BlockPartials<kWarps, kHeads, kMaxD>& sm, int nh) {
   if (static_cast<int>(threadIdx.x) < nh) {
     const int g = static_cast<int>(threadIdx.x);
     float big = -INFINITY;
@@ -133,12 +130,29 @@ __device__ __forceinline__ void store_block_partials(const AttentionArgs& a, Blo
     sm.sum[g] = sum;
   }
   __syncthreads();
+}
+
+// Head g's value dim d summed over the warps with weigh_warps' weights.
+template <int kWarps, int kHeads, int kMaxD>
+__device__ __forceinline__ float warps_value(const BlockPartials<kWarps, kHeads, kMaxD>& sm, int g, int d) {
+  float value = 0.0f;
+#pragma unroll
+  for (int w = 0; w < kWarps; ++w) value += sm.acc[w][g][d] * sm.f[w][g];
+  return value;
+}
+
+// Merges the warps' states of token t's heads [h0, h0 + nh) and writes
+// them: the normalised rows with one split, else split blockIdx.x's partial
+// sums for attention_merge_kernel. Called by all kThreads of the block.
+template <int kThreads, int kWarps, int kHeads, int kMaxD>
+__device__ __forceinline__ void store_block_partials(const AttentionArgs& a, BlockPartials<kWarps, kHeads, kMaxD>& sm,
+                                                     int64_t t, int h0, int nh) {
+  static_assert(kHeads <= kThreads, "a thread a head");
+  weigh_warps(sm, nh);
   for (int idx = threadIdx.x; idx < nh * a.head_dim_v; idx += kThreads) {
     const int g = idx / a.head_dim_v;
     const int d = idx % a.head_dim_v;
-    float value = 0.0f;
-#pragma unroll
-    for (int w = 0; w < kWarps; ++w) value += sm.acc[w][g][d] * sm.f[w][g];
+    const float value = warps_value(sm, g, d);
     const int h = h0 + g;
     const float sum = sm.sum[g];
     if (a.n_splits == 1) {

@@ -175,6 +175,45 @@ __device__ __forceinline__ void stash_state(Partials<kD, kHeadTiles, kWarps>& mg
   }
 }
 
+// With a.cluster: the blocks of one token and KV head are one cluster, one
+// block a split. Each merges its warps' states (as store_block_partials
+// does) into its own warp 0 slots; then block r writes every n_splits-th
+// block of kThreads outputs from r on, merging the blocks' states, read from
+// their shared memory, in split order as attention_merge_kernel does.
+template <int kThreads, int kWarps, int kHeads, int kMaxD>
+__device__ __forceinline__ void store_cluster_merged(const AttentionArgs& a, BlockPartials<kWarps, kHeads, kMaxD>& sm,
+                                                     int64_t t, int h0, int nh) {
+  static_assert(kHeads <= kThreads, "a thread a head");
+  weigh_warps(sm, nh);
+  const int n = nh * a.head_dim_v;
+  for (int idx = threadIdx.x; idx < n; idx += kThreads) {
+    const int g = idx / a.head_dim_v;
+    const int d = idx % a.head_dim_v;
+    sm.acc[0][g][d] = warps_value(sm, g, d);  // only this thread reads or writes (g, d)
+  }
+  cluster_sync();  // every block's merged state is in place
+  const auto splits = static_cast<unsigned>(a.n_splits);
+  for (int idx = static_cast<int>(threadIdx.x + cluster_rank() * kThreads); idx < n;
+       idx += kThreads * static_cast<int>(splits)) {
+    const int g = idx / a.head_dim_v;
+    const int d = idx % a.head_dim_v;
+    float big = -INFINITY;
+    for (unsigned b = 0; b < splits; ++b) big = fmaxf(big, cluster_shared(&sm, b)->big[g]);
+    float sum = 0.0f;
+    float value = 0.0f;
+    for (unsigned b = 0; b < splits; ++b) {
+      const BlockPartials<kWarps, kHeads, kMaxD>* r = cluster_shared(&sm, b);
+      const float m = r->big[g];
+      const float f = m == -INFINITY ? 0.0f : expf(m - big);
+      sum += r->sum[g] * f;
+      value += r->acc[0][g][d] * f;
+    }
+    const float inv = sum == 0.0f ? 0.0f : 1.0f / sum;
+    a.out[t * a.out_stride + static_cast<int64_t>(h0 + g) * a.head_dim_v + d] = value * inv;
+  }
+  cluster_sync();  // no block leaves while another still reads its shared memory
+}
+
 // grid: (n_splits, n_head_kv, n_tokens); block: kWarps warps. The rows of the
 // Q.K^T tile are the KV head's query heads (PTX's fragment layouts for
 // mma.m16n8k16: lane = 4 g + tq holds rows g and g + 8), zero past gqa.
@@ -184,7 +223,9 @@ __device__ __forceinline__ void stash_state(Partials<kD, kHeadTiles, kWarps>& mg
 // where O = P V would cost kD / 8, half of them on padding rows at GQA <= 8.
 // K fragments come by ldmatrix, V^T's by ldmatrix.trans. Warp w takes steps
 // w, w + kWarps, ... of the split's keys, with its own online softmax.
-template <int kD, int kHeadTiles, int kWarps>
+// kCluster: launched in clusters (a.cluster), its own instance so that the
+// others keep their registers.
+template <int kD, int kHeadTiles, int kWarps, bool kCluster>
 __global__ void __launch_bounds__(kWarps * kLanes) attention_decode_mma_kernel(AttentionArgs a) {
   constexpr int kChunks = kD / 16;  // k-steps of Q.K^T; row tiles of O^T
   extern __shared__ uint4 decode_smem[];
@@ -279,25 +320,36 @@ __global__ void __launch_bounds__(kWarps * kLanes) attention_decode_mma_kernel(A
   auto& mg = *reinterpret_cast<Partials<kD, kHeadTiles, kWarps>*>(decode_smem);
   stash_state<kD, kHeadTiles, kWarps>(mg, o, m, l);
   __syncthreads();
-  store_block_partials<kWarps * kLanes>(a, mg, t, h0, gqa);
+  if constexpr (kCluster) {
+    store_cluster_merged<kWarps * kLanes>(a, mg, t, h0, gqa);
+  } else {
+    store_block_partials<kWarps * kLanes>(a, mg, t, h0, gqa);
+  }
 }
 
-template <int kD, int kHeadTiles, int kWarps>
+template <int kD, int kHeadTiles, int kWarps, bool kCluster>
 Status launch_dw(const AttentionArgs& a, rt::Stream stream) {
-  constexpr auto kernel = attention_decode_mma_kernel<kD, kHeadTiles, kWarps>;
+  constexpr auto kernel = attention_decode_mma_kernel<kD, kHeadTiles, kWarps, kCluster>;
   constexpr int kSmem = ring_bytes<kD, kWarps>();
   RF_TRY(RF_GPU_CHECK(rt::allow_dynamic_smem(kernel, kSmem)));
   const dim3 grid(static_cast<unsigned>(a.n_splits), static_cast<unsigned>(a.n_head_kv),
                   static_cast<unsigned>(a.n_tokens));
-  return check(rt::launch_overlapped_smem(kernel, grid, kWarps * kLanes, kSmem, stream, a),
-               "attention_decode_mma_kernel");
+  if constexpr (kCluster) {
+    return check(rt::launch_clustered_smem(kernel, grid, kWarps * kLanes, kSmem, static_cast<unsigned>(a.n_splits),
+                                           stream, a),
+                 "attention_decode_mma_kernel (clusters)");
+  } else {
+    return check(rt::launch_overlapped_smem(kernel, grid, kWarps * kLanes, kSmem, stream, a),
+                 "attention_decode_mma_kernel");
+  }
 }
 
 template <int kD, int kHeadTiles>
 Status launch_d(const AttentionArgs& a, rt::Stream stream) {
   if constexpr (kHasMma) {
-    if (a.decode_wide) return launch_dw<kD, kHeadTiles, kDecodeMmaWideWarps>(a, stream);
-    return launch_dw<kD, kHeadTiles, kDecodeMmaWarps>(a, stream);
+    if (a.cluster) return launch_dw<kD, kHeadTiles, kDecodeMmaWideWarps, true>(a, stream);
+    if (a.decode_wide) return launch_dw<kD, kHeadTiles, kDecodeMmaWideWarps, false>(a, stream);
+    return launch_dw<kD, kHeadTiles, kDecodeMmaWarps, false>(a, stream);
   } else {
     return RF_ERROR(kInternal, "tensor-core attention in a build without tensor cores");
   }
@@ -306,15 +358,17 @@ Status launch_d(const AttentionArgs& a, rt::Stream stream) {
 }  // namespace
 
 DecodeMmaPlan plan_attention_decode_mma(int64_t n_tokens, int64_t n_head_kv, int32_t head_dim, int64_t max_keys,
-                                        int n_sms, int max_block_smem) {
+                                        const DecodeMmaDevice& dev) {
+  const int n_sms = dev.n_sms;
   const int64_t blocks = std::max<int64_t>(1, n_tokens * n_head_kv);
   const int wide_smem = head_dim == 64 ? ring_bytes<64, kDecodeMmaWideWarps>() : ring_bytes<128, kDecodeMmaWideWarps>();
-  if (2 * blocks > n_sms || wide_smem > max_block_smem) {
-    return {false, attention_splits(n_tokens, n_head_kv, 1, max_keys, n_sms)};
+  if (2 * blocks > n_sms || wide_smem > dev.max_block_smem) {
+    return {false, attention_splits(n_tokens, n_head_kv, 1, max_keys, n_sms), false};
   }
   constexpr int64_t kWideSplitKeys = int64_t{kDecodeMmaWideWarps} * 8 * kStep;
   const int64_t want = (max_keys + kWideSplitKeys - 1) / kWideSplitKeys;
-  return {true, static_cast<int32_t>(std::clamp<int64_t>(want, 1, std::max<int64_t>(1, n_sms / blocks)))};
+  const auto splits = static_cast<int32_t>(std::clamp<int64_t>(want, 1, std::max<int64_t>(1, n_sms / blocks)));
+  return {true, splits, dev.clusters && splits > 1 && splits <= kDecodeMmaClusterSplits};
 }
 
 bool attention_decode_mma_fits(const AttentionArgs& a, KvTypes types, int warp_size) {
@@ -336,8 +390,11 @@ Status launch_attention_decode_mma(const AttentionArgs& a, rt::Stream stream) {
   const bool two_tiles = a.n_head / a.n_head_kv > 8;
   const Launch launch = a.head_dim == 64 ? (two_tiles ? launch_d<64, 2> : launch_d<64, 1>)
                                          : (two_tiles ? launch_d<128, 2> : launch_d<128, 1>);
+  if (a.cluster && (a.n_splits < 2 || a.n_splits > kDecodeMmaClusterSplits || !a.decode_wide)) {
+    return RF_ERROR(kInternal, "decode attention in clusters of {} splits", a.n_splits);
+  }
   RF_TRY(launch(a, stream));
-  return a.n_splits == 1 ? ok() : launch_attention_merge(a, stream);
+  return a.n_splits == 1 || a.cluster ? ok() : launch_attention_merge(a, stream);
 }
 
 }  // namespace rocmforge::backend::gpu

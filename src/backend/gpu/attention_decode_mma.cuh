@@ -29,19 +29,31 @@ inline constexpr int kDecodeMmaWideWarps = 8;
 // The blocks and splits of one step, from its shape alone (so a replayed
 // graph of the step stays valid): wide blocks when the step's tokens x KV
 // heads fill at most half the multiprocessors and the device gives a block
-// their shared memory (192 KB at 128 dims: sm_90 does, sm_80 does not;
-// max_block_smem, rt::max_block_smem), split so that each warp
-// takes at most 8 steps and the blocks fill at most one wave; else narrow
-// blocks split as attention_splits says. On the H200, Llama 3 8B Q4_0
-// decoded one sequence at 514-642 keys 30% faster in wide blocks than in
-// narrow ones, 8 sequences 3% faster; 512-key splits did better at one
-// sequence but split even empty caches (bench/RESULTS.md, run 51).
+// their shared memory (192 KB at 128 dims: sm_90 does, sm_80 does not),
+// split so that each warp takes at most 8 steps and the blocks fill at most
+// one wave; else narrow blocks split as attention_splits says. On the H200,
+// Llama 3 8B Q4_0 decoded one sequence at 514-642 keys 30% faster in wide
+// blocks than in narrow ones, 8 sequences 3% faster; 512-key splits did
+// better at one sequence but split even empty caches (bench/RESULTS.md, run
+// 51). Where the device has thread block clusters (sm_90), the wide blocks'
+// splits of one token and KV head, up to kDecodeMmaClusterSplits of them,
+// run as one cluster and merge through each other's shared memory instead
+// of in a second kernel.
+inline constexpr int32_t kDecodeMmaClusterSplits = 8;  // the portable cluster size
 struct DecodeMmaPlan {
   bool wide;
   int32_t n_splits;
+  bool cluster;
+};
+// The device's multiprocessors, the most shared memory a block may take
+// (rt::max_block_smem) and whether it launches clusters (rt::clusters_supported).
+struct DecodeMmaDevice {
+  int n_sms;
+  int max_block_smem;
+  bool clusters;
 };
 DecodeMmaPlan plan_attention_decode_mma(int64_t n_tokens, int64_t n_head_kv, int32_t head_dim, int64_t max_keys,
-                                        int n_sms, int max_block_smem);
+                                        const DecodeMmaDevice& dev);
 
 // Whether launch_attention_decode_mma takes this attention.
 bool attention_decode_mma_fits(const AttentionArgs& a, KvTypes types, int warp_size);

@@ -94,6 +94,15 @@ template <class... Params, class... Args>
 Error launch_overlapped(void (*kernel)(Params...), dim3 grid, dim3 block, Stream s, Args... args) {
   return launch_overlapped_smem(kernel, grid, block, 0, s, args...);
 }
+// AMD GPUs have no thread block clusters.
+inline Error clusters_supported(int, bool* yes) {
+  *yes = false;
+  return hipSuccess;
+}
+template <class... Params, class... Args>
+Error launch_clustered_smem(void (*)(Params...), dim3, dim3, size_t, unsigned, Stream, Args...) {
+  return hipErrorNotSupported;
+}
 #else
 inline constexpr const char* kPlatform = "cuda";
 using Error = cudaError_t;
@@ -181,6 +190,35 @@ template <class... Params, class... Args>
 Error launch_overlapped(void (*kernel)(Params...), dim3 grid, dim3 block, Stream s, Args... args) {
   return launch_overlapped_smem(kernel, grid, block, 0, s, args...);
 }
+// Whether device d launches thread block clusters (sm_90 and later).
+inline Error clusters_supported(int d, bool* yes) {
+  int v = 0;
+  const Error e = cudaDeviceGetAttribute(&v, cudaDevAttrClusterLaunch, d);
+  *yes = e == cudaSuccess && v != 0;
+  return e;
+}
+// launch_overlapped_smem with the blocks in clusters of cluster_x along x
+// (a divisor of grid.x), whose blocks share their shared memory
+// (cluster_sync, cluster_shared below). Only where clusters_supported says so.
+template <class... Params, class... Args>
+Error launch_clustered_smem(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem, unsigned cluster_x, Stream s,
+                            Args... args) {
+  cudaLaunchAttribute attrs[2] = {};
+  attrs[0].id = cudaLaunchAttributeClusterDimension;
+  attrs[0].val.clusterDim.x = cluster_x;
+  attrs[0].val.clusterDim.y = 1;
+  attrs[0].val.clusterDim.z = 1;
+  attrs[1].id = cudaLaunchAttributeProgrammaticStreamSerialization;
+  attrs[1].val.programmaticStreamSerializationAllowed = 1;
+  cudaLaunchConfig_t config = {};
+  config.gridDim = grid;
+  config.blockDim = block;
+  config.dynamicSmemBytes = smem;
+  config.stream = s;
+  config.attrs = attrs;
+  config.numAttrs = 2;
+  return cudaLaunchKernelEx(&config, kernel, static_cast<Params>(args)...);
+}
 #endif
 
 }  // namespace rt
@@ -201,6 +239,47 @@ __device__ __forceinline__ void wait_for_previous_kernel() {
 __device__ __forceinline__ void allow_next_kernel() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
   asm volatile("griddepcontrol.launch_dependents;\n" :::);
+#endif
+}
+
+// Ends the kernel with an error: for code that a launch never reaches.
+__device__ __forceinline__ void unreachable_on_device() {
+#if defined(__HIP_PLATFORM_AMD__)
+  __builtin_trap();
+#else
+  __trap();
+#endif
+}
+
+// The device half of rt::launch_clustered_smem (sm_90; a kernel that calls
+// them runs only in clusters). cluster_sync: a barrier of every thread of
+// the cluster, which also makes their shared-memory writes visible to each
+// other. cluster_rank: this block's index in its cluster. cluster_shared:
+// the address p (in this block's shared memory) has in block `rank`'s.
+__device__ __forceinline__ void cluster_sync() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  __cluster_barrier_arrive();
+  __cluster_barrier_wait();
+#else
+  unreachable_on_device();
+#endif
+}
+__device__ __forceinline__ unsigned cluster_rank() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  return __clusterRelativeBlockRank();
+#else
+  unreachable_on_device();
+  return 0;
+#endif
+}
+template <class T>
+__device__ __forceinline__ const T* cluster_shared(const T* p, unsigned rank) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  return static_cast<const T*>(__cluster_map_shared_rank(p, rank));
+#else
+  static_cast<void>(rank);
+  unreachable_on_device();
+  return p;
 #endif
 }
 

@@ -147,6 +147,7 @@ class GpuBackend final : public Backend {
   int sm_count_;
   int warp_size_;
   int max_block_smem_ = 0;  // rt::max_block_smem
+  bool clusters_ = false;   // thread block clusters (rt::clusters_supported)
   bool batch_invariant_;
   int64_t decode_rows_;  // GpuOptions::decode_rows
   F16CopyMode f16_mode_;

@@ -302,11 +302,14 @@ void GpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayou
   const bool decode_mma = attention_decode_mma_fits(a, layout.types, warp_size_);
   if (decode_mma && !batch_invariant_) {  // one block takes all of a KV head's query heads
     const DecodeMmaPlan plan =
-        plan_attention_decode_mma(batch.n_tokens, p.n_head_kv, p.head_dim, max_keys, sm_count_, max_block_smem_);
+        plan_attention_decode_mma(batch.n_tokens, p.n_head_kv, p.head_dim, max_keys,
+                                  {sm_count_, max_block_smem_, clusters_});
     a.decode_wide = plan.wide;
+    a.cluster = plan.cluster;
     split(plan.n_splits);
   }
-  const int64_t partial = attention_partial_floats(batch.n_tokens, p.n_head, a.n_splits, p.head_dim_v);
+  const int64_t partial =
+      a.cluster ? 0 : attention_partial_floats(batch.n_tokens, p.n_head, a.n_splits, p.head_dim_v);
   if (partial > 0) {
     const Status reserved = reserve_scratch(attn_scratch_, static_cast<size_t>(partial) * sizeof(float),
                                             "attention partial sums");

@@ -159,8 +159,9 @@ std::vector<AttnCase> cases() {
       // one split (tokens x KV heads that fill an H200, or rows of few keys);
       // short prompts beside decode rows. On an H200 steps of at most 66 tokens
       // x KV heads run in wide blocks (one split up to 1,024 keys, two for
-      // the rows of 1,100 and 1,500), larger ones in narrow blocks (one_split,
-      // and f16_decode_batch_d128_gqa4 below in two splits).
+      // the rows of 1,100 and 1,500, merged in a cluster; nine for 9,000
+      // keys, merged by the second kernel), larger ones in narrow blocks
+      // (one_split, and f16_decode_batch_d128_gqa4 below in two splits).
       {"mma_decode_key_counts_d128_gqa4", 32, 8, 128, 128, key_counts, f16},
       {"mma_decode_key_counts_d64_gqa1", 8, 8, 64, 64, key_counts, f16},
       {"mma_decode_key_counts_d64_gqa8", 16, 2, 64, 64, key_counts, f16},
@@ -169,6 +170,7 @@ std::vector<AttnCase> cases() {
       {"mma_decode_window_and_softcap_d128", 32, 8, 128, 128, {{1000, 1}, {36, 1}, {5, 1}}, f16, 37, 30.0f},
       {"mma_decode_one_split_d128_gqa4", 32, 8, 128, 128, decodes(40, 3, 29), f16},
       {"mma_decode_one_split_few_keys_d64", 8, 2, 64, 64, {{5, 1}, {60, 1}}, f16},
+      {"mma_decode_nine_splits_d128", 32, 8, 128, 128, {{9000, 1}}, f16},
       {"mma_short_prompts_and_decodes_d128", 16, 4, 128, 128, {{0, 9}, {250, 1}, {33, 4}}, f16},
       // The tiled F16 kernel (F16 K and V; at 64 and 128 dims on CUDA the
       // tensor-core kernel takes these): batched decode at GQA 1, 4 and 8
