@@ -365,9 +365,17 @@ DecodeMmaPlan plan_attention_decode_mma(int64_t n_tokens, int64_t n_head_kv, int
   if (2 * blocks > n_sms || wide_smem > dev.max_block_smem) {
     return {false, attention_splits(n_tokens, n_head_kv, 1, max_keys, n_sms), false};
   }
+  const auto splits_of = [&](int64_t keys_a_split) {
+    const int64_t want = (max_keys + keys_a_split - 1) / keys_a_split;
+    return static_cast<int32_t>(std::clamp<int64_t>(want, 1, std::max<int64_t>(1, n_sms / blocks)));
+  };
   constexpr int64_t kWideSplitKeys = int64_t{kDecodeMmaWideWarps} * 8 * kStep;
-  const int64_t want = (max_keys + kWideSplitKeys - 1) / kWideSplitKeys;
-  const auto splits = static_cast<int32_t>(std::clamp<int64_t>(want, 1, std::max<int64_t>(1, n_sms / blocks)));
+  if (dev.clusters) {
+    // A cluster's merge costs no launch, so splits of half the keys pay while one cluster holds them (run 57).
+    const int32_t halves = splits_of(kWideSplitKeys / 2);
+    if (halves > 1 && halves <= kDecodeMmaClusterSplits) return {true, halves, true};
+  }
+  const int32_t splits = splits_of(kWideSplitKeys);
   return {true, splits, dev.clusters && splits > 1 && splits <= kDecodeMmaClusterSplits};
 }
 

@@ -158,7 +158,7 @@ std::vector<AttnCase> cases() {
       // 12 and gqa6's 6); a window not a multiple of 16, with soft-capping;
       // one split (tokens x KV heads that fill an H200, or rows of few keys);
       // short prompts beside decode rows. On an H200 steps of at most 66 tokens
-      // x KV heads run in wide blocks (one split up to 1,024 keys, two for
+      // x KV heads run in wide blocks (one split up to 512 keys, three for
       // the rows of 1,100 and 1,500, merged in a cluster; nine for 9,000
       // keys, merged by the second kernel), larger ones in narrow blocks
       // (one_split, and f16_decode_batch_d128_gqa4 below in two splits).
