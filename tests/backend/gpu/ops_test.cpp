@@ -117,9 +117,12 @@ TEST_F(GpuOps, AddScaleSoftcapAndBias) {
   expect_close(got[1][3], got[0][3], 1e-6, "softcap");
 }
 
-TEST_F(GpuOps, GatedActivationsAndSigmoidGate) {
+// 1000 columns take the four-element GLU kernel, 998 the one-element one.
+class GpuOpsWidths : public GpuOps, public ::testing::WithParamInterface<int64_t> {};
+
+TEST_P(GpuOpsWidths, GatedActivationsAndSigmoidGate) {
   constexpr int64_t kRows = 3;
-  constexpr int64_t kCols = 1000;
+  const int64_t kCols = GetParam();
   const auto g = random_floats(rng_, kRows * kCols, -12.0f, 12.0f);
   const auto u = random_floats(rng_, kRows * kCols);
   const auto gate = random_floats(rng_, kRows, -4.0f, 4.0f);
@@ -141,6 +144,8 @@ TEST_F(GpuOps, GatedActivationsAndSigmoidGate) {
   expect_close(got[1][1], got[0][1], 1e-3, "gelu (F16 table)");
   expect_close(got[1][2], got[0][2], 1e-6, "mul_sigmoid");
 }
+
+INSTANTIATE_TEST_SUITE_P(Widths, GpuOpsWidths, ::testing::Values(int64_t{1000}, int64_t{998}));
 
 TEST_F(GpuOps, RopeStylesScalingAndFactors) {
   constexpr int64_t kTokens = 6;
