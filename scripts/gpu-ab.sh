@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# A/B of several builds' decode speed in one device call: tg128 (after
-# `-p 512`, as gpu-check measures it) of every rocmforge-* program in
+# A/B of several builds' speed in one device call: pp512 and tg128 (as
+# gpu-check measures them) of every rocmforge-* program in
 # .deps/ab.tar.xz, the builds taking turns in each round so that drift on the
 # machine falls on all of them alike. Results go to $OUT/ab.txt.
 #
@@ -26,14 +26,14 @@ read -r -a extra <<< "${BENCH_ARGS:-}"
 
 for t in "${types[@]}"; do "${bins[0]}" synth "$dir/$t.gguf" --shape llama3-8b --type "$t" > /dev/null & done
 wait
-tg() {  # program model: the tg rows' tokens/s
+speeds() {  # program model: each test's name and tokens/s
   "$1" bench -m "$2" --device gpu -p 512 -n 128 -r 3 "${extra[@]}" --json 2>> "$out/ab.log" |
-    python3 -c 'import json, sys; print(" ".join("%.1f" % r["avg_ts"] for r in json.load(sys.stdin) if r["test"].startswith("tg")))'
+    python3 -c 'import json, sys; print(" ".join("%s %.1f" % (r["test"], r["avg_ts"]) for r in json.load(sys.stdin)))'
 }
 for t in "${types[@]}"; do
   for round in $(seq "${ROUNDS:-2}"); do
     for b in "${bins[@]}"; do
-      echo "$t round $round $(basename "$b") ${extra[*]}: tg128 $(tg "$b" "$dir/$t.gguf")" | tee -a "$out/ab.txt"
+      echo "$t round $round $(basename "$b") ${extra[*]}: $(speeds "$b" "$dir/$t.gguf")" | tee -a "$out/ab.txt"
     done
   done
 done
