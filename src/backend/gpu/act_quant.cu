@@ -34,6 +34,25 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
+// Four elements a thread by 16-byte loads, for rows that allow them: one
+// element a thread took 12 us a layer converting a 512-token prompt's
+// attention output to F16 on the H200, three times its bytes' time
+// (bench/RESULTS.md, run 59).
+template <ActFormat F>
+__global__ void __launch_bounds__(kThreads)
+    act_quant_vec_kernel(const float* __restrict__ x, int64_t x_stride, int64_t cols, uint8_t* __restrict__ q,
+                         size_t q_stride, float2* __restrict__ ds) {
+  static_assert(F != ActFormat::kF32 && F != ActFormat::kQ8K, "converted copies 32 elements a block at most");
+  wait_for_previous_kernel();
+  allow_next_kernel();
+  const int64_t row = blockIdx.y;
+  const int64_t i = (static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x) * 4;
+  if (i >= cols) return;  // Q8 rows: cols % 32 == 0, so a block's 8 lanes return together
+  float2* ds_row = nullptr;
+  if constexpr (act_has_ds(F)) ds_row = ds + row * (cols / kQuantBlock);
+  store_act4<F>(*reinterpret_cast<const float4*>(x + row * x_stride + i), i, true, q + row * q_stride, ds_row);
+}
+
 }  // namespace
 
 size_t act_row_bytes(ActFormat format, int64_t cols) {
@@ -50,9 +69,19 @@ Status launch_act_quant(ActFormat format, const float* x, int64_t x_stride, int6
   }
   if (rows > 65535) return RF_ERROR(kInternal, "{} activation rows in one launch", rows);
   const size_t stride = act_row_bytes(format, cols);
-  const int64_t per_cta = format == ActFormat::kQ8K ? kQ8KBlocksPerCta * kSuperBlock : kThreads;
+  const bool vec = format != ActFormat::kF32 && format != ActFormat::kQ8K && cols % 4 == 0 && x_stride % 4 == 0 &&
+                   reinterpret_cast<uintptr_t>(x) % 16 == 0 && stride % 8 == 0;
+  int64_t per_cta = kThreads;
+  if (format == ActFormat::kQ8K) per_cta = kQ8KBlocksPerCta * kSuperBlock;
+  if (vec) per_cta = 4 * kThreads;
   const dim3 grid(static_cast<unsigned>((cols + per_cta - 1) / per_cta), static_cast<unsigned>(rows));
   const rt::Error launched = with_act_format(format, [&]<ActFormat F>() {
+    if constexpr (F != ActFormat::kF32 && F != ActFormat::kQ8K) {
+      if (vec) {
+        return rt::launch_overlapped(act_quant_vec_kernel<F>, grid, kThreads, stream, x, x_stride, cols, q, stride,
+                                     ds);
+      }
+    }
     return rt::launch_overlapped(act_quant_kernel<F>, grid, kThreads, stream, x, x_stride, cols, q, stride, ds);
   });
   return check(launched, "act_quant_kernel");
