@@ -21,13 +21,17 @@ constexpr int kKeys = 32;            // keys per step, two shared-memory stages
 // together, in 32-bit arithmetic (positions are int32 by the batch's
 // contract). Run 15: the 64-bit divisions and serial lookups this replaced
 // made the step's copy cost more instructions than its tensor-core work.
+// One unsigned division a step gives the first key's block and offset; the
+// passes' keys, kRowsPerPass apart (at most a block: block_size is a
+// multiple of kTile), step from it. Run 60: a signed division a key still
+// made the copy a third of the kernel's instructions.
 template <int kD, int kLd>
 __device__ __forceinline__ void load_keys(const AttentionArgs& a, const int32_t* table, int kvh, int64_t j0, int64_t hi,
                                           uint16_t (*sk)[kLd], uint16_t (*sv)[kLd]) {
   constexpr int kRowLoads = kD / 8;  // 16-byte loads per K or V row
   constexpr int kRowsPerPass = kAttnThreads / kRowLoads;
   constexpr int kPasses = kKeys / kRowsPerPass;
-  static_assert(kAttnThreads % kRowLoads == 0 && kKeys % kRowsPerPass == 0);
+  static_assert(kAttnThreads % kRowLoads == 0 && kKeys % kRowsPerPass == 0 && kRowsPerPass <= kTile);
   const int part = static_cast<int>(threadIdx.x) % kRowLoads;
   const int first = static_cast<int>(threadIdx.x) / kRowLoads;
   const int64_t offset = (static_cast<int64_t>(kvh) * kD + part * 8) * 2;
@@ -35,11 +39,21 @@ __device__ __forceinline__ void load_keys(const AttentionArgs& a, const int32_t*
   const auto* v_cache = static_cast<const uint8_t*>(a.v_cache) + offset;
   const auto base = static_cast<int32_t>(j0) + first;
   const auto last = static_cast<int32_t>(hi);
+  const auto bs = static_cast<uint32_t>(a.block_size);
+  auto q = static_cast<uint32_t>(base) / bs;  // the key's block in the table, and its offset there
+  uint32_t r = static_cast<uint32_t>(base) - q * bs;
   int32_t blk[kPasses];
+  uint32_t off[kPasses];
 #pragma unroll
   for (int p = 0; p < kPasses; ++p) {
     const int32_t j = base + p * kRowsPerPass;
-    blk[p] = j <= last ? table[j / a.block_size] : -1;
+    blk[p] = j <= last ? table[q] : -1;
+    off[p] = r;
+    r += kRowsPerPass;
+    if (r >= bs) {
+      r -= bs;
+      ++q;
+    }
   }
 #pragma unroll
   for (int p = 0; p < kPasses; ++p) {
@@ -48,7 +62,7 @@ __device__ __forceinline__ void load_keys(const AttentionArgs& a, const int32_t*
     uint16_t* k_dst = &sk[row][part * 8];
     uint16_t* v_dst = &sv[row][part * 8];
     if (j <= last && blk[p] >= 0 && blk[p] < a.n_blocks) {
-      const int64_t slot = static_cast<int64_t>(blk[p]) * a.block_size + j % a.block_size;
+      const int64_t slot = static_cast<int64_t>(blk[p]) * a.block_size + off[p];
       cp_async_16(k_dst, k_cache + slot * static_cast<int64_t>(a.k_row_bytes));
       cp_async_16(v_dst, v_cache + slot * static_cast<int64_t>(a.v_row_bytes));
     } else {
@@ -77,6 +91,8 @@ __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionAr
   alignas(16) __shared__ uint16_t sv[2][kKeys][kLd];
   __shared__ int32_t s_seq[kTile];
   __shared__ int32_t s_pos[kTile];
+  __shared__ int32_t s_lo[kTile];  // for a sequence's first row in the tile: the keys its rows attend to
+  __shared__ int32_t s_hi[kTile];  // (-1 on the other rows)
 
   const int lane = threadIdx.x % kWarpSize;
   const int warp = threadIdx.x / kWarpSize;
@@ -92,6 +108,23 @@ __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionAr
     const int t = t0 + static_cast<int>(threadIdx.x);
     s_seq[threadIdx.x] = t < a.n_tokens ? a.token_seq[t] : -1;
     s_pos[threadIdx.x] = t < a.n_tokens ? a.positions[t] : -1;
+  }
+  __syncthreads();
+  if (threadIdx.x < kTile) {
+    const int row = static_cast<int>(threadIdx.x);
+    const int seq = s_seq[row];
+    bool seen = seq < 0;
+    for (int r = 0; r < row; ++r) seen = seen || s_seq[r] == seq;
+    int64_t lo = INT32_MAX;
+    int32_t hi = -1;
+    for (int r = row; r < kTile && !seen; ++r) {
+      if (s_seq[r] != seq) continue;
+      const int32_t pos = s_pos[r];
+      lo = min(lo, a.window > 0 ? max(int64_t{0}, pos - a.window + 1) : int64_t{0});
+      hi = max(hi, pos);
+    }
+    s_lo[row] = static_cast<int32_t>(lo);
+    s_hi[row] = hi;
   }
   __syncthreads();
   const int seq_r[2] = {s_seq[g], s_seq[g + 8]};
@@ -122,19 +155,11 @@ __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionAr
   float o[kNTiles][4] = {};
 
   for (int first_row = 0; first_row < kTile; ++first_row) {
+    // Each sequence once, at its first row: the keys its rows of the tile attend to.
+    const int64_t hi = s_hi[first_row];
+    if (hi < 0) continue;
+    const int64_t lo = s_lo[first_row];
     const int seq = s_seq[first_row];
-    bool seen = seq < 0;
-    for (int r = 0; r < first_row; ++r) seen = seen || s_seq[r] == seq;
-    if (seen) continue;
-    // The keys this sequence's rows of the tile attend to.
-    int64_t lo = INT64_MAX;
-    int64_t hi = -1;
-    for (int r = first_row; r < kTile; ++r) {
-      if (s_seq[r] != seq) continue;
-      const int64_t pos = s_pos[r];
-      lo = min(lo, a.window > 0 ? max(int64_t{0}, pos - a.window + 1) : int64_t{0});
-      hi = max(hi, pos);
-    }
     const int32_t* table = a.block_tables + static_cast<int64_t>(seq) * a.max_blocks;
     const int64_t j_first = lo / kKeys * kKeys;
     __syncthreads();  // the previous sequence's readers are done with both stages
