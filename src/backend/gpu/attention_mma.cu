@@ -150,6 +150,7 @@ __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionAr
     }
   }
 
+  const float log2_scale = a.scale * kLog2e;
   float m[2] = {-INFINITY, -INFINITY};
   float l[2] = {0.0f, 0.0f};
   float o[kNTiles][4] = {};
@@ -187,23 +188,37 @@ __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionAr
             mma_f16_16x8x16(s[nt + 1], qf[c], b1);
           }
         }
+        // Scores in log2 units; without soft-capping one multiply a score.
+        // The branches are the step's, not a score's (run 61: per score they
+        // cost a quarter of the kernel's instructions).
+        if (a.softcap != 0.0f) {
+#pragma unroll
+          for (int nt = 0; nt < kKeyTiles; ++nt) {
+#pragma unroll
+            for (int i = 0; i < 4; ++i) s[nt][i] = log2_score(a, s[nt][i]);
+          }
+        } else {
+#pragma unroll
+          for (int nt = 0; nt < kKeyTiles; ++nt) {
+#pragma unroll
+            for (int i = 0; i < 4; ++i) s[nt][i] *= log2_scale;
+          }
+        }
 #pragma unroll
         for (int rr = 0; rr < 2; ++rr) {
           // Only tiles that cross the row's causal edge, its window or another sequence need a mask per key.
           const bool whole = seq_r[rr] == seq && j0 + kKeys - 1 <= pos_r[rr] &&
                              (a.window <= 0 || j0 > pos_r[rr] - a.window);
+          if (!whole) {
 #pragma unroll
-          for (int nt = 0; nt < kKeyTiles; ++nt) {
+            for (int nt = 0; nt < kKeyTiles; ++nt) {
 #pragma unroll
-            for (int e = 0; e < 2; ++e) {
-              float v = log2_score(a, s[nt][2 * rr + e]);
-              if (!whole) {
+              for (int e = 0; e < 2; ++e) {
                 const int64_t key = j0 + nt * 8 + 2 * tq + e;
                 const bool live =
                     seq_r[rr] == seq && key <= pos_r[rr] && (a.window <= 0 || key > pos_r[rr] - a.window);
-                v = live ? v : -INFINITY;
+                if (!live) s[nt][2 * rr + e] = -INFINITY;
               }
-              s[nt][2 * rr + e] = v;
             }
           }
           const float corr = softmax_update<kKeyTiles>(s, rr, m[rr], l[rr]);
