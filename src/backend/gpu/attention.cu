@@ -43,7 +43,7 @@ int32_t attention_splits(int64_t n_tokens, int64_t n_head_kv, int64_t head_group
   // On the H200, one Llama 3 8B sequence with a 512-key cache (8 blocks)
   // decoded 2.3% faster unsplit than in 4 splits and their merge kernel; 8
   // sequences with 642-key caches lost 6% unsplit, their reads of the cache
-  // then too few at a time (bench/RESULTS.md, run 43).
+  // then too few at a time (bench/RESULTS-gpu-runs-33-56.md, run 43).
   constexpr int64_t kUnsplitBlockKeys = 8192;
   const int64_t blocks = std::max<int64_t>(1, n_tokens * n_head_kv * head_groups);
   if (blocks * max_keys <= kUnsplitBlockKeys) return 1;

@@ -34,12 +34,13 @@ inline constexpr int kDecodeMmaWideWarps = 8;
 // one wave; else narrow blocks split as attention_splits says. On the H200,
 // Llama 3 8B Q4_0 decoded one sequence at 514-642 keys 30% faster in wide
 // blocks than in narrow ones, 8 sequences 3% faster; 512-key splits did
-// better at one sequence but split even empty caches (bench/RESULTS.md, run
-// 51). Where the device has thread block clusters (sm_90), the wide blocks'
-// splits of one token and KV head, up to kDecodeMmaClusterSplits of them,
-// run as one cluster and merge through each other's shared memory instead
-// of in a second kernel; there splits of 512 keys pay while one cluster
-// holds them (one sequence at 514-642 keys +4%, at 2,050-2,178 +5%; run 57).
+// better at one sequence but split even empty caches and paid the merge
+// kernel there (bench/RESULTS-gpu-runs-33-56.md, run 51). Where the device
+// has thread block clusters (sm_90), the wide blocks' splits of one token
+// and KV head, up to kDecodeMmaClusterSplits of them, run as one cluster
+// and merge through each other's shared memory instead of in a second
+// kernel; there splits of 512 keys pay while one cluster holds them (one
+// sequence at 514-642 keys +4%, at 2,050-2,178 +5%; bench/RESULTS.md, run 57).
 inline constexpr int32_t kDecodeMmaClusterSplits = 8;  // the portable cluster size
 struct DecodeMmaPlan {
   bool wide;

@@ -23,8 +23,8 @@ constexpr int kKeys = 32;            // keys per step, two shared-memory stages
 // made the step's copy cost more instructions than its tensor-core work.
 // One unsigned division a step gives the first key's block and offset; the
 // passes' keys, kRowsPerPass apart (at most a block: block_size is a
-// multiple of kTile), step from it. Run 60: a signed division a key still
-// made the copy a third of the kernel's instructions.
+// multiple of kTile), step from it. Run 60 (bench/RESULTS.md): a signed
+// division a key still made the copy a third of the kernel's instructions.
 template <int kD, int kLd>
 __device__ __forceinline__ void load_keys(const AttentionArgs& a, const int32_t* table, int kvh, int64_t j0, int64_t hi,
                                           uint16_t (*sk)[kLd], uint16_t (*sv)[kLd]) {
@@ -189,8 +189,8 @@ __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionAr
           }
         }
         // Scores in log2 units; without soft-capping one multiply a score.
-        // The branches are the step's, not a score's (run 61: per score they
-        // cost a quarter of the kernel's instructions).
+        // The branches are the step's, not a score's (bench/RESULTS.md, run
+        // 61: per score they cost a quarter of the kernel's instructions).
         if (a.softcap != 0.0f) {
 #pragma unroll
           for (int nt = 0; nt < kKeyTiles; ++nt) {

@@ -7,7 +7,7 @@
 // products of one or two tokens, the end of their launch (matvec_kernel.cuh,
 // RopeStoreOut) - so decode layers skip a pass over memory and a launch
 // for each pair (about 1 us a launch inside the H200's step graph,
-// bench/RESULTS.md run 34).
+// bench/RESULTS-gpu-runs-33-56.md run 34).
 #include "backend/gpu/add.cuh"
 #include "backend/gpu/glu.cuh"
 #include "backend/gpu/gpu_backend_impl.cuh"

@@ -35,12 +35,13 @@ inline constexpr int kMatvecRowsPerBlock = kTok == 2 ? 4 : 2;
 // multiprocessor (at most 32 registers a thread). The kernel is bound by
 // the loads it keeps in flight, and the compiler's own choice leaves 12
 // blocks (Q4_0, Q8_0: 36-40 registers) or 8-9 (the 256-element types:
-// 54-61): Q4_K's tg128 gained 17% at 16 blocks on the H200 (bench/RESULTS.md,
-// run 38), Q4_0's 6.5% (run 39), Q5_0's and Q5_1's 13-15% (run 41). The
-// 32-element types fit 32 registers only in the lean loop below
-// (kMatvecLeanLoop); in the other form Q4_0 and Q8_0 spilled and lost 15%
-// and 2%. Two keep the compiler's choice: IQ4_NL spills even in the lean
-// loop (its level lookup), and Q4_1 lost 1.5% there (run 41).
+// 54-61): Q4_K's tg128 gained 17% at 16 blocks on the H200
+// (bench/RESULTS-gpu-runs-33-56.md, run 38), Q4_0's 6.5% (run 39), Q5_0's
+// and Q5_1's 13-15% (run 41). The 32-element types fit 32 registers only
+// in the lean loop below (kMatvecLeanLoop); in the other form Q4_0 and Q8_0
+// spilled and lost 15% and 2%. Two keep the compiler's choice: IQ4_NL
+// spills even in the lean loop (its level lookup), and Q4_1 lost 1.5% there
+// (run 41).
 template <gguf::GgmlType T, int kTok>
 inline constexpr bool kMatvecSixteenBlocks =
     kTok == 1 && block_regions(T).qs != 0 && T != gguf::GgmlType::kIQ4_NL && T != gguf::GgmlType::kQ4_1;
