@@ -70,7 +70,7 @@ Status launch_act_quant(ActFormat format, const float* x, int64_t x_stride, int6
   if (rows > 65535) return RF_ERROR(kInternal, "{} activation rows in one launch", rows);
   const size_t stride = act_row_bytes(format, cols);
   const bool vec = format != ActFormat::kF32 && format != ActFormat::kQ8K && cols % 4 == 0 && x_stride % 4 == 0 &&
-                   reinterpret_cast<uintptr_t>(x) % 16 == 0 && stride % 8 == 0;
+                   aligned16(x) && stride % 8 == 0;
   int64_t per_cta = kThreads;
   if (format == ActFormat::kQ8K) per_cta = kQ8KBlocksPerCta * kSuperBlock;
   if (vec) per_cta = 4 * kThreads;

@@ -223,6 +223,10 @@ Error launch_clustered_smem(void (*kernel)(Params...), dim3 grid, dim3 block, si
 
 }  // namespace rt
 
+// Whether p may be read or written as float4 (or uint4): the kernels' four-element
+// forms ask it of every row they touch.
+inline bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+
 // -------------------------------------------------------------------- device
 
 // The device half of rt::launch_overlapped. wait_for_previous_kernel: until

@@ -74,8 +74,6 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
-
 }  // namespace
 
 Status launch_glu(GluKind kind, const float* gate, int64_t gate_stride, const float* up, int64_t up_stride, float* out,

@@ -154,8 +154,6 @@ __global__ void __launch_bounds__(kThreads) rms_norm_kernel(NormArgs a) {
   if constexpr (F == ActFormat::kQ8K) store_q8k_blocks(dst, 0, a.cols / kSuperBlock, q_row, ds_row);
 }
 
-bool aligned16(const void* p) { return reinterpret_cast<uintptr_t>(p) % 16 == 0; }
-
 // Whether every row the kernel touches starts 16-byte aligned and holds whole float4.
 bool vector_rows(const NormArgs& a) {
   const bool residual = a.residual != nullptr;
