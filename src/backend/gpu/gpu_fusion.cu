@@ -107,7 +107,8 @@ bool GpuBackend::products_rope_store(const PendingRope& p, const KvLayerView& kv
   rs.k = rope_constants(r);
   rs.freq_factors = r.freq_factors;
   rs.error_flag = static_cast<uint32_t*>(error_flag_->data());
-  record(launch_matvec_rope_store(std::span<const MatvecPart, 3>(pending_, 3), *act, batch.n_tokens, rs, stream_));
+  record(launch_matvec_rope_store(std::span<const MatvecPart, 3>(pending_, 3), *act, batch.n_tokens, rs, sm_count_,
+                                  stream_));
   for (int i = 0; i < 3; ++i) written(pending_out_[i]);
   return true;
 }

@@ -51,7 +51,7 @@ int64_t whole_slices(int64_t steps, int64_t splits) {
 }
 
 Status launch_matvec_with(std::span<const MatvecPart> parts, const ActView& x, int64_t n_tokens, rt::Stream stream,
-                          const ExpertSelect& experts, const MatvecRopeStore& rope) {
+                          const ExpertSelect& experts, const MatvecRopeStore& rope, bool four_rows = false) {
   if (parts.empty() || parts.size() > kMaxMatvecParts) return RF_ERROR(kInternal, "{} matvec parts", parts.size());
   if (experts.ids != nullptr && (n_tokens != 1 || parts.size() != 1 || experts.n_slots > 65535)) {
     return RF_ERROR(kInternal, "expert matvec over {} slots of {} tokens", experts.n_slots, n_tokens);
@@ -72,6 +72,7 @@ Status launch_matvec_with(std::span<const MatvecPart> parts, const ActView& x, i
   args.n_tok = n_tokens;
   args.experts = experts;
   args.rope = rope;
+  args.four_rows = four_rows;
   return dispatch_weight_type<Matvec>(parts[0].w.type, "matmul", args, stream);
 }
 
@@ -89,14 +90,18 @@ Status launch_matvec(std::span<const MatvecPart> parts, const ActView& x, int64_
 }
 
 Status launch_matvec_rope_store(std::span<const MatvecPart, 3> parts, const ActView& x, int64_t n_tokens,
-                                const MatvecRopeStore& rope, rt::Stream stream) {
+                                const MatvecRopeStore& rope, int sm_count, rt::Stream stream) {
   if (rope.k_cache == nullptr || n_tokens > kMatvecRopeStoreTokens || rope.n_rot % 2 != 0 ||
       rope.n_rot > rope.head_dim || rope.head_dim % 2 != 0 || parts[0].w.rows % rope.head_dim != 0 ||
       parts[1].w.rows % rope.head_dim != 0 || parts[2].w.rows % 2 != 0) {
     return RF_ERROR(kInternal, "Q, K and V products of {} tokens with RoPE over {} of {} dims", n_tokens, rope.n_rot,
                     rope.head_dim);
   }
-  return launch_matvec_with(parts, x, n_tokens, stream, ExpertSelect{}, rope);
+  const int64_t rows = parts[0].w.rows + parts[1].w.rows + parts[2].w.rows;
+  constexpr int64_t kSlotsPerSm = 16;  // the one-token kernel's blocks a multiprocessor (kMatvecSixteenBlocks)
+  const bool four_rows = n_tokens == 1 && matvec_qkv_four_rows(parts[0].w.type) &&
+                         (rows + 1) / 2 > kSlotsPerSm * sm_count;
+  return launch_matvec_with(parts, x, n_tokens, stream, ExpertSelect{}, rope, four_rows);
 }
 
 Status launch_matvec_chunks(const MatvecPart& part, const ActView& x, int64_t n_tokens, rt::Stream stream) {

@@ -13,6 +13,7 @@
 
 #include "backend/gpu/act_quant.cuh"
 #include "backend/gpu/compat.cuh"
+#include "backend/gpu/weight_layout.h"
 #include "backend/rope_yarn.h"
 #include "gguf/ggml_type.h"
 #include "rocmforge/error.h"
@@ -98,6 +99,7 @@ struct MatvecArgs {
   int64_t n_tok = 0;
   ExpertSelect experts;  // ids null: a plain matmul
   MatvecRopeStore rope;  // k_cache null: plain outputs
+  bool four_rows = false;  // one-token Q+K+V in blocks of kMatvecQkvRows rows (launch_matvec_rope_store)
 };
 
 // The activation format both paths read for a weight type: the CPU backend's.
@@ -111,9 +113,19 @@ Status launch_matvec(std::span<const MatvecPart> parts,
                      int64_t n_tokens, rt::Stream stream, const ExpertSelect& experts = {});
 // Q, K and V (parts) of up to kMatvecRopeStoreTokens tokens with RoPE and
 // the KV store in the epilogue (MatvecRopeStore; matvec_rope_store_fits).
+// One token of a quantised type whose 2-row blocks would take more than one
+// wave of 16 blocks a multiprocessor (of sm_count) runs in blocks of
+// kMatvecQkvRows rows instead, all resident at once: Llama 3 8B's 6,144
+// rows are 3,072 blocks of 2 on an H200's 2,112 slots (a wave and a
+// tail), 1,536 of 4. Q8_0 is left out: its 32-byte units spill at the 40
+// registers that 12 blocks a multiprocessor allow.
 inline constexpr int64_t kMatvecRopeStoreTokens = 2;
+inline constexpr int kMatvecQkvRows = 4;
+constexpr bool matvec_qkv_four_rows(gguf::GgmlType type) {
+  return block_regions(type).qs != 0 && type != gguf::GgmlType::kQ8_0;
+}
 Status launch_matvec_rope_store(std::span<const MatvecPart, 3> parts, const ActView& x, int64_t n_tokens,
-                                const MatvecRopeStore& rope, rt::Stream stream);
+                                const MatvecRopeStore& rope, int sm_count, rt::Stream stream);
 // Any number of tokens through the matrix-vector kernel, kMatvecMaxTokens at a time.
 Status launch_matvec_chunks(const MatvecPart& part, const ActView& x, int64_t n_tokens, rt::Stream stream);
 

@@ -235,18 +235,17 @@ struct RopeStoreOut {
   }
 };
 
-// Quantised weights against Q8 activations (the two kernels below).
-template <gguf::GgmlType T, int kTok, class Out>
+// Quantised weights against Q8 activations (the kernels below), kRows rows a block.
+template <gguf::GgmlType T, int kTok, class Out, int kRows>
 __device__ __forceinline__ void matvec_quant(const MatvecArgs& a) {
   wait_for_previous_kernel();
   allow_next_kernel();
   using W = WeightType<T>;
-  constexpr int kRows = kMatvecRowsPerBlock<kTok>;
   detail::MatvecOperands o;
   if (!detail::matvec_operands<kRows>(a, o)) return;
   const typename Out::State state = Out::template prepare<kRows, kTok>(o, a);
   const int64_t row0 = o.row0;
-  constexpr bool kLean = kMatvecLeanLoop<T, kTok>;
+  constexpr bool kLean = kMatvecLeanLoop<T, kTok> && kRows == kMatvecRowsPerBlock<kTok>;
   using Index = std::conditional_t<kLean, int, int64_t>;
   const auto nb = static_cast<Index>(a.cols / kQuantBlock);
   const uint8_t* wrow[kRows] = {};
@@ -297,12 +296,19 @@ __device__ __forceinline__ void matvec_quant(const MatvecArgs& a) {
 
 template <gguf::GgmlType T, int kTok, class Out>
 __global__ void __launch_bounds__(kMatvecThreads) matvec_quant_kernel(MatvecArgs a) {
-  matvec_quant<T, kTok, Out>(a);
+  matvec_quant<T, kTok, Out, kMatvecRowsPerBlock<kTok>>(a);
 }
 
 template <gguf::GgmlType T, int kTok, class Out>
 __global__ void __launch_bounds__(kMatvecThreads, 16) matvec_quant_kernel_16(MatvecArgs a) {
-  matvec_quant<T, kTok, Out>(a);
+  matvec_quant<T, kTok, Out, kMatvecRowsPerBlock<kTok>>(a);
+}
+
+// One token's Q+K+V in blocks of kMatvecQkvRows rows (MatvecArgs::four_rows),
+// at least 12 blocks a multiprocessor: the grid's blocks fit in one wave.
+template <gguf::GgmlType T, class Out>
+__global__ void __launch_bounds__(kMatvecThreads, 12) matvec_quant_kernel_qkv(MatvecArgs a) {
+  matvec_quant<T, 1, Out, kMatvecQkvRows>(a);
 }
 
 // F32/F16/BF16 weights against activations of the same type, 16 bytes per
@@ -348,9 +354,8 @@ __global__ void __launch_bounds__(kMatvecThreads) matvec_float_kernel(MatvecArgs
   detail::finish<Out>(acc, o, a, state);
 }
 
-template <gguf::GgmlType T, int kTok, class Out = PlainOut>
+template <gguf::GgmlType T, int kTok, class Out = PlainOut, int kRowsPerBlock = kMatvecRowsPerBlock<kTok>>
 Status launch_matvec_tok(MatvecArgs args, rt::Stream stream) {
-  constexpr int kRowsPerBlock = kMatvecRowsPerBlock<kTok>;
   int64_t blocks = 0;
   for (int i = 0; i < args.n_parts; ++i) {
     args.parts[i].first_block = blocks;
@@ -358,7 +363,11 @@ Status launch_matvec_tok(MatvecArgs args, rt::Stream stream) {
   }
   const dim3 grid(static_cast<unsigned>(blocks),
                   static_cast<unsigned>(args.experts.ids != nullptr ? args.experts.n_slots : 1));
-  if constexpr (kMatvecSixteenBlocks<T, kTok>) {
+  if constexpr (kRowsPerBlock != kMatvecRowsPerBlock<kTok>) {
+    static_assert(kTok == 1 && kRowsPerBlock == kMatvecQkvRows && matvec_qkv_four_rows(T));
+    return check(rt::launch_overlapped(matvec_quant_kernel_qkv<T, Out>, grid, kMatvecThreads, stream, args),
+                 "matvec_quant_kernel_qkv");
+  } else if constexpr (kMatvecSixteenBlocks<T, kTok>) {
     return check(rt::launch_overlapped(matvec_quant_kernel_16<T, kTok, Out>, grid, kMatvecThreads, stream, args),
                  "matvec_quant_kernel_16");
   } else if constexpr (block_regions(T).qs != 0) {
@@ -371,12 +380,21 @@ Status launch_matvec_tok(MatvecArgs args, rt::Stream stream) {
 }
 
 // The Q+K+V launch with RoPE and the KV store (launch_matvec_rope_store checked the shapes).
-template <gguf::GgmlType T, int kTok>
-Status launch_matvec_rope_store_tok(const MatvecArgs& args, rt::Stream stream) {
+template <gguf::GgmlType T, int kTok, int kRows>
+Status launch_matvec_rope_store_rows(const MatvecArgs& args, rt::Stream stream) {
   const MatvecRopeStore& r = args.rope;
   if (r.k_f16 != r.v_f16) return RF_ERROR(kInternal, "RoPE and KV store in the matvec for K and V of two types");
-  if (r.k_f16) return launch_matvec_tok<T, kTok, RopeStoreOut<KvElem::kF16, KvElem::kF16>>(args, stream);
-  return launch_matvec_tok<T, kTok, RopeStoreOut<KvElem::kF32, KvElem::kF32>>(args, stream);
+  if (r.k_f16) return launch_matvec_tok<T, kTok, RopeStoreOut<KvElem::kF16, KvElem::kF16>, kRows>(args, stream);
+  return launch_matvec_tok<T, kTok, RopeStoreOut<KvElem::kF32, KvElem::kF32>, kRows>(args, stream);
+}
+
+template <gguf::GgmlType T, int kTok>
+Status launch_matvec_rope_store_tok(const MatvecArgs& args, rt::Stream stream) {
+  if constexpr (kTok == 1 && matvec_qkv_four_rows(T)) {
+    if (args.four_rows) return launch_matvec_rope_store_rows<T, 1, kMatvecQkvRows>(args, stream);
+  }
+  if (args.four_rows) return RF_ERROR(kInternal, "Q+K+V in blocks of {} rows", kMatvecQkvRows);
+  return launch_matvec_rope_store_rows<T, kTok, kMatvecRowsPerBlock<kTok>>(args, stream);
 }
 
 template <gguf::GgmlType T>

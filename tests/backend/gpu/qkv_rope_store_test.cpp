@@ -138,6 +138,11 @@ std::vector<QkvCase> cases() {
       {"yarn_and_factors_d128_f16", GgmlType::kQ8_0, 128, 16, 4, 128, 128, 128, false, f16, two, true},
       {"tiny_heads_d8_gqa2_f32", GgmlType::kQ4_0, 64, 8, 4, 8, 8, 8, false, f32, one},
       {"v_heads_narrower_k64_v32_f16", GgmlType::kQ4_0, 128, 8, 2, 64, 32, 64, false, f16, one},
+      // More rows than one wave of 2-row blocks holds on an H200 (over 4,224):
+      // blocks of 4 rows (kMatvecQkvRows); V's 6 rows end in a block of 2.
+      {"four_row_blocks_q4_0_f16", GgmlType::kQ4_0, 128, 64, 8, 64, 64, 64, false, f16, one},
+      {"four_row_blocks_q4_k_f32", GgmlType::kQ4_K, 256, 64, 8, 64, 64, 64, false, f32, one},
+      {"four_row_blocks_v_rows_6_f16", GgmlType::kQ4_0, 128, 80, 1, 64, 6, 64, false, f16, one},
       // Held behind the RoPE, then launched apart.
       {"neox_pairs_f16", GgmlType::kQ4_0, 128, 16, 4, 64, 64, 64, true, f16, two},
       {"q8_0_cache", GgmlType::kQ4_0, 128, 16, 4, 64, 64, 64, false, q8, one},
