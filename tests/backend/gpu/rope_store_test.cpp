@@ -174,6 +174,8 @@ std::vector<RopeStoreCase> cases() {
       {"partial_rotation_d128_rot64_normal_f32", 8, 2, 128, 128, 64, false, f32, mixed},
       {"k96_v64_k_f16_v_f32", 8, 4, 96, 64, 96, true, {GgmlType::kF16, GgmlType::kF32}, mixed},
       {"k64_v128_k_f32_v_f16", 8, 2, 64, 128, 64, false, {GgmlType::kF32, GgmlType::kF16}, mixed},
+      // V rows of 6 elements: not whole float4s, copied an element a thread.
+      {"v_width_6_f16", 4, 1, 64, 6, 64, false, f16, mixed},
       {"yarn_and_factors_d128_neox_f16", 32, 8, 128, 128, 128, true, f16, mixed, false, true},
       {"qkv_slices_gqa4_d64_neox_f16", 8, 2, 64, 64, 64, true, f16, mixed, true},
       {"qkv_slices_decode_gqa4_d128_normal_f32", 32, 8, 128, 128, 128, false, f32, decode, true},
