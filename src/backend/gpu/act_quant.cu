@@ -18,8 +18,7 @@ __global__ void __launch_bounds__(kThreads)
                      size_t q_stride,
                      float2* __restrict__ ds)  // [rows, cols / 32]
 {
-  wait_for_previous_kernel();
-  allow_next_kernel();
+  allow_next_then_wait();
   const int64_t row = blockIdx.y;
   float2* ds_row = nullptr;
   if constexpr (act_has_ds(F)) ds_row = ds + row * (cols / kQuantBlock);
@@ -43,8 +42,7 @@ __global__ void __launch_bounds__(kThreads)
     act_quant_vec_kernel(const float* __restrict__ x, int64_t x_stride, int64_t cols, uint8_t* __restrict__ q,
                          size_t q_stride, float2* __restrict__ ds) {
   static_assert(F != ActFormat::kF32 && F != ActFormat::kQ8K, "converted copies 32 elements a block at most");
-  wait_for_previous_kernel();
-  allow_next_kernel();
+  allow_next_then_wait();
   const int64_t row = blockIdx.y;
   const int64_t i = (static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x) * 4;
   if (i >= cols) return;  // Q8 rows: cols % 32 == 0, so a block's 8 lanes return together

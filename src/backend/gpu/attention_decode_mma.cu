@@ -249,8 +249,7 @@ __global__ void __launch_bounds__(kWarps * kLanes) attention_decode_mma_kernel(A
   int32_t first_blocks[kStages - 1];
 #pragma unroll
   for (int i = 0; i < kStages - 1; ++i) first_blocks[i] = i < my_steps ? table[step_key(i) / a.block_size] : 0;
-  wait_for_previous_kernel();
-  allow_next_kernel();
+  allow_next_then_wait();
 
   uint32_t qf[kChunks][4];
   query_fragments<kD, kHeadTiles>(a, t, h0, gqa, qf);

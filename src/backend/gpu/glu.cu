@@ -29,8 +29,7 @@ __global__ void __launch_bounds__(kThreads)
                const float* up, int64_t up_stride,      // [rows, cols]
                float* out, int64_t out_stride,          // [rows, cols]
                int64_t cols, ActOut act) {
-  wait_for_previous_kernel();
-  allow_next_kernel();
+  allow_next_then_wait();
   const int64_t i = static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x;
   if (i >= cols) return;  // quantised copies need whole blocks (32, 256 = kThreads): they leave together
   const int64_t r = blockIdx.y;
@@ -57,8 +56,7 @@ __global__ void __launch_bounds__(kThreads)
     glu_vec_kernel(const float* gate, int64_t gate_stride, const float* up, int64_t up_stride, float* out,
                    int64_t out_stride, int64_t cols, ActOut act) {
   static_assert(F != ActFormat::kQ8K, "Q8_K copies go 256 at a time: glu_kernel");
-  wait_for_previous_kernel();
-  allow_next_kernel();
+  allow_next_then_wait();
   const int64_t i = (static_cast<int64_t>(blockIdx.x) * kThreads + threadIdx.x) * 4;
   if (i >= cols) return;  // Q8 copies: cols % 32 == 0, so a quant block's 8 lanes leave together
   const int64_t r = blockIdx.y;

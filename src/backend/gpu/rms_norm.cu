@@ -47,8 +47,7 @@ __global__ void __launch_bounds__(kThreads) rms_norm_vec_kernel(NormArgs a) {
     const int64_t i = threadIdx.x + static_cast<int64_t>(j) * kThreads;
     held_w[j] = i < n4 ? w4[i] : make_float4(0.0f, 0.0f, 0.0f, 0.0f);
   }
-  wait_for_previous_kernel();
-  allow_next_kernel();
+  allow_next_then_wait();
   const auto* src = reinterpret_cast<const float4*>(a.x + row * a.x_stride);
   const auto* res = kResidual ? reinterpret_cast<const float4*>(a.residual + row * a.residual_stride) : nullptr;
   auto* sum_row = kResidual ? reinterpret_cast<float4*>(a.sum + row * a.sum_stride) : nullptr;
@@ -104,8 +103,7 @@ __global__ void __launch_bounds__(kThreads) rms_norm_vec_kernel(NormArgs a) {
 // One float per element, any width and alignment.
 template <bool kResidual, ActFormat F>
 __global__ void __launch_bounds__(kThreads) rms_norm_kernel(NormArgs a) {
-  wait_for_previous_kernel();
-  allow_next_kernel();
+  allow_next_then_wait();
   constexpr int kHeld = 16;  // elements in registers between the passes (rows up to 8192)
   const int64_t row = blockIdx.x;
   const float* src = a.x + row * a.x_stride;
