@@ -112,7 +112,7 @@ Status launch_matvec(std::span<const MatvecPart> parts,
                      const ActView& x,  // [n_tokens, cols] converted to act_format
                      int64_t n_tokens, rt::Stream stream, const ExpertSelect& experts = {});
 // Q, K and V (parts) of up to kMatvecRopeStoreTokens tokens with RoPE and
-// the KV store in the epilogue (MatvecRopeStore; matvec_rope_store_fits).
+// the KV store in the epilogue (MatvecRopeStore; GpuBackend::products_rope_store says when).
 // One token of a quantised type whose 2-row blocks would take more than one
 // wave of 16 blocks a multiprocessor (of sm_count) runs in blocks of
 // kMatvecQkvRows rows instead, all resident at once: Llama 3 8B's 6,144
