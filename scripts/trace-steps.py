@@ -1,0 +1,50 @@
+#!/usr/bin/env python3
+"""A decode step's kernels as the device ran them, from a kernel_trace CSV.
+
+    trace-steps.py TRACE.csv N
+
+Sorts the kernels by start, splits them into steps at each embed_kernel (the
+forward pass's first launch), keeps the last N steps and prints, for each
+kernel name, its launches and microseconds per step:
+  busy      end - start: under programmatic launch this includes the time
+            its early blocks waited for the kernel before;
+  critical  end - max(start, previous kernel's end): what it adds to the
+            step after the kernel before it is done. The criticals of a
+            step sum to its length.
+"""
+import csv
+import sys
+from collections import defaultdict
+
+
+def main():
+    path, n_steps = sys.argv[1], int(sys.argv[2])
+    with open(path, newline="") as f:
+        rows = sorted(csv.DictReader(f), key=lambda r: int(r["start_ns"]))
+    steps = []
+    for r in rows:
+        if r["name"] == "embed_kernel" or not steps:
+            steps.append([])
+        steps[-1].append(r)
+    kept = steps[-n_steps:]
+    per = defaultdict(lambda: [0, 0.0, 0.0])
+    wall = 0.0
+    for step in kept:
+        prev_end = int(step[0]["start_ns"])
+        wall += (max(int(r["end_ns"]) for r in step) - prev_end) / 1e3
+        for r in step:
+            start, end = int(r["start_ns"]), int(r["end_ns"])
+            p = per[r["name"]]
+            p[0] += 1
+            p[1] += (end - start) / 1e3
+            p[2] += max(0, end - max(start, prev_end)) / 1e3
+            prev_end = max(prev_end, end)
+    n = len(kept)
+    print(f"{len(rows)} kernels, {len(steps)} steps; last {n}: {wall / n:.1f} us a step")
+    print(f"{'kernel':44} {'launches':>9} {'busy us':>9} {'critical us':>12} {'share':>6}")
+    for name, (count, busy, crit) in sorted(per.items(), key=lambda kv: -kv[1][2]):
+        print(f"{name[:44]:44} {count / n:9.1f} {busy / n:9.1f} {crit / n:12.1f} {crit / wall:6.1%}")
+
+
+if __name__ == "__main__":
+    main()
