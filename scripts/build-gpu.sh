@@ -8,13 +8,13 @@ set -euo pipefail
 jobs=${JOBS:-$(nproc)}
 targets=(rocmforge gpu_backend_test gpu_kernel_bench)
 
-build() {  # build() DIR CMAKE_OPTION
+build() {  # build() DIR CMAKE_OPTION [MORE TARGETS]
   cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=Release -DROCMFORGE_TESTS=ON -DROCMFORGE_BENCH=OFF "$2" >/dev/null
-  cmake --build "$1" -j "$jobs" --target "${targets[@]}"
+  cmake --build "$1" -j "$jobs" --target "${targets[@]}" "${@:3}"
 }
 
 if command -v nvcc >/dev/null || [[ -x /usr/local/cuda/bin/nvcc ]]; then
-  build build-cuda -DROCMFORGE_CUDA=ON
+  build build-cuda -DROCMFORGE_CUDA=ON rocmforge_kernel_trace  # CUPTI's kernel records: CUDA only
   echo "build-gpu: CUDA build done (build-cuda)"
 else
   echo "build-gpu: no nvcc on this machine: the CUDA build was not compiled"
