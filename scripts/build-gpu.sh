@@ -8,13 +8,16 @@ set -euo pipefail
 jobs=${JOBS:-$(nproc)}
 targets=(rocmforge gpu_backend_test gpu_kernel_bench)
 
-build() {  # build() DIR CMAKE_OPTION [MORE TARGETS]
+build() {  # build() DIR CMAKE_OPTION
   cmake -S . -B "$1" -G Ninja -DCMAKE_BUILD_TYPE=Release -DROCMFORGE_TESTS=ON -DROCMFORGE_BENCH=OFF "$2" >/dev/null
-  cmake --build "$1" -j "$jobs" --target "${targets[@]}" "${@:3}"
+  local more=()
+  # CUPTI's kernel records (CUDA, where the toolkit has CUPTI).
+  if cmake --build "$1" --target help | grep -q '^rocmforge_kernel_trace:'; then more=(rocmforge_kernel_trace); fi
+  cmake --build "$1" -j "$jobs" --target "${targets[@]}" "${more[@]}"
 }
 
 if command -v nvcc >/dev/null || [[ -x /usr/local/cuda/bin/nvcc ]]; then
-  build build-cuda -DROCMFORGE_CUDA=ON rocmforge_kernel_trace  # CUPTI's kernel records: CUDA only
+  build build-cuda -DROCMFORGE_CUDA=ON
   echo "build-gpu: CUDA build done (build-cuda)"
 else
   echo "build-gpu: no nvcc on this machine: the CUDA build was not compiled"
