@@ -89,7 +89,6 @@ __global__ void __launch_bounds__(kThreads)
   }
 }
 
-
 bool plain(gguf::GgmlType type) { return type == gguf::GgmlType::kF32 || type == gguf::GgmlType::kF16; }
 
 }  // namespace

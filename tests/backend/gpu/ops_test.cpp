@@ -122,17 +122,17 @@ class GpuOpsWidths : public GpuOps, public ::testing::WithParamInterface<int64_t
 
 TEST_P(GpuOpsWidths, GatedActivationsAndSigmoidGate) {
   constexpr int64_t kRows = 3;
-  const int64_t kCols = GetParam();
-  const auto g = random_floats(rng_, kRows * kCols, -12.0f, 12.0f);
-  const auto u = random_floats(rng_, kRows * kCols);
+  const int64_t cols = GetParam();
+  const auto g = random_floats(rng_, kRows * cols, -12.0f, 12.0f);
+  const auto u = random_floats(rng_, kRows * cols);
   const auto gate = random_floats(rng_, kRows, -4.0f, 4.0f);
   std::vector<float> got[2][3];
   for (int s = 0; s < 2; ++s) {
     OpHarness& h = side(s);
-    const Tensor tg = h.f32(g, kRows, kCols);
-    const Tensor tu = h.f32(u, kRows, kCols);
-    const Tensor silu = h.poisoned(kRows, kCols);
-    const Tensor gelu = h.poisoned(kRows, kCols);
+    const Tensor tg = h.f32(g, kRows, cols);
+    const Tensor tu = h.f32(u, kRows, cols);
+    const Tensor silu = h.poisoned(kRows, cols);
+    const Tensor gelu = h.poisoned(kRows, cols);
     h.backend().glu(backend::GluKind::kSilu, tg, tu, silu);
     h.backend().glu(backend::GluKind::kGelu, tg, tu, gelu);
     got[s][0] = h.read(silu);
