@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 
 #include "backend/gpu/check.cuh"
 #include "backend/gpu/device_error.cuh"
@@ -354,7 +355,32 @@ Status launch_d(const AttentionArgs& a, rt::Stream stream) {
   }
 }
 
+// Whether the device holds a cluster of this instance's wide blocks.
+template <int kD, int kHeadTiles>
+Result<bool> cluster_fits(int max_block_smem) {
+  if constexpr (kHasMma) {
+    constexpr auto kernel = attention_decode_mma_kernel<kD, kHeadTiles, kDecodeMmaWideWarps, true>;
+    constexpr int kSmem = ring_bytes<kD, kDecodeMmaWideWarps>();
+    if (kSmem > max_block_smem) return false;
+    RF_TRY(RF_GPU_CHECK(rt::allow_dynamic_smem(kernel, kSmem)));
+    int n = 0;
+    RF_TRY(RF_GPU_CHECK(
+        rt::max_active_clusters(kernel, kDecodeMmaWideWarps * kLanes, kSmem, kDecodeMmaClusterSplits, &n)));
+    return n > 0;
+  } else {
+    return false;
+  }
+}
+
 }  // namespace
+
+Result<bool> attention_decode_mma_clusters_fit(int max_block_smem) {
+  using Fits = Result<bool> (*)(int);
+  for (const Fits fits : {cluster_fits<64, 1>, cluster_fits<64, 2>, cluster_fits<128, 1>, cluster_fits<128, 2>}) {
+    if (!RF_TRY(fits(max_block_smem))) return false;
+  }
+  return true;
+}
 
 DecodeMmaPlan plan_attention_decode_mma(int64_t n_tokens, int64_t n_head_kv, int32_t head_dim, int64_t max_keys,
                                         const DecodeMmaDevice& dev) {

@@ -57,6 +57,12 @@ struct DecodeMmaDevice {
 DecodeMmaPlan plan_attention_decode_mma(int64_t n_tokens, int64_t n_head_kv, int32_t head_dim, int64_t max_keys,
                                         const DecodeMmaDevice& dev);
 
+// Whether the device holds a cluster of kDecodeMmaClusterSplits wide blocks
+// of every instance (64 and 128 dims, one and two head tiles). A device that
+// launches clusters can still refuse one this large (a small MIG slice):
+// there the plan must not ask for clusters, or the launch fails.
+Result<bool> attention_decode_mma_clusters_fit(int max_block_smem);
+
 // Whether launch_attention_decode_mma takes this attention.
 bool attention_decode_mma_fits(const AttentionArgs& a, KvTypes types, int warp_size);
 

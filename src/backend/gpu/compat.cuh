@@ -103,6 +103,11 @@ template <class... Params, class... Args>
 Error launch_clustered_smem(void (*)(Params...), dim3, dim3, size_t, unsigned, Stream, Args...) {
   return hipErrorNotSupported;
 }
+template <class... Params>
+Error max_active_clusters(void (*)(Params...), dim3, size_t, unsigned, int* n) {
+  *n = 0;
+  return hipSuccess;
+}
 #else
 inline constexpr const char* kPlatform = "cuda";
 using Error = cudaError_t;
@@ -218,6 +223,24 @@ Error launch_clustered_smem(void (*kernel)(Params...), dim3 grid, dim3 block, si
   config.attrs = attrs;
   config.numAttrs = 2;
   return cudaLaunchKernelEx(&config, kernel, static_cast<Params>(args)...);
+}
+// How many clusters of cluster_x blocks of `kernel` the device holds at once:
+// 0 where a cluster does not fit (a block's shared memory times the cluster
+// size beyond what the multiprocessors of one GPC give, as on a small MIG slice).
+template <class... Params>
+Error max_active_clusters(void (*kernel)(Params...), dim3 block, size_t smem, unsigned cluster_x, int* n) {
+  cudaLaunchAttribute attr = {};
+  attr.id = cudaLaunchAttributeClusterDimension;
+  attr.val.clusterDim.x = cluster_x;
+  attr.val.clusterDim.y = 1;
+  attr.val.clusterDim.z = 1;
+  cudaLaunchConfig_t config = {};
+  config.gridDim = dim3(cluster_x);
+  config.blockDim = block;
+  config.dynamicSmemBytes = smem;
+  config.attrs = &attr;
+  config.numAttrs = 1;
+  return cudaOccupancyMaxActiveClusters(n, kernel, &config);
 }
 #endif
 

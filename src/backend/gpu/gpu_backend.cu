@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "backend/gpu/attention_decode_mma.cuh"
 #include "backend/gpu/check.cuh"
 #include "backend/gpu/device_error.cuh"
 #include "backend/gpu/gpu_backend_impl.cuh"
@@ -70,6 +71,7 @@ Result<std::unique_ptr<GpuBackend>> GpuBackend::create(const GpuOptions& o) {
   std::unique_ptr<GpuBackend> b(new GpuBackend(o.device, stream, o, sm_count, warp_size, std::move(budget)));
   b->max_block_smem_ = max_block_smem;
   RF_TRY(RF_GPU_CHECK(rt::clusters_supported(o.device, &b->clusters_)));
+  if (b->clusters_) b->clusters_ = RF_TRY(attention_decode_mma_clusters_fit(max_block_smem));
   b->error_flag_ = RF_TRY(DeviceBuffer::create(b->budget_, sizeof(uint32_t), "the device error flag"));
   b->dense_ = RF_TRY(make_dense_gemm(stream, b->budget_));
   RF_TRY(RF_GPU_CHECK(rt::memset_device(b->error_flag_->data(), 0, sizeof(uint32_t), stream)));
