@@ -13,7 +13,7 @@ namespace {
 
 using gguf::GgmlType;
 
-constexpr std::array kCacheTypes = {GgmlType::kF32, GgmlType::kF16, GgmlType::kQ8_0};
+constexpr std::array kCacheTypes = {GgmlType::kF32, GgmlType::kF16, GgmlType::kBF16, GgmlType::kQ8_0};
 
 Status check_type(GgmlType type, int64_t head_dim, const char* what) {
   if (std::find(kCacheTypes.begin(), kCacheTypes.end(), type) == kCacheTypes.end()) {

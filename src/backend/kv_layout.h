@@ -3,7 +3,7 @@
 // A token at position p of a sequence lives in block block_table[p / block_size],
 // slot p % block_size; its global slot index is block * block_size + slot.
 //
-// K and V each hold F32, F16 or Q8_0, chosen apart (llama.cpp's
+// K and V each hold F32, F16, BF16 or Q8_0, chosen apart (llama.cpp's
 // --cache-type-k / --cache-type-v). A Q8_0 slot row is what llama.cpp stores:
 // ggml's blocks of 32 elements (an F16 scale, 32 int8) over all the slot's KV
 // heads, so a head is whole blocks (head size a multiple of 32) or a part of
@@ -42,7 +42,7 @@ struct KvLayout {
 
 // The cache types every backend stores and reads, in the order of the CLI's help.
 std::span<const gguf::GgmlType> kv_cache_types();
-// Their names, as the CLI takes them: "f32, f16, q8_0".
+// Their names, as the CLI takes them: "f32, f16, bf16, q8_0".
 std::string kv_cache_type_names();
 
 // kUnsupported when a type is not one of kv_cache_types() or a Q8_0 cache

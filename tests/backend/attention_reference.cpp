@@ -36,6 +36,8 @@ std::vector<float> as_cached(gguf::GgmlType type, const std::vector<float>& x, i
   std::vector<float> out(x);
   if (type == gguf::GgmlType::kF16) {
     for (float& v : out) v = quant::fp16_to_fp32(quant::fp32_to_fp16(v));
+  } else if (type == gguf::GgmlType::kBF16) {
+    for (float& v : out) v = quant::bf16_to_fp32(quant::fp32_to_bf16(v));
   } else if (type == gguf::GgmlType::kQ8_0) {
     for (size_t g = 0; g < out.size(); g += static_cast<size_t>(group)) {
       float amax = 0.0f;

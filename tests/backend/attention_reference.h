@@ -29,7 +29,7 @@ struct PagedBatch {
 
 PagedBatch make_paged_batch(const std::vector<Seq>& seqs, int64_t block_size, std::mt19937& rng);
 
-// `x` as a cache of `type` holds it: F32 as is, F16 rounded, Q8_0 rounded in
+// `x` as a cache of `type` holds it: F32 as is, F16 and BF16 rounded, Q8_0 rounded in
 // consecutive groups of `group` elements (d = amax / 127 in F16, q =
 // round-half-even(x * 127 / amax), ggml's x86 quantize_row_q8_0).
 std::vector<float> as_cached(gguf::GgmlType type, const std::vector<float>& x, int64_t group = 32);

@@ -1,7 +1,8 @@
-// CPU paged attention over F32, F16 and Q8_0 caches (K and V chosen apart):
-// the cache holds ggml's rounding of each row, the result is the exact
-// attention over the values as cached and the query as the K type's dot
-// reads it, and a Q8_0 cache stays within a measured distance of an F32 one.
+// CPU paged attention over F32, F16, BF16 and Q8_0 caches (K and V chosen
+// apart): the cache holds ggml's rounding of each row, the result is the
+// exact attention over the values as cached and the query as the K type's
+// dot reads it, and a Q8_0 or BF16 cache stays within a measured distance of
+// an F32 one.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -129,7 +130,7 @@ TEST_P(CpuAttention, CacheHoldsTheRowsRounded) {
 
 // Exact attention over the cached values and the query as the K cache's dot
 // reads it. An F16 V sum is rounded to F16 at every key, as ggml's: 2e-3
-// covers it; F32 sums (F32 and Q8_0 V caches) agree to float rounding.
+// covers it; F32 sums (F32, BF16 and Q8_0 V caches) agree to float rounding.
 TEST_P(CpuAttention, MatchesExactAttentionOverTheCachedValues) {
   const Case& c = GetParam();
   const Problem p = make_problem(c);
@@ -140,9 +141,10 @@ TEST_P(CpuAttention, MatchesExactAttentionOverTheCachedValues) {
   EXPECT_LE(err, c.types.v == GgmlType::kF16 ? 2e-3 : 2e-6) << c.name;
 }
 
-// A Q8_0 cache against an F32 one: 8-bit K (and query) and V. Measured on
-// these cases: 3.0e-3 to 6.1e-3 relative error (random rows in [-1, 1],
-// queries in [-2, 2]); the bound leaves 2.5x.
+// A Q8_0 or BF16 cache against an F32 one: 8-bit K (and query) and V, or
+// 8-bit mantissas. Measured on these cases: 3.0e-3 to 6.1e-3 relative error
+// for Q8_0, 1.6e-3 to 2.4e-3 with BF16 (random rows in [-1, 1], queries in
+// [-2, 2]); the bound leaves 2.5x.
 TEST_P(CpuAttention, StaysCloseToAnF32Cache) {
   const Case& c = GetParam();
   const Problem p = make_problem(c);
@@ -157,6 +159,7 @@ std::vector<Case> cases() {
   const GgmlType q8 = GgmlType::kQ8_0;
   const GgmlType f16 = GgmlType::kF16;
   const GgmlType f32 = GgmlType::kF32;
+  const GgmlType bf16 = GgmlType::kBF16;
   return {
       {"prefill_d64_gqa4_q8_0", {8, 2, 64, 64, 0.125f}, {{0, 37}}, {q8, q8}},
       {"chunk_after_cache_d128_q8_0", {32, 8, 128, 128, 0.125f}, {{100, 20}}, {q8, q8}},
@@ -166,6 +169,9 @@ std::vector<Case> cases() {
       {"k96_v64_k_f16_v_q8_0", {8, 4, 96, 64, 0.125f}, {{20, 5}}, {f16, q8}},
       {"d256_k_f32_v_q8_0", {16, 2, 256, 256, 0.0625f}, {{60, 3}}, {f32, q8}},
       {"window_and_softcap_q8_0", {8, 2, 64, 64, 0.125f, 30.0f, 64}, {{300, 6}}, {q8, q8}},
+      {"chunk_after_cache_d128_bf16", {32, 8, 128, 128, 0.125f}, {{100, 20}}, {bf16, bf16}},
+      {"decode_two_seqs_d64_k_bf16_v_f16", {8, 2, 64, 64, 0.125f}, {{200, 1}, {33, 1}}, {bf16, f16}},
+      {"stories_heads_d8_k_q8_0_v_bf16", {8, 4, 8, 8, 0.35f}, {{0, 12}, {40, 1}}, {q8, bf16}},
   };
 }
 

@@ -26,14 +26,14 @@ TEST(KvLayout, CheckNamesWhatIsUnsupported) {
   layout.types.v = gguf::GgmlType::kQ4_0;
   bad = check_kv_layout(layout);
   ASSERT_FALSE(bad);
-  EXPECT_NE(bad.error().message().find("f32, f16, q8_0"), std::string::npos) << bad.error().message();
+  EXPECT_NE(bad.error().message().find("f32, f16, bf16, q8_0"), std::string::npos) << bad.error().message();
 }
 
 TEST(KvLayout, RowBytesAreTheTypesRows) {
   const KvLayout layout{1, 4, 8, 16, 16, 2, {gguf::GgmlType::kQ8_0, gguf::GgmlType::kF32}};
   EXPECT_EQ(layout.k_row_bytes(), size_t{34});
   EXPECT_EQ(layout.v_row_bytes(), size_t{4 * 16 * 4});
-  EXPECT_EQ(kv_cache_type_names(), "f32, f16, q8_0");
+  EXPECT_EQ(kv_cache_type_names(), "f32, f16, bf16, q8_0");
 }
 
 }  // namespace

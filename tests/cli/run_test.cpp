@@ -149,11 +149,11 @@ TEST(RunCommand, BadInputIsOneClearError) {
 // llama.cpp's -ctk/-ctv (and --cache-type-k/-v), on every command that makes a KV cache.
 TEST(CacheTypeFlags, UnsupportedTypesAreOneClearErrorListingTheAllowedOnes) {
   expect_one_line_error(cli({"run", "-m", kStories, "-p", "x", "-ctk", "q4_0"}),
-                        "--cache-type-k must be one of f32, f16, q8_0, got 'q4_0'");
-  expect_one_line_error(cli({"run", "-m", kStories, "-p", "x", "--cache-type-v", "bf16"}),
-                        "--cache-type-v must be one of f32, f16, q8_0, got 'bf16'");
+                        "--cache-type-k must be one of f32, f16, bf16, q8_0, got 'q4_0'");
+  expect_one_line_error(cli({"run", "-m", kStories, "-p", "x", "--cache-type-v", "q4_1"}),
+                        "--cache-type-v must be one of f32, f16, bf16, q8_0, got 'q4_1'");
   expect_one_line_error(cli({"run", "-m", kStories, "-p", "x", "--cache-type", "q8"}),
-                        "--cache-type must be one of f32, f16, q8_0, got 'q8'");
+                        "--cache-type must be one of f32, f16, bf16, q8_0, got 'q8'");
   expect_one_line_error(cli({"bench", "-m", kStories, "-ctv", "q5_1"}), "--cache-type-v must be one of");
   expect_one_line_error(cli({"serve", "-m", kStories, "--port", "0", "-ctk", "iq4_nl"}),
                         "--cache-type-k must be one of");

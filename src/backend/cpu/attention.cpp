@@ -4,10 +4,10 @@
 // sequence's cached positions 0..pos, in position order. This is the
 // arithmetic of ggml's CPU flash attention, so logits agree with llama.cpp's:
 // - q.k: the query is converted to the K type's vec_dot_type (F16 for F16,
-//   Q8_0 for Q8_0 with quantize_row_q8_0's rounding, F32 for F32) and dotted
-//   with the cached row by that type's vec_dot, scores in F32;
+//   BF16 for BF16, Q8_0 for Q8_0 with quantize_row_q8_0's rounding, F32 for
+//   F32) and dotted with the cached row by that type's vec_dot, scores in F32;
 // - the value sum is kept in F16 for an F16 V cache (rounded after each
-//   step), in F32 for F32 and for Q8_0, whose rows are dequantised one by one.
+//   step), in F32 for F32, BF16 and Q8_0, whose rows are converted one by one.
 // A head smaller than a Q8_0 block (llama.cpp cannot store one) is read as
 // its part of the block: the query quantised over that head alone, so its
 // block is the head padded with zeros to the K block it is dotted with.
@@ -51,7 +51,7 @@ class KeyDot {
       : type_(type),
         head_dim_(head_dim),
         ops_(vec_ops()),
-        tile_(type == GgmlType::kQ8_0 ? quant::dot_tile(type, {1, 1}) : nullptr),
+        tile_(type == GgmlType::kQ8_0 || type == GgmlType::kBF16 ? quant::dot_tile(type, {1, 1}) : nullptr),
         q_(static_cast<size_t>(std::max<int64_t>(head_dim, 32))),
         q_conv_(quant::row_bytes(quant::vec_dot_type(type), static_cast<int64_t>(q_.size()))) {}
 
@@ -157,7 +157,7 @@ void store_row(GgmlType type, const float* src, std::byte* dst, int64_t n) {
     case GgmlType::kF32:
       std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
       return;
-    default:  // ggml's F32 -> Q8_0 copy into its cache is quantize_row_q8_0, as for activations
+    default:  // ggml's F32 -> Q8_0 / BF16 cache copy is the activations' conversion (quantize_row_q8_0, GGML_FP32_TO_BF16)
       return quant::quantize_activations(type, src, dst, n);
   }
 }

@@ -27,7 +27,7 @@ namespace detail {
 inline constexpr int kAttnWarps = kAttnThreads / kWarpSize;
 
 // One lane's slice of each query head as the CPU's dot for the K type reads
-// it: F16-rounded, or Q8_0-rounded over groups of min(32, head_dim) dims
+// it: F16- or BF16-rounded, or Q8_0-rounded over groups of min(32, head_dim) dims
 // (each head's own group when heads are smaller than a block). Every lane
 // calls it; `group_lanes` lanes hold one group.
 template <KvElem kK, int kHeads, int kPer>
@@ -37,6 +37,9 @@ __device__ __forceinline__ void query_as_read(float (&q)[kHeads][kPer], int grou
     if constexpr (kK == KvElem::kF16) {
 #pragma unroll
       for (int i = 0; i < kPer; ++i) q[g][i] = f16_to_f32(f32_to_f16(q[g][i]));
+    } else if constexpr (kK == KvElem::kBF16) {
+#pragma unroll
+      for (int i = 0; i < kPer; ++i) q[g][i] = bf16_to_f32(f32_to_bf16(q[g][i]));
     } else if constexpr (kK == KvElem::kQ8_0) {
       float amax = 0.0f;
 #pragma unroll

@@ -2,6 +2,7 @@
 // reading a lane's slice of a cached row as floats, writing one element, and
 // the dispatch from the layout's types to kernel template arguments.
 //
+// F16 and BF16 rows are 16-bit elements (BF16: the top half of the F32).
 // A Q8_0 row is ggml's 34-byte blocks (F16 scale d, then 32 int8 quants)
 // over the whole slot row; element e sits in block e / 32 at quant e % 32
 // and reads as d * q, the CPU's dequantisation.
@@ -16,7 +17,7 @@
 
 namespace rocmforge::backend::gpu {
 
-enum class KvElem { kF32, kF16, kQ8_0 };
+enum class KvElem { kF32, kF16, kBF16, kQ8_0 };
 
 inline constexpr int kKvQ8Block = 32;       // elements of a Q8_0 block
 inline constexpr int kKvQ8BlockBytes = 34;  // its F16 scale and quants
@@ -40,28 +41,32 @@ __device__ __forceinline__ void load_kv(const uint8_t* row, int64_t e, float (&v
         v[2 * i + 1] = static_cast<float>(static_cast<int8_t>(w >> 8)) * d;
       }
     }
-  } else if constexpr (E == KvElem::kF16) {
+  } else if constexpr (E == KvElem::kF16 || E == KvElem::kBF16) {
     const auto* h = reinterpret_cast<const uint16_t*>(row) + e;
+    const auto to_f32 = [](uint32_t bits) {
+      const auto half = static_cast<uint16_t>(bits & 0xFFFFu);
+      return E == KvElem::kF16 ? f16_to_f32(half) : bf16_to_f32(half);
+    };
     if constexpr (kN == 8) {
       const uint4 r = *reinterpret_cast<const uint4*>(h);
       const uint32_t w[4] = {r.x, r.y, r.z, r.w};
 #pragma unroll
       for (int i = 0; i < 4; ++i) {
-        v[2 * i] = f16_to_f32(static_cast<uint16_t>(w[i] & 0xFFFFu));
-        v[2 * i + 1] = f16_to_f32(static_cast<uint16_t>(w[i] >> 16));
+        v[2 * i] = to_f32(w[i]);
+        v[2 * i + 1] = to_f32(w[i] >> 16);
       }
     } else if constexpr (kN == 4) {
       const uint2 r = *reinterpret_cast<const uint2*>(h);
-      v[0] = f16_to_f32(static_cast<uint16_t>(r.x & 0xFFFFu));
-      v[1] = f16_to_f32(static_cast<uint16_t>(r.x >> 16));
-      v[2] = f16_to_f32(static_cast<uint16_t>(r.y & 0xFFFFu));
-      v[3] = f16_to_f32(static_cast<uint16_t>(r.y >> 16));
+      v[0] = to_f32(r.x);
+      v[1] = to_f32(r.x >> 16);
+      v[2] = to_f32(r.y);
+      v[3] = to_f32(r.y >> 16);
     } else if constexpr (kN == 2) {
       const uint32_t r = *reinterpret_cast<const uint32_t*>(h);
-      v[0] = f16_to_f32(static_cast<uint16_t>(r & 0xFFFFu));
-      v[1] = f16_to_f32(static_cast<uint16_t>(r >> 16));
+      v[0] = to_f32(r);
+      v[1] = to_f32(r >> 16);
     } else {
-      v[0] = f16_to_f32(h[0]);
+      v[0] = to_f32(h[0]);
     }
   } else {
     const auto* f = reinterpret_cast<const float*>(row) + e;
@@ -107,6 +112,8 @@ __device__ __forceinline__ void store_kv_elem(uint8_t* row, int64_t e, float x) 
     if (e % kKvQ8Block == 0) *reinterpret_cast<uint16_t*>(block) = f32_to_f16(d);
   } else if constexpr (E == KvElem::kF16) {
     reinterpret_cast<uint16_t*>(row)[e] = f32_to_f16(x);
+  } else if constexpr (E == KvElem::kBF16) {
+    reinterpret_cast<uint16_t*>(row)[e] = f32_to_bf16(x);
   } else {
     reinterpret_cast<float*>(row)[e] = x;
   }
@@ -118,6 +125,8 @@ inline std::optional<KvElem> kv_elem(gguf::GgmlType type) {
       return KvElem::kF32;
     case gguf::GgmlType::kF16:
       return KvElem::kF16;
+    case gguf::GgmlType::kBF16:
+      return KvElem::kBF16;
     case gguf::GgmlType::kQ8_0:
       return KvElem::kQ8_0;
     default:
@@ -141,6 +150,8 @@ Status with_kv_elems(KvTypes types, Fn&& fn) {
         return fn.template operator()<kK, KvElem::kF32>();
       case KvElem::kF16:
         return fn.template operator()<kK, KvElem::kF16>();
+      case KvElem::kBF16:
+        return fn.template operator()<kK, KvElem::kBF16>();
       case KvElem::kQ8_0:
         break;
     }
@@ -151,6 +162,8 @@ Status with_kv_elems(KvTypes types, Fn&& fn) {
       return with_v.template operator()<KvElem::kF32>();
     case KvElem::kF16:
       return with_v.template operator()<KvElem::kF16>();
+    case KvElem::kBF16:
+      return with_v.template operator()<KvElem::kBF16>();
     case KvElem::kQ8_0:
       break;
   }

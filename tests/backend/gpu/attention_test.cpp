@@ -109,7 +109,7 @@ TEST_P(Attention, MatchesCpu) {
   // The GPU accumulates in F32 over the values as cached and the query as the
   // K type's dot reads it: close to the exact result. The CPU, like ggml,
   // accumulates values in an F16 V cache's precision: close to it by that;
-  // with F32 and Q8_0 V caches it sums in F32 too.
+  // with F32, BF16 and Q8_0 V caches it sums in F32 too.
   const AttentionShape shape{c.n_head, c.n_head_kv, c.head_dim, c.head_dim_v, 0.125f, c.softcap, c.window};
   const auto want = reference_attention(shape, b, query_as_read(c.types.k, queries, c.head_dim),
                                         as_cached(c.types.k, keys), as_cached(c.types.v, values));
@@ -123,6 +123,7 @@ std::vector<AttnCase> cases() {
   const backend::KvTypes f16{GgmlType::kF16, GgmlType::kF16};
   const backend::KvTypes f32{GgmlType::kF32, GgmlType::kF32};
   const backend::KvTypes q8{GgmlType::kQ8_0, GgmlType::kQ8_0};
+  const backend::KvTypes bf16{GgmlType::kBF16, GgmlType::kBF16};
   // Decode batches of many sequences at several hundred keys each, of
   // staggered lengths: the tiles of the F16 kernel end at every offset.
   auto decodes = [](int32_t n, int32_t first, int32_t step) {
@@ -203,6 +204,13 @@ std::vector<AttnCase> cases() {
       {"k_f16_v_q8_0_d128", 16, 4, 128, 128, {{0, 9}, {250, 1}, {33, 4}}, {GgmlType::kF16, GgmlType::kQ8_0}},
       {"k_f32_v_q8_0_d64", 8, 2, 64, 64, {{700, 1}}, {GgmlType::kF32, GgmlType::kQ8_0}},
       {"k_q8_0_v_f32_d8", 8, 4, 8, 8, {{30, 3}}, {GgmlType::kQ8_0, GgmlType::kF32}},
+      // BF16 (llama.cpp's -ctk/-ctv bf16) on every head-size instance, mixed with F16 and Q8_0.
+      {"bf16_prefill_d64_gqa4", 8, 2, 64, 64, {{0, 37}}, bf16},
+      {"bf16_decode_three_seqs_d128_split", 32, 8, 128, 128, {{1500, 1}, {17, 1}, {700, 1}}, bf16},
+      {"bf16_d256_gqa8_two_head_groups", 16, 2, 256, 256, {{60, 3}}, bf16},
+      {"k_bf16_v_f16_d128", 16, 4, 128, 128, {{0, 9}, {250, 1}, {33, 4}}, {GgmlType::kBF16, GgmlType::kF16}},
+      {"k_f16_v_bf16_d64", 8, 2, 64, 64, {{700, 1}, {20, 5}}, {GgmlType::kF16, GgmlType::kBF16}},
+      {"k_q8_0_v_bf16_d8", 8, 4, 8, 8, {{30, 3}}, {GgmlType::kQ8_0, GgmlType::kBF16}},
   };
 }
 

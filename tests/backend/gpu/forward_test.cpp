@@ -278,6 +278,11 @@ TEST(GpuForward, BatchedDecodeOverPagedQ8_0Blocks) {
   batched_decode_over_paged_blocks({GgmlType::kQ8_0, GgmlType::kQ8_0});
 }
 
+// BF16 caches take the separate store (the fused RoPE+store holds F16 and F32).
+TEST(GpuForward, BatchedDecodeOverPagedBF16Blocks) {
+  batched_decode_over_paged_blocks({GgmlType::kBF16, GgmlType::kBF16});
+}
+
 // Twelve steps of one stories260K sequence on the GPU: its prompt, then each
 // step's token as `step` picks it, having run the batch as it likes; nullopt
 // (with the failure reported) ends them. Decode steps are recorded as graphs
@@ -400,6 +405,11 @@ TEST(GpuForward, Stories260KGreedyOutputEqualsCpu) {
 // -ctk q8_0 -ctv q8_0: 8-dim heads sharing Q8_0 blocks four at a time.
 TEST(GpuForward, Stories260KGreedyOutputEqualsCpuWithQ8_0Cache) {
   expect_stories_greedy_output_equals_cpu({GgmlType::kQ8_0, GgmlType::kQ8_0});
+}
+
+// -ctk bf16 -ctv bf16.
+TEST(GpuForward, Stories260KGreedyOutputEqualsCpuWithBF16Cache) {
+  expect_stories_greedy_output_equals_cpu({GgmlType::kBF16, GgmlType::kBF16});
 }
 
 }  // namespace

@@ -106,7 +106,7 @@ std::vector<float> decoded(GgmlType type, const std::vector<std::byte>& cache, i
 }
 
 // K differs from the CPU's by float rounding; stored, that moves a value
-// across an F16 rounding step now and then, and a Q8_0 block's scale or quant.
+// across an F16 or BF16 rounding step now and then, and a Q8_0 block's scale or quant.
 double k_cache_tolerance(GgmlType type) {
   switch (type) {
     case GgmlType::kF32:
@@ -179,12 +179,13 @@ std::vector<RopeStoreCase> cases() {
       {"yarn_and_factors_d128_neox_f16", 32, 8, 128, 128, 128, true, f16, mixed, false, true},
       {"qkv_slices_gqa4_d64_neox_f16", 8, 2, 64, 64, 64, true, f16, mixed, true},
       {"qkv_slices_decode_gqa4_d128_normal_f32", 32, 8, 128, 128, 128, false, f32, decode, true},
-      // RoPE then store, as before: a Q8_0 K or V cache.
+      // RoPE then store, as before: a Q8_0 or BF16 K or V cache.
       {"q8_0_decode_gqa4_d128_neox", 32, 8, 128, 128, 128, true, q8, decode},
       {"q8_0_mixed_gqa4_d128_normal", 32, 8, 128, 128, 128, false, q8, mixed},
       {"q8_0_tiny_heads_d8_gqa2", 8, 4, 8, 8, 8, false, q8, mixed},
       {"k_q8_0_v_f16_d128", 16, 4, 128, 128, 128, true, {GgmlType::kQ8_0, GgmlType::kF16}, mixed},
       {"k_f16_v_q8_0_d64", 8, 2, 64, 64, 64, false, {GgmlType::kF16, GgmlType::kQ8_0}, mixed},
+      {"bf16_mixed_gqa4_d128_neox", 32, 8, 128, 128, 128, true, {GgmlType::kBF16, GgmlType::kBF16}, mixed},
   };
 }
 
