@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A decode step's kernels as the device ran them, from a kernel_trace CSV.
 
-    trace-steps.py TRACE.csv N
+    trace-steps.py TRACE.csv N [K]
 
 Sorts the kernels by start, splits them into steps at each embed_kernel (the
 forward pass's first launch), keeps the last N steps and prints, for each
@@ -9,8 +9,12 @@ kernel name, its launches and microseconds per step:
   busy      end - start: under programmatic launch this includes the time
             its early blocks waited for the kernel before;
   critical  end - max(start, previous kernel's end): what it adds to the
-            step after the kernel before it is done. The criticals of a
-            step sum to its length.
+            step after the kernel before it is done;
+  gap       max(0, start - previous kernel's end): the device idle before
+            it started (launch latency the graph did not hide). The
+            criticals and gaps of a step sum to its length.
+With K, also the last step's first K kernels in order: start and end after
+the step's start, and the overlap with the kernel before (negative: a gap).
 """
 import csv
 import sys
@@ -27,7 +31,7 @@ def main():
             steps.append([])
         steps[-1].append(r)
     kept = steps[-n_steps:]
-    per = defaultdict(lambda: [0, 0.0, 0.0])
+    per = defaultdict(lambda: [0, 0.0, 0.0, 0.0])
     wall = 0.0
     for step in kept:
         prev_end = int(step[0]["start_ns"])
@@ -38,12 +42,22 @@ def main():
             p[0] += 1
             p[1] += (end - start) / 1e3
             p[2] += max(0, end - max(start, prev_end)) / 1e3
+            p[3] += max(0, start - prev_end) / 1e3
             prev_end = max(prev_end, end)
     n = len(kept)
     print(f"{len(rows)} kernels, {len(steps)} steps; last {n}: {wall / n:.1f} us a step")
-    print(f"{'kernel':44} {'launches':>9} {'busy us':>9} {'critical us':>12} {'share':>6}")
-    for name, (count, busy, crit) in sorted(per.items(), key=lambda kv: -kv[1][2]):
-        print(f"{name[:44]:44} {count / n:9.1f} {busy / n:9.1f} {crit / n:12.1f} {crit / wall:6.1%}")
+    print(f"{'kernel':44} {'launches':>9} {'busy us':>9} {'critical us':>12} {'share':>6} {'gap us':>7}")
+    for name, (count, busy, crit, gap) in sorted(per.items(), key=lambda kv: -kv[1][2]):
+        print(f"{name[:44]:44} {count / n:9.1f} {busy / n:9.1f} {crit / n:12.1f} {crit / wall:6.1%} {gap / n:7.1f}")
+    if len(sys.argv) > 3:
+        step = kept[-1]
+        t0 = int(step[0]["start_ns"])
+        prev_end = 0
+        print(f"\n{'kernel':44} {'start us':>9} {'end us':>9} {'overlap us':>11}")
+        for r in step[: int(sys.argv[3])]:
+            start, end = int(r["start_ns"]) - t0, int(r["end_ns"]) - t0
+            print(f"{r['name'][:44]:44} {start / 1e3:9.2f} {end / 1e3:9.2f} {(prev_end - start) / 1e3:11.2f}")
+            prev_end = max(prev_end, end)
 
 
 if __name__ == "__main__":
