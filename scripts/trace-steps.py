@@ -4,7 +4,8 @@
     trace-steps.py TRACE.csv N [K]
 
 Sorts the kernels by start, splits them into steps at each embed_kernel (the
-forward pass's first launch), keeps the last N steps and prints, for each
+forward pass's first launch), keeps the last N steps of the most common
+kernel count (decode steps) and prints, for each
 kernel name, its launches and microseconds per step:
   busy      end - start: under programmatic launch this includes the time
             its early blocks waited for the kernel before;
@@ -30,7 +31,11 @@ def main():
         if r["name"] == "embed_kernel" or not steps:
             steps.append([])
         steps[-1].append(r)
-    kept = steps[-n_steps:]
+    # Decode steps have one kernel count; a prompt step, or a last step whose
+    # records did not come back before the program ended, another.
+    counts = [len(s) for s in steps]
+    usual = max(set(counts), key=counts.count)
+    kept = [s for s in steps if len(s) == usual][-n_steps:]
     per = defaultdict(lambda: [0, 0.0, 0.0, 0.0])
     wall = 0.0
     for step in kept:

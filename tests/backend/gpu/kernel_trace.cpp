@@ -20,7 +20,9 @@
 
 namespace {
 
-constexpr size_t kBufferBytes = 8u << 20;
+// Small buffers, so that CUPTI hands most records back as buffers fill:
+// whether the last one comes back at exit depends on the order of teardown.
+constexpr size_t kBufferBytes = 1u << 20;
 constexpr size_t kAlign = 8;
 
 const char* trace_path() { return std::getenv("ROCMFORGE_KERNEL_TRACE"); }
