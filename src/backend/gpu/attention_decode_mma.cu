@@ -6,6 +6,7 @@
 
 #include "backend/gpu/check.cuh"
 #include "backend/gpu/device_error.cuh"
+#include "backend/gpu/kv_mma.cuh"
 #include "backend/gpu/mma_softmax.cuh"
 
 namespace rocmforge::backend::gpu {
@@ -115,8 +116,8 @@ __device__ __forceinline__ void rescale(float (&o)[kD / 16][kHeadTiles][4], cons
 }
 
 // The query heads [h0, h0 + gqa) of token t as the A fragments of Q.K^T
-// (rows past gqa zero), rounded to F16 as the CPU's F16 dot reads them.
-template <int kD, int kHeadTiles>
+// (rows past gqa zero), rounded to the cache's type as the CPU's dot reads them.
+template <int kD, int kHeadTiles, KvElem kE>
 __device__ __forceinline__ void query_fragments(const AttentionArgs& a, int t, int h0, int gqa,
                                                 uint32_t (&qf)[kD / 16][4]) {
   const int g = static_cast<int>(threadIdx.x) % kLanes / 4;
@@ -134,7 +135,7 @@ __device__ __forceinline__ void query_fragments(const AttentionArgs& a, int t, i
         x0 = qp[0];
         x1 = qp[1];
       }
-      qf[c][r] = pack_f16x2(x0, x1);
+      qf[c][r] = pack_kv16x2<kE>(x0, x1);
     }
   }
 }
@@ -226,7 +227,7 @@ __device__ __forceinline__ void store_cluster_merged(const AttentionArgs& a, Blo
 // w, w + kWarps, ... of the split's keys, with its own online softmax.
 // kCluster: launched in clusters (a.cluster), its own instance so that the
 // others keep their registers.
-template <int kD, int kHeadTiles, int kWarps, bool kCluster>
+template <int kD, int kHeadTiles, int kWarps, bool kCluster, KvElem kE>
 __global__ void __launch_bounds__(kWarps * kLanes) attention_decode_mma_kernel(AttentionArgs a) {
   constexpr int kChunks = kD / 16;  // k-steps of Q.K^T; row tiles of O^T
   extern __shared__ uint4 decode_smem[];
@@ -253,7 +254,7 @@ __global__ void __launch_bounds__(kWarps * kLanes) attention_decode_mma_kernel(A
   allow_next_then_wait();
 
   uint32_t qf[kChunks][4];
-  query_fragments<kD, kHeadTiles>(a, t, h0, gqa, qf);
+  query_fragments<kD, kHeadTiles, kE>(a, t, h0, gqa, qf);
 
   Stage<kD>* ring = stages[warp];
   auto issue = [&](int i, int32_t blk) {
@@ -291,26 +292,35 @@ __global__ void __launch_bounds__(kWarps * kLanes) attention_decode_mma_kernel(A
       ldmatrix_x4(r, &st.k[mat_row][Stage<kD>::col(mat_row, 2 * c + mat % 2)]);
       const uint32_t b0[2] = {r[0], r[1]};
       const uint32_t b1[2] = {r[2], r[3]};
-      mma_f16_16x8x16(s[0], qf[c], b0);
-      mma_f16_16x8x16(s[1], qf[c], b1);
+      mma_kv16<kE>(s[0], qf[c], b0);
+      mma_kv16<kE>(s[1], qf[c], b1);
     }
     float corr[kHeadTiles];
     softmax_step<kHeadTiles>(a, s, j0, keys.begin, keys.end, m, l, corr);
     rescale<kD, kHeadTiles>(o, corr);
     // O^T += V^T P^T. P^T's B fragments: keys 2 tq (+ 1) and 8 + 2 tq (+ 1)
     // of head g (+ 8); V^T's A fragments by ldmatrix.trans.
-    uint32_t pb[kHeadTiles][2];
+    constexpr int kParts = kWeightParts<kE>;
+    uint32_t pb[kParts][kHeadTiles][2];
 #pragma unroll
     for (int ht = 0; ht < kHeadTiles; ++ht) {
-      pb[ht][0] = pack_f16x2(s[0][2 * ht], s[0][2 * ht + 1]);
-      pb[ht][1] = pack_f16x2(s[1][2 * ht], s[1][2 * ht + 1]);
+      const PackedWeights w0 = pack_weights<kE>(s[0][2 * ht], s[0][2 * ht + 1]);
+      const PackedWeights w1 = pack_weights<kE>(s[1][2 * ht], s[1][2 * ht + 1]);
+#pragma unroll
+      for (int part = 0; part < kParts; ++part) {
+        pb[part][ht][0] = w0.part[part];
+        pb[part][ht][1] = w1.part[part];
+      }
     }
 #pragma unroll
     for (int c = 0; c < kChunks; ++c) {
       uint32_t r[4];
       ldmatrix_x4_trans(r, &st.v[mat_row][Stage<kD>::col(mat_row, 2 * c + mat % 2)]);
 #pragma unroll
-      for (int ht = 0; ht < kHeadTiles; ++ht) mma_f16_16x8x16(o[c][ht], r, pb[ht]);
+      for (int part = 0; part < kParts; ++part) {
+#pragma unroll
+        for (int ht = 0; ht < kHeadTiles; ++ht) mma_kv16<kE>(o[c][ht], r, pb[part][ht]);
+      }
     }
     sync_warp();  // every lane is done with the stage before a copy refills it
   }
@@ -327,9 +337,9 @@ __global__ void __launch_bounds__(kWarps * kLanes) attention_decode_mma_kernel(A
   }
 }
 
-template <int kD, int kHeadTiles, int kWarps, bool kCluster>
+template <int kD, int kHeadTiles, int kWarps, bool kCluster, KvElem kE>
 Status launch_dw(const AttentionArgs& a, rt::Stream stream) {
-  constexpr auto kernel = attention_decode_mma_kernel<kD, kHeadTiles, kWarps, kCluster>;
+  constexpr auto kernel = attention_decode_mma_kernel<kD, kHeadTiles, kWarps, kCluster, kE>;
   constexpr int kSmem = ring_bytes<kD, kWarps>();
   RF_TRY(RF_GPU_CHECK(rt::allow_dynamic_smem(kernel, kSmem)));
   const dim3 grid(static_cast<unsigned>(a.n_splits), static_cast<unsigned>(a.n_head_kv),
@@ -344,22 +354,22 @@ Status launch_dw(const AttentionArgs& a, rt::Stream stream) {
   }
 }
 
-template <int kD, int kHeadTiles>
+template <int kD, int kHeadTiles, KvElem kE>
 Status launch_d(const AttentionArgs& a, rt::Stream stream) {
   if constexpr (kHasMma) {
-    if (a.cluster) return launch_dw<kD, kHeadTiles, kDecodeMmaWideWarps, true>(a, stream);
-    if (a.decode_wide) return launch_dw<kD, kHeadTiles, kDecodeMmaWideWarps, false>(a, stream);
-    return launch_dw<kD, kHeadTiles, kDecodeMmaWarps, false>(a, stream);
+    if (a.cluster) return launch_dw<kD, kHeadTiles, kDecodeMmaWideWarps, true, kE>(a, stream);
+    if (a.decode_wide) return launch_dw<kD, kHeadTiles, kDecodeMmaWideWarps, false, kE>(a, stream);
+    return launch_dw<kD, kHeadTiles, kDecodeMmaWarps, false, kE>(a, stream);
   } else {
     return RF_ERROR(kInternal, "tensor-core attention in a build without tensor cores");
   }
 }
 
 // Whether the device holds a cluster of this instance's wide blocks.
-template <int kD, int kHeadTiles>
+template <int kD, int kHeadTiles, KvElem kE>
 Result<bool> cluster_fits(int max_block_smem) {
   if constexpr (kHasMma) {
-    constexpr auto kernel = attention_decode_mma_kernel<kD, kHeadTiles, kDecodeMmaWideWarps, true>;
+    constexpr auto kernel = attention_decode_mma_kernel<kD, kHeadTiles, kDecodeMmaWideWarps, true, kE>;
     constexpr int kSmem = ring_bytes<kD, kDecodeMmaWideWarps>();
     if (kSmem > max_block_smem) return false;
     RF_TRY(RF_GPU_CHECK(rt::allow_dynamic_smem(kernel, kSmem)));
@@ -376,7 +386,11 @@ Result<bool> cluster_fits(int max_block_smem) {
 
 Result<bool> attention_decode_mma_clusters_fit(int max_block_smem) {
   using Fits = Result<bool> (*)(int);
-  for (const Fits fits : {cluster_fits<64, 1>, cluster_fits<64, 2>, cluster_fits<128, 1>, cluster_fits<128, 2>}) {
+  constexpr KvElem kF16 = KvElem::kF16;
+  constexpr KvElem kBF16 = KvElem::kBF16;
+  for (const Fits fits : {cluster_fits<64, 1, kF16>, cluster_fits<64, 2, kF16>, cluster_fits<128, 1, kF16>,
+                          cluster_fits<128, 2, kF16>, cluster_fits<64, 1, kBF16>, cluster_fits<64, 2, kBF16>,
+                          cluster_fits<128, 1, kBF16>, cluster_fits<128, 2, kBF16>}) {
     if (!RF_TRY(fits(max_block_smem))) return false;
   }
   return true;
@@ -410,19 +424,23 @@ bool attention_decode_mma_fits(const AttentionArgs& a, KvTypes types, int warp_s
   const bool aligned = reinterpret_cast<uintptr_t>(a.k_cache) % 16 == 0 &&
                        reinterpret_cast<uintptr_t>(a.v_cache) % 16 == 0 && a.k_row_bytes % 16 == 0 &&
                        a.v_row_bytes % 16 == 0;
-  return kHasMma && warp_size == kLanes && types.k == gguf::GgmlType::kF16 && types.v == gguf::GgmlType::kF16 &&
-         dims && gqa >= 1 && gqa <= kDecodeMmaHeads && a.block_size % kStep == 0 && aligned;
+  const bool sixteen_bit = types.k == types.v && (types.k == gguf::GgmlType::kF16 || types.k == gguf::GgmlType::kBF16);
+  return kHasMma && warp_size == kLanes && sixteen_bit && dims && gqa >= 1 && gqa <= kDecodeMmaHeads && a.block_size % kStep == 0 && aligned;
 }
 
-Status launch_attention_decode_mma(const AttentionArgs& a, rt::Stream stream) {
+Status launch_attention_decode_mma(const AttentionArgs& a, KvTypes types, rt::Stream stream) {
   if (a.n_tokens == 0) return ok();
   if (a.n_tokens > 65535 || a.n_head_kv > 65535) {
     return RF_ERROR(kInternal, "attention grid too large: {} tokens x {} KV heads", a.n_tokens, a.n_head_kv);
   }
   using Launch = Status (*)(const AttentionArgs&, rt::Stream);
   const bool two_tiles = a.n_head / a.n_head_kv > 8;
-  const Launch launch = a.head_dim == 64 ? (two_tiles ? launch_d<64, 2> : launch_d<64, 1>)
-                                         : (two_tiles ? launch_d<128, 2> : launch_d<128, 1>);
+  const auto pick = [&]<KvElem kE>() -> Launch {
+    return a.head_dim == 64 ? (two_tiles ? launch_d<64, 2, kE> : launch_d<64, 1, kE>)
+                            : (two_tiles ? launch_d<128, 2, kE> : launch_d<128, 1, kE>);
+  };
+  const Launch launch =
+      types.k == gguf::GgmlType::kBF16 ? pick.template operator()<KvElem::kBF16>() : pick.template operator()<KvElem::kF16>();
   if (a.cluster && (a.n_splits < 2 || a.n_splits > kDecodeMmaClusterSplits || !a.decode_wide)) {
     return RF_ERROR(kInternal, "decode attention in clusters of {} splits", a.n_splits);
   }

@@ -6,6 +6,7 @@
 
 #include "backend/gpu/check.cuh"
 #include "backend/gpu/device_error.cuh"
+#include "backend/gpu/kv_mma.cuh"
 #include "backend/gpu/mma_softmax.cuh"
 
 namespace rocmforge::backend::gpu {
@@ -81,7 +82,7 @@ __device__ __forceinline__ void load_keys(const AttentionArgs& a, const int32_t*
 // rows of the others masked. Keys go through shared memory kKeys at a time,
 // the next step's copy in flight while this one computes; K fragments come
 // by ldmatrix, V's (keys along k) by ldmatrix.trans.
-template <int kD>
+template <int kD, KvElem kE>
 __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionArgs a) {
   constexpr int kLd = kD + 8;         // halves per shared row: 16-byte aligned, ldmatrix rows hit distinct banks
   constexpr int kChunks = kD / 16;    // k-steps of Q.K^T
@@ -130,7 +131,7 @@ __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionAr
   const int seq_r[2] = {s_seq[g], s_seq[g + 8]};
   const int pos_r[2] = {s_pos[g], s_pos[g + 8]};
 
-  // Q as A fragments, rounded to F16 as the CPU's F16 dot reads it.
+  // Q as A fragments, rounded to the cache's type as the CPU's dot reads it.
   uint32_t qf[kChunks][4];
 #pragma unroll
   for (int c = 0; c < kChunks; ++c) {
@@ -146,7 +147,7 @@ __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionAr
         x0 = qp[0];
         x1 = qp[1];
       }
-      qf[c][r] = pack_f16x2(x0, x1);
+      qf[c][r] = pack_kv16x2<kE>(x0, x1);
     }
   }
 
@@ -184,8 +185,8 @@ __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionAr
             ldmatrix_x4(r, &sk[stage][(nt + mat / 2) * 8 + lane % 8][c * 16 + (mat % 2) * 8]);
             const uint32_t b0[2] = {r[0], r[1]};
             const uint32_t b1[2] = {r[2], r[3]};
-            mma_f16_16x8x16(s[nt], qf[c], b0);
-            mma_f16_16x8x16(s[nt + 1], qf[c], b1);
+            mma_kv16<kE>(s[nt], qf[c], b0);
+            mma_kv16<kE>(s[nt + 1], qf[c], b1);
           }
         }
         // Scores in log2 units; without soft-capping one multiply a score.
@@ -231,9 +232,17 @@ __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionAr
 #pragma unroll
         for (int kk = 0; kk < kKeys / 16; ++kk) {
           // P (16 rows x 16 keys) as an A fragment, straight from the score tiles.
-          const uint32_t pf[4] = {pack_f16x2(s[2 * kk][0], s[2 * kk][1]), pack_f16x2(s[2 * kk][2], s[2 * kk][3]),
-                                  pack_f16x2(s[2 * kk + 1][0], s[2 * kk + 1][1]),
-                                  pack_f16x2(s[2 * kk + 1][2], s[2 * kk + 1][3])};
+          const PackedWeights w[4] = {pack_weights<kE>(s[2 * kk][0], s[2 * kk][1]),
+                                      pack_weights<kE>(s[2 * kk][2], s[2 * kk][3]),
+                                      pack_weights<kE>(s[2 * kk + 1][0], s[2 * kk + 1][1]),
+                                      pack_weights<kE>(s[2 * kk + 1][2], s[2 * kk + 1][3])};
+          constexpr int kParts = kWeightParts<kE>;
+          uint32_t pf[kParts][4];
+#pragma unroll
+          for (int part = 0; part < kParts; ++part) {
+#pragma unroll
+            for (int i = 0; i < 4; ++i) pf[part][i] = w[i].part[part];
+          }
 #pragma unroll
           for (int n = 0; n < kNTiles; n += 2) {
             uint32_t r[4];
@@ -241,8 +250,11 @@ __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionAr
             ldmatrix_x4_trans(r, &sv[stage][kk * 16 + (mat % 2) * 8 + lane % 8][(n + mat / 2) * 8]);
             const uint32_t b0[2] = {r[0], r[1]};
             const uint32_t b1[2] = {r[2], r[3]};
-            mma_f16_16x8x16(o[n], pf, b0);
-            mma_f16_16x8x16(o[n + 1], pf, b1);
+#pragma unroll
+            for (int part = 0; part < kParts; ++part) {
+              mma_kv16<kE>(o[n], pf[part], b0);
+              mma_kv16<kE>(o[n + 1], pf[part], b1);
+            }
           }
         }
       }
@@ -265,12 +277,12 @@ __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionAr
   }
 }
 
-template <int kD>
+template <int kD, KvElem kE>
 Status launch_d(const AttentionArgs& a, rt::Stream stream) {
   if constexpr (kHasMma) {
     const dim3 grid(static_cast<unsigned>((a.n_tokens + kTile - 1) / kTile),
                     static_cast<unsigned>(a.n_head_kv * a.head_groups));
-    attention_mma_kernel<kD><<<grid, kAttnThreads, 0, stream>>>(a);
+    attention_mma_kernel<kD, kE><<<grid, kAttnThreads, 0, stream>>>(a);
     return check_launch("attention_mma_kernel");
   } else {
     return RF_ERROR(kInternal, "tensor-core attention in a build without tensor cores");
@@ -281,16 +293,20 @@ Status launch_d(const AttentionArgs& a, rt::Stream stream) {
 
 bool attention_mma_supports(const AttentionArgs& a, KvTypes types, int warp_size) {
   const bool dims = a.head_dim == a.head_dim_v && (a.head_dim == 64 || a.head_dim == 128);
-  return kHasMma && warp_size == 32 && kAttnThreads / 32 == kAttnHeads && types.k == gguf::GgmlType::kF16 &&
-         types.v == gguf::GgmlType::kF16 && dims && a.n_splits == 1 && a.block_size % kTile == 0;
+  const bool sixteen_bit = types.k == types.v && (types.k == gguf::GgmlType::kF16 || types.k == gguf::GgmlType::kBF16);
+  return kHasMma && warp_size == 32 && kAttnThreads / 32 == kAttnHeads && sixteen_bit && dims && a.n_splits == 1 &&
+         a.block_size % kTile == 0;
 }
 
 bool attention_mma_fits(const AttentionArgs& a, KvTypes types, int32_t n_seqs, int warp_size) {
   return attention_mma_supports(a, types, warp_size) && a.n_tokens >= kTile * static_cast<int64_t>(std::max(n_seqs, 1));
 }
 
-Status launch_attention_mma(const AttentionArgs& a, rt::Stream stream) {
-  return a.head_dim == 64 ? launch_d<64>(a, stream) : launch_d<128>(a, stream);
+Status launch_attention_mma(const AttentionArgs& a, KvTypes types, rt::Stream stream) {
+  if (types.k == gguf::GgmlType::kBF16) {
+    return a.head_dim == 64 ? launch_d<64, KvElem::kBF16>(a, stream) : launch_d<128, KvElem::kBF16>(a, stream);
+  }
+  return a.head_dim == 64 ? launch_d<64, KvElem::kF16>(a, stream) : launch_d<128, KvElem::kF16>(a, stream);
 }
 
 }  // namespace rocmforge::backend::gpu

@@ -273,7 +273,7 @@ void GpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayou
         generated.n_tokens = g;
         attention(q.slice_rows(0, g), kv, layout, generated, p, out.slice_rows(0, g));
       }
-      record(launch_attention_mma(a, stream_));
+      record(launch_attention_mma(a, layout.types, stream_));
       written(out);
       return;
     }
@@ -293,7 +293,7 @@ void GpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayou
     split(attention_splits(batch.n_tokens, p.n_head_kv, a.head_groups, max_keys, sm_count_));
   }
   if (!batch_invariant_ && attention_mma_fits(a, layout.types, batch.n_seqs, warp_size_)) {
-    record(launch_attention_mma(a, stream_));
+    record(launch_attention_mma(a, layout.types, stream_));
     written(out);
     return;
   }
@@ -318,7 +318,8 @@ void GpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayou
     a.part_ms = static_cast<float2*>(attn_scratch_->data());
     a.part_acc = reinterpret_cast<float*>(a.part_ms + parts);
   }
-  record(decode_mma ? launch_attention_decode_mma(a, stream_) : launch_attention(a, layout.types, warp_size_, stream_));
+  record(decode_mma ? launch_attention_decode_mma(a, layout.types, stream_)
+                    : launch_attention(a, layout.types, warp_size_, stream_));
   written(out);
 }
 

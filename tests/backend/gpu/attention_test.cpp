@@ -1,12 +1,12 @@
 // GPU paged attention against the CPU backend: prefill and decode batches,
 // several sequences with scattered block tables, grouped-query heads of
-// several sizes, F32, F16 and Q8_0 caches (K and V chosen apart), sliding
+// several sizes, F32, F16, BF16 and Q8_0 caches (K and V chosen apart), sliding
 // windows and soft-capping, and enough keys for the decode path to split them
 // (with F16 K and V, the tiled kernel; else the per-key one).
-// Each case runs on two GPU backends: the default one, where F16 caches of
-// 64 or 128 dims go to the tensor-core kernels on CUDA (attention_mma.cuh
-// for prefill, attention_decode_mma.cuh for the rest), whose F16 softmax
-// weights put them about 1e-3 from the exact result; and a batch-invariant
+// Each case runs on two GPU backends: the default one, where F16 and BF16
+// caches of 64 or 128 dims go to the tensor-core kernels on CUDA
+// (attention_mma.cuh for prefill, attention_decode_mma.cuh for the rest),
+// whose 16-bit softmax weights put them about 1e-3 from the exact result; and a batch-invariant
 // one, which keeps each row's own key splits and takes the decode tensor-core
 // kernel for those caches (the split-K kernels and their F32 arithmetic for
 // the rest).
@@ -39,11 +39,12 @@ struct AttnCase {
 };
 
 // Whether the default backend takes the case on tensor cores (on CUDA): F16
-// K and V of 64 or 128 dims, at most 16 query heads per KV head
-// (kDecodeMmaHeads; the prefill kernel takes any, but no case has more).
+// or BF16 K and V (one type) of 64 or 128 dims, at most 16 query heads per
+// KV head (kDecodeMmaHeads; the prefill kernel takes any, but no case has more).
 bool tensor_cores(const AttnCase& c) {
-  return c.types.k == GgmlType::kF16 && c.types.v == GgmlType::kF16 && c.head_dim == c.head_dim_v &&
-         (c.head_dim == 64 || c.head_dim == 128) && c.n_head / c.n_head_kv <= 16;
+  const bool sixteen_bit = c.types.k == c.types.v && (c.types.k == GgmlType::kF16 || c.types.k == GgmlType::kBF16);
+  return sixteen_bit && c.head_dim == c.head_dim_v && (c.head_dim == 64 || c.head_dim == 128) &&
+         c.n_head / c.n_head_kv <= 16;
 }
 
 // The batch's new tokens, in `h`'s backend memory.
@@ -109,14 +110,16 @@ TEST_P(Attention, MatchesCpu) {
   // The GPU accumulates in F32 over the values as cached and the query as the
   // K type's dot reads it: close to the exact result. The CPU, like ggml,
   // accumulates values in an F16 V cache's precision: close to it by that;
-  // with F32, BF16 and Q8_0 V caches it sums in F32 too.
+  // with F32, BF16 and Q8_0 V caches it sums in F32 too, as the split-K
+  // kernels do (the tensor cores' 16-bit weights: about 1e-3 off).
   const AttentionShape shape{c.n_head, c.n_head_kv, c.head_dim, c.head_dim_v, 0.125f, c.softcap, c.window};
   const auto want = reference_attention(shape, b, query_as_read(c.types.k, queries, c.head_dim),
                                         as_cached(c.types.k, keys), as_cached(c.types.v, values));
   expect_close(got[1], want, tensor_cores(c) ? 2e-3 : 1e-5, c.name + " against the exact result");
   expect_close(got[2], want, tensor_cores(c) ? 2e-3 : 1e-5,
                c.name + " (batch-invariant) against the exact result");
-  expect_close(got[1], got[0], c.types.v == GgmlType::kF16 ? 2e-2 : 1e-5, c.name + " against the CPU");
+  expect_close(got[1], got[0], c.types.v == GgmlType::kF16 || tensor_cores(c) ? 2e-2 : 1e-5,
+               c.name + " against the CPU");
 }
 
 std::vector<AttnCase> cases() {
@@ -204,9 +207,18 @@ std::vector<AttnCase> cases() {
       {"k_f16_v_q8_0_d128", 16, 4, 128, 128, {{0, 9}, {250, 1}, {33, 4}}, {GgmlType::kF16, GgmlType::kQ8_0}},
       {"k_f32_v_q8_0_d64", 8, 2, 64, 64, {{700, 1}}, {GgmlType::kF32, GgmlType::kQ8_0}},
       {"k_q8_0_v_f32_d8", 8, 4, 8, 8, {{30, 3}}, {GgmlType::kQ8_0, GgmlType::kF32}},
-      // BF16 (llama.cpp's -ctk/-ctv bf16) on every head-size instance, mixed with F16 and Q8_0.
-      {"bf16_prefill_d64_gqa4", 8, 2, 64, 64, {{0, 37}}, bf16},
-      {"bf16_decode_three_seqs_d128_split", 32, 8, 128, 128, {{1500, 1}, {17, 1}, {700, 1}}, bf16},
+      // BF16 (llama.cpp's -ctk/-ctv bf16): on tensor cores at 64 and 128 dims
+      // (prefill, decode in wide blocks, clusters and the merge kernel, two
+      // head tiles, a window with soft-capping), split-K at 256 dims and
+      // mixed with F16 and Q8_0.
+      {"bf16_mma_prefill_d128_gqa4_long", 32, 8, 128, 128, {{0, 300}}, bf16},
+      {"bf16_mma_prefill_d64_gqa4", 8, 2, 64, 64, {{0, 37}}, bf16},
+      {"bf16_mma_decode_key_counts_d128_gqa4", 32, 8, 128, 128, key_counts, bf16},
+      {"bf16_mma_decode_key_counts_d64_gqa8", 16, 2, 64, 64, key_counts, bf16},
+      {"bf16_mma_decode_three_seqs_d128", 32, 8, 128, 128, {{1500, 1}, {17, 1}, {700, 1}}, bf16},
+      {"bf16_mma_decode_nine_splits_d128", 32, 8, 128, 128, {{9000, 1}}, bf16},
+      {"bf16_mma_decode_gqa16_window_and_softcap_d64", 16, 1, 64, 64, {{400, 1}, {50, 1}}, bf16, 37, 50.0f},
+      {"bf16_mma_decode_batch_d128_gqa4", 32, 8, 128, 128, decodes(24, 300, 17), bf16},
       {"bf16_d256_gqa8_two_head_groups", 16, 2, 256, 256, {{60, 3}}, bf16},
       {"k_bf16_v_f16_d128", 16, 4, 128, 128, {{0, 9}, {250, 1}, {33, 4}}, {GgmlType::kBF16, GgmlType::kF16}},
       {"k_f16_v_bf16_d64", 8, 2, 64, 64, {{700, 1}, {20, 5}}, {GgmlType::kF16, GgmlType::kBF16}},

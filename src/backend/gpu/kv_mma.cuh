@@ -1,0 +1,54 @@
+// The 16-bit KV cache types (F16, BF16) on tensor cores, for the attention
+// kernels that take either (attention_mma.cu, attention_decode_mma.cu; CUDA
+// builds with kHasMma only).
+#pragma once
+
+#include <cstdint>
+
+#include "backend/gpu/compat.cuh"
+#include "backend/gpu/kv_elem.cuh"
+
+namespace rocmforge::backend::gpu {
+
+// pack_kv16x2: two floats as the type's pair (lo in the low half);
+// mma_kv16: D += A B over 16x8x16 tiles of the type.
+template <KvElem E>
+__device__ __forceinline__ uint32_t pack_kv16x2(float lo, float hi) {
+  static_assert(E == KvElem::kF16 || E == KvElem::kBF16, "16-bit cache types only");
+  if constexpr (E == KvElem::kF16) {
+    return pack_f16x2(lo, hi);
+  } else {
+    return static_cast<uint32_t>(f32_to_bf16(lo)) | (static_cast<uint32_t>(f32_to_bf16(hi)) << 16);
+  }
+}
+template <KvElem E>
+__device__ __forceinline__ void mma_kv16(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
+  if constexpr (E == KvElem::kF16) {
+    mma_f16_16x8x16(d, a, b);
+  } else {
+    mma_bf16_16x8x16(d, a, b);
+  }
+}
+
+// Softmax weights for P.V as pairs of the V type, in kWeightParts parts
+// whose products the kernels add. BF16 keeps 8 bits of a weight, so it
+// goes in two: the rounded weights and what rounding left, about 16 bits
+// together, nearer the CPU's F32 weights than F16's 11 in one.
+template <KvElem E>
+inline constexpr int kWeightParts = E == KvElem::kBF16 ? 2 : 1;
+struct PackedWeights {
+  uint32_t part[2];  // the first kWeightParts hold the pair
+};
+template <KvElem E>
+__device__ __forceinline__ PackedWeights pack_weights(float x0, float x1) {
+  if constexpr (E == KvElem::kF16) {
+    return {{pack_f16x2(x0, x1), 0u}};
+  } else {
+    const uint16_t h0 = f32_to_bf16(x0);
+    const uint16_t h1 = f32_to_bf16(x1);
+    return {{static_cast<uint32_t>(h0) | (static_cast<uint32_t>(h1) << 16),
+             pack_kv16x2<E>(x0 - bf16_to_f32(h0), x1 - bf16_to_f32(h1))}};
+  }
+}
+
+}  // namespace rocmforge::backend::gpu
