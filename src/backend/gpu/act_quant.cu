@@ -36,7 +36,7 @@ __global__ void __launch_bounds__(kThreads)
 // Four elements a thread by 16-byte loads, for rows that allow them: one
 // element a thread took 12 us a layer converting a 512-token prompt's
 // attention output to F16 on the H200, three times its bytes' time
-// (bench/RESULTS.md, run 59).
+// (bench/RESULTS-gpu-runs-57-68.md, run 59).
 template <ActFormat F>
 __global__ void __launch_bounds__(kThreads)
     act_quant_vec_kernel(const float* __restrict__ x, int64_t x_stride, int64_t cols, uint8_t* __restrict__ q,

@@ -24,7 +24,7 @@ constexpr int kKeys = 32;            // keys per step, two shared-memory stages
 // made the step's copy cost more instructions than its tensor-core work.
 // One unsigned division a step gives the first key's block and offset; the
 // passes' keys, kRowsPerPass apart (at most a block: block_size is a
-// multiple of kTile), step from it. Run 60 (bench/RESULTS.md): a signed
+// multiple of kTile), step from it. Run 60 (bench/RESULTS-gpu-runs-57-68.md): a signed
 // division a key still made the copy a third of the kernel's instructions.
 template <int kD, int kLd>
 __device__ __forceinline__ void load_keys(const AttentionArgs& a, const int32_t* table, int kvh, int64_t j0, int64_t hi,
@@ -190,7 +190,7 @@ __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionAr
           }
         }
         // Scores in log2 units; without soft-capping one multiply a score.
-        // The branches are the step's, not a score's (bench/RESULTS.md, run
+        // The branches are the step's, not a score's (bench/RESULTS-gpu-runs-57-68.md, run
         // 61: per score they cost a quarter of the kernel's instructions).
         if (a.softcap != 0.0f) {
 #pragma unroll

@@ -276,7 +276,7 @@ __device__ __forceinline__ void allow_next_kernel() {
 // one to finish, which finishes after its own predecessor: the order of
 // writes and reads is unchanged. In decode these kernels hold a few blocks,
 // so the early blocks take idle slots. Llama-3-8B Q4_0 tg128 on the H200
-// +2.5–3% (bench/RESULTS.md, run 67).
+// +2.5–3% (bench/RESULTS-gpu-runs-57-68.md, run 67).
 __device__ __forceinline__ void allow_next_then_wait() {
   allow_next_kernel();
   wait_for_previous_kernel();

@@ -50,7 +50,7 @@ __global__ void __launch_bounds__(kThreads)
 
 // Four elements a thread by 16-byte loads and stores, for rows that allow
 // them: one element a thread left a 512-token prompt's GLU at 39 us a layer
-// on the H200, against 24 for its bytes (bench/RESULTS.md, run 58).
+// on the H200, against 24 for its bytes (bench/RESULTS-gpu-runs-57-68.md, run 58).
 template <GluKind kKind, ActFormat F>
 __global__ void __launch_bounds__(kThreads)
     glu_vec_kernel(const float* gate, int64_t gate_stride, const float* up, int64_t up_stride, float* out,
