@@ -416,6 +416,17 @@ __device__ __forceinline__ uint16_t f32_to_bf16(float v) {
 __device__ __forceinline__ uint32_t pack_f16x2(float lo, float hi) {
   return static_cast<uint32_t>(f32_to_f16(lo)) | (static_cast<uint32_t>(f32_to_f16(hi)) << 16);
 }
+// The same as bf16x2, each rounded to nearest even as f32_to_bf16 rounds it
+// (NaNs aside): one instruction on sm_80 and later.
+__device__ __forceinline__ uint32_t pack_bf16x2(float lo, float hi) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 800
+  uint32_t d;
+  asm("cvt.rn.bf16x2.f32 %0, %1, %2;\n" : "=r"(d) : "f"(hi), "f"(lo));
+  return d;
+#else
+  return static_cast<uint32_t>(f32_to_bf16(lo)) | (static_cast<uint32_t>(f32_to_bf16(hi)) << 16);
+#endif
+}
 
 template <class T>
 __device__ __forceinline__ T warp_sum(T v) {

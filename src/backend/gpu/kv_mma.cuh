@@ -18,7 +18,7 @@ __device__ __forceinline__ uint32_t pack_kv16x2(float lo, float hi) {
   if constexpr (E == KvElem::kF16) {
     return pack_f16x2(lo, hi);
   } else {
-    return static_cast<uint32_t>(f32_to_bf16(lo)) | (static_cast<uint32_t>(f32_to_bf16(hi)) << 16);
+    return pack_bf16x2(lo, hi);
   }
 }
 template <KvElem E>
@@ -44,10 +44,10 @@ __device__ __forceinline__ PackedWeights pack_weights(float x0, float x1) {
   if constexpr (E == KvElem::kF16) {
     return {{pack_f16x2(x0, x1), 0u}};
   } else {
-    const uint16_t h0 = f32_to_bf16(x0);
-    const uint16_t h1 = f32_to_bf16(x1);
-    return {{static_cast<uint32_t>(h0) | (static_cast<uint32_t>(h1) << 16),
-             pack_kv16x2<E>(x0 - bf16_to_f32(h0), x1 - bf16_to_f32(h1))}};
+    const uint32_t hi = pack_bf16x2(x0, x1);
+    const float r0 = x0 - bf16_to_f32(static_cast<uint16_t>(hi & 0xFFFFu));
+    const float r1 = x1 - bf16_to_f32(static_cast<uint16_t>(hi >> 16));
+    return {{hi, pack_bf16x2(r0, r1)}};
   }
 }
 
