@@ -3,12 +3,13 @@
 // query heads that share it (so K and V are read once for the group), and
 // one range of keys (a split). Its warps take keys in turn, each keeping an
 // online softmax per head (the CPU's order of updates, scores in F32, the
-// query rounded as the CPU's dot for the K type reads it: to F16 for an F16
-// cache, to Q8_0 for a Q8_0 cache; Q8_0 rows dequantised in registers); the
+// query rounded as the CPU's dot for the K type reads it: to F16 or BF16 for
+// those caches, to Q8_0 for a Q8_0 cache; Q8_0 rows dequantised in registers); the
 // warps then merge in shared memory. With several splits (decode, where tokens x heads alone would not
 // fill the GPU) a second kernel merges the splits' partial sums. On CUDA,
-// outside the batch-invariant mode, F16 caches of 64 or 128 dims go to the
-// tensor-core kernels instead (attention_mma.cuh, attention_decode_mma.cuh).
+// outside the batch-invariant mode, F16 and BF16 caches (K and V alike) of 64
+// or 128 dims go to the tensor-core kernels instead (attention_mma.cuh,
+// attention_decode_mma.cuh).
 #pragma once
 
 #include <cstdint>

@@ -4,12 +4,12 @@
 // windows and soft-capping, and enough keys for the decode path to split them
 // (with F16 K and V, the tiled kernel; else the per-key one).
 // Each case runs on two GPU backends: the default one, where F16 and BF16
-// caches of 64 or 128 dims go to the tensor-core kernels on CUDA
-// (attention_mma.cuh for prefill, attention_decode_mma.cuh for the rest),
-// whose 16-bit softmax weights put them about 1e-3 from the exact result; and a batch-invariant
-// one, which keeps each row's own key splits and takes the decode tensor-core
-// kernel for those caches (the split-K kernels and their F32 arithmetic for
-// the rest).
+// caches (K and V alike) of 64 or 128 dims go to the tensor-core kernels on
+// CUDA (attention_mma.cuh for prefill, attention_decode_mma.cuh for the
+// rest), whose 16-bit softmax weights put them about 1e-3 from the exact
+// result; and a batch-invariant one, which keeps each row's own key splits
+// and takes the decode tensor-core kernel for those caches (the split-K
+// kernels and their F32 arithmetic for the rest).
 #include <gtest/gtest.h>
 
 #include <algorithm>
