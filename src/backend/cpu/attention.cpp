@@ -157,7 +157,7 @@ void store_row(GgmlType type, const float* src, std::byte* dst, int64_t n) {
     case GgmlType::kF32:
       std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
       return;
-    default:  // ggml's F32 -> Q8_0 / BF16 cache copy is the activations' conversion (quantize_row_q8_0, GGML_FP32_TO_BF16)
+    default:  // ggml's F32 -> Q8_0 / BF16 cache copy converts as for activations (quantize_row_q8_0, FP32_TO_BF16)
       return quant::quantize_activations(type, src, dst, n);
   }
 }

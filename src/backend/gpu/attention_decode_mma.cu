@@ -424,8 +424,8 @@ bool attention_decode_mma_fits(const AttentionArgs& a, KvTypes types, int warp_s
   const bool aligned = reinterpret_cast<uintptr_t>(a.k_cache) % 16 == 0 &&
                        reinterpret_cast<uintptr_t>(a.v_cache) % 16 == 0 && a.k_row_bytes % 16 == 0 &&
                        a.v_row_bytes % 16 == 0;
-  const bool sixteen_bit = types.k == types.v && (types.k == gguf::GgmlType::kF16 || types.k == gguf::GgmlType::kBF16);
-  return kHasMma && warp_size == kLanes && sixteen_bit && dims && gqa >= 1 && gqa <= kDecodeMmaHeads && a.block_size % kStep == 0 && aligned;
+  return kHasMma && warp_size == kLanes && kv_on_tensor_cores(types) && dims && gqa >= 1 && gqa <= kDecodeMmaHeads &&
+         a.block_size % kStep == 0 && aligned;
 }
 
 Status launch_attention_decode_mma(const AttentionArgs& a, KvTypes types, rt::Stream stream) {
@@ -439,8 +439,8 @@ Status launch_attention_decode_mma(const AttentionArgs& a, KvTypes types, rt::St
     return a.head_dim == 64 ? (two_tiles ? launch_d<64, 2, kE> : launch_d<64, 1, kE>)
                             : (two_tiles ? launch_d<128, 2, kE> : launch_d<128, 1, kE>);
   };
-  const Launch launch =
-      types.k == gguf::GgmlType::kBF16 ? pick.template operator()<KvElem::kBF16>() : pick.template operator()<KvElem::kF16>();
+  const Launch launch = types.k == gguf::GgmlType::kBF16 ? pick.template operator()<KvElem::kBF16>()
+                                                         : pick.template operator()<KvElem::kF16>();
   if (a.cluster && (a.n_splits < 2 || a.n_splits > kDecodeMmaClusterSplits || !a.decode_wide)) {
     return RF_ERROR(kInternal, "decode attention in clusters of {} splits", a.n_splits);
   }

@@ -293,9 +293,8 @@ Status launch_d(const AttentionArgs& a, rt::Stream stream) {
 
 bool attention_mma_supports(const AttentionArgs& a, KvTypes types, int warp_size) {
   const bool dims = a.head_dim == a.head_dim_v && (a.head_dim == 64 || a.head_dim == 128);
-  const bool sixteen_bit = types.k == types.v && (types.k == gguf::GgmlType::kF16 || types.k == gguf::GgmlType::kBF16);
-  return kHasMma && warp_size == 32 && kAttnThreads / 32 == kAttnHeads && sixteen_bit && dims && a.n_splits == 1 &&
-         a.block_size % kTile == 0;
+  return kHasMma && warp_size == 32 && kAttnThreads / 32 == kAttnHeads && kv_on_tensor_cores(types) && dims &&
+         a.n_splits == 1 && a.block_size % kTile == 0;
 }
 
 bool attention_mma_fits(const AttentionArgs& a, KvTypes types, int32_t n_seqs, int warp_size) {

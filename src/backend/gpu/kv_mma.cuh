@@ -10,6 +10,11 @@
 
 namespace rocmforge::backend::gpu {
 
+// Whether K and V are one 16-bit type, which the tensor-core kernels take.
+inline bool kv_on_tensor_cores(KvTypes types) {
+  return types.k == types.v && (types.k == gguf::GgmlType::kF16 || types.k == gguf::GgmlType::kBF16);
+}
+
 // pack_kv16x2: two floats as the type's pair (lo in the low half);
 // mma_kv16: D += A B over 16x8x16 tiles of the type.
 template <KvElem E>
