@@ -22,13 +22,18 @@ struct TokenRange {
   constexpr bool contains(int64_t n) const { return first <= n && n <= last; }
 };
 
+// Quantised weights stay on the matrix-vector kernel up to this many tokens
+// in the default mode (gemm_min_tokens): its 4-token pass reads each weight
+// once for all of them and beats both GEMMs there (bench/RESULTS.md, run 83).
+inline constexpr int64_t kQuantMatvecMaxTokens = 4;
+
 // The default (variant) mode's token counts for the kernel, instead of the
 // int8 GEMM: from where the matrix-vector kernel hands over to below where
 // the BLAS on F16 copies takes over (kF16CopyMinTokens). On the H200, llama3-8b
 // Q4_0 batched decode went 1,901 -> 1,957 tokens/s at 8 sequences and
 // 5,046 -> 5,516 at 32 (bench/RESULTS-gpu-runs-15-32.md, run 30). Outputs then carry the F16
 // activations' rounding, as the BLAS's do.
-inline constexpr TokenRange kA16VariantTokens{3, 63};
+inline constexpr TokenRange kA16VariantTokens{kQuantMatvecMaxTokens + 1, 63};
 
 // The batch-invariant mode's generated rows of Q4_0 and Q8_0 weights take
 // the kernel for a process whose steps decode at most this many sequences;

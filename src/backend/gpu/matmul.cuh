@@ -13,6 +13,7 @@
 
 #include "backend/gpu/act_quant.cuh"
 #include "backend/gpu/compat.cuh"
+#include "backend/gpu/gemm_a16_policy.h"
 #include "backend/gpu/weight_layout.h"
 #include "backend/rope_yarn.h"
 #include "gguf/ggml_type.h"
@@ -22,11 +23,14 @@ namespace rocmforge::backend::gpu {
 
 inline constexpr int64_t kMatvecMaxTokens = 8;
 // From how many tokens a GEMM on tensor cores beats the matrix-vector kernel:
-// 3 for weights of 32-element blocks and F16/BF16; 5 for the 256-element
-// K-quants, whose GEMM is slower and whose matvec takes up to 4 tokens in
-// one pass (run 12: Q4_K gate/up 28.8 us at 4 tokens, 57.6 at 8; the GEMM 33.5 at 16).
+// 3 for F16/BF16 weights; past kQuantMatvecMaxTokens for quantised ones,
+// whose matvec takes up to 4 tokens in one pass. On the H200 (bench/RESULTS.md,
+// run 83), llama3-8b decoding 3 / 4 sequences on the matvec instead of a GEMM:
+// Q4_0 808 / 1,060 -> 888 / 1,109 tokens/s, Q8_0 711 / 945 -> 836 / 1,064 (against
+// the GEMM on F16 activations), Q5_0 594 / 793 -> 654 / 834 (the int8 GEMM);
+// F16 568 / 750 -> 465 / 519, so it keeps its GEMM from 3.
 inline int64_t gemm_min_tokens(gguf::GgmlType type) {
-  return gguf::ggml_type_info(type).block_size <= kQuantBlock ? 3 : 5;
+  return block_regions(type).qs != 0 ? kQuantMatvecMaxTokens + 1 : 3;
 }
 
 struct WeightView {

@@ -1,7 +1,6 @@
 // GPU matmul against the CPU backend, for every weight type, on every path:
-// the matrix-vector kernels (up to 8 tokens; on CUDA up to 2 for weights of
-// 32-element blocks and F16/BF16, up to 4 for the K-quants), the
-// tensor-core GEMM (more),
+// the matrix-vector kernels (up to 8 tokens; on CUDA up to 2 for F16/BF16
+// weights, up to 4 for quantised ones), the tensor-core GEMM (more),
 // and on CUDA the BLAS (from kDenseGemmMinTokens). The first two take the
 // activations the CPU takes (8-bit quants with the CPU's rounding for
 // quantised weights: Q8_0, Q8_1 or, for the K-quants and IQ4_XS, Q8_K;
@@ -83,8 +82,8 @@ std::vector<MatmulCase> cases() {
   const GgmlType types[] = {GgmlType::kF32,  GgmlType::kF16,  GgmlType::kBF16, GgmlType::kQ4_0, GgmlType::kQ4_1,
                             GgmlType::kQ5_0, GgmlType::kQ5_1, GgmlType::kQ8_0, GgmlType::kIQ4_NL};
   for (GgmlType t : types) {
-    // The GEMM's token tiles (16, 32, 64) full and one past.
-    for (int64_t n : {1, 2, 3, 5, 8, 9, 16, 17, 32, 33, 64, 127, 128, 130}) out.push_back({t, n, 200, 256});
+    // The matvec's passes of 2 and 4 tokens full and one past; the GEMM's token tiles (16, 32, 64) too.
+    for (int64_t n : {1, 2, 3, 4, 5, 8, 9, 16, 17, 32, 33, 64, 127, 128, 130}) out.push_back({t, n, 200, 256});
     out.push_back({t, 1, 70, 96});    // a k-step of 64 that is half past the row's end
     out.push_back({t, 40, 70, 96});
     out.push_back({t, 24, 129, 352});  // one row into a second block; 11 units: a step of 8 and one of 3
