@@ -4,8 +4,8 @@
     trace-steps.py TRACE.csv N [K]
 
 Sorts the kernels by start, splits them into steps at each embed_kernel (the
-forward pass's first launch), keeps the last N steps of the most common
-kernel count (decode steps) and prints, for each
+forward pass's first launch), keeps the last N steps of the kernel count
+the run ended with (decode steps: a benchmark's last phase) and prints, for each
 kernel name, its launches and microseconds per step:
   busy      end - start: under programmatic launch this includes the time
             its early blocks waited for the kernel before;
@@ -32,9 +32,11 @@ def main():
             steps.append([])
         steps[-1].append(r)
     # Decode steps have one kernel count; a prompt step, or a last step whose
-    # records did not come back before the program ended, another.
+    # records did not come back before the program ended, another. The count
+    # is the second-to-last step's: with many sequences the prompt's chunks
+    # outnumber the decode steps, so the most common count can be theirs.
     counts = [len(s) for s in steps]
-    usual = max(set(counts), key=counts.count)
+    usual = counts[-2] if len(counts) > 1 else counts[-1]
     kept = [s for s in steps if len(s) == usual][-n_steps:]
     per = defaultdict(lambda: [0, 0.0, 0.0, 0.0])
     wall = 0.0
