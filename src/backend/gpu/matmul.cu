@@ -98,9 +98,9 @@ Status launch_matvec_rope_store(std::span<const MatvecPart, 3> parts, const ActV
                     rope.head_dim);
   }
   const int64_t rows = parts[0].w.rows + parts[1].w.rows + parts[2].w.rows;
-  constexpr int64_t kSlotsPerSm = 16;  // the one-token kernel's blocks a multiprocessor (kMatvecSixteenBlocks)
+  constexpr int64_t kRows = kMatvecRowsPerBlock<1>;
   const bool four_rows = n_tokens == 1 && matvec_qkv_four_rows(parts[0].w.type) &&
-                         (rows + 1) / 2 > kSlotsPerSm * sm_count;
+                         (rows + kRows - 1) / kRows > int64_t{kMatvecOneTokenBlocksPerSm} * sm_count;
   return launch_matvec_with(parts, x, n_tokens, stream, ExpertSelect{}, rope, four_rows);
 }
 

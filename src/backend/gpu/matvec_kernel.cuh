@@ -24,13 +24,6 @@ namespace rocmforge::backend::gpu {
 
 inline constexpr int kMatvecThreads = 128;
 
-// Rows per block for kTok tokens. One token: 2 rows, so the grid has twice the
-// blocks of 4 rows and more loads in flight (run 4 measured 128 threads x 2
-// rows against 4 and 8 rows and 32..256 threads: Q4_0 and Q8_0 8-18% faster
-// at 4096 and 28672 rows). Two tokens reuse each weight load, so 4 rows.
-template <int kTok>
-inline constexpr int kMatvecRowsPerBlock = kTok == 2 ? 4 : 2;
-
 // Whether the one-token matvec kernel of a weight type must fit 16 blocks a
 // multiprocessor (at most 32 registers a thread). The kernel is bound by
 // the loads it keeps in flight, and the compiler's own choice leaves 12
@@ -300,7 +293,7 @@ __global__ void __launch_bounds__(kMatvecThreads) matvec_quant_kernel(MatvecArgs
 }
 
 template <gguf::GgmlType T, int kTok, class Out>
-__global__ void __launch_bounds__(kMatvecThreads, 16) matvec_quant_kernel_16(MatvecArgs a) {
+__global__ void __launch_bounds__(kMatvecThreads, kMatvecOneTokenBlocksPerSm) matvec_quant_kernel_16(MatvecArgs a) {
   matvec_quant<T, kTok, Out, kMatvecRowsPerBlock<kTok>>(a);
 }
 
