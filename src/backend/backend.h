@@ -13,6 +13,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "backend/batch.h"
 #include "backend/tensor.h"
@@ -83,6 +84,14 @@ class Backend {
   // upload (kept quantised) on a GPU. The view stays valid while the backend
   // and the file's mapping live.
   virtual Result<Tensor> load_weight(const gguf::TensorInfo& info) = 0;
+  // load_weight for tensors that products over one input read in turn (a
+  // layer's Q, K and V; gate and up): a backend may place them side by side
+  // so that one product covers them when their outputs are side by side too.
+  virtual Result<std::vector<Tensor>> load_weight_group(std::span<const gguf::TensorInfo* const> infos) {
+    std::vector<Tensor> out;
+    for (const gguf::TensorInfo* info : infos) out.push_back(RF_TRY(load_weight(*info)));
+    return out;
+  }
   virtual void upload(void* dst, const void* src, size_t bytes) = 0;
   virtual Status download(void* dst, const void* src, size_t bytes) = 0;  // waits for queued ops
   virtual Status synchronize() = 0;

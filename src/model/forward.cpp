@@ -50,17 +50,21 @@ size_t layout_activations(const ModelConfig& c, int64_t t, int64_t logit_rows, i
   Activations a;
   a.x = carve.take(t, c.n_embd);
   a.xn = carve.take(t, c.n_embd);
-  if (c.layout.fused_qkv) {
-    a.qkv = carve.take(t, c.q_width() + c.k_width() + c.v_width());
-  } else {
+  if (c.arch->qk_norm) {  // normed as [rows * heads, head_dim]: each contiguous
     a.q = carve.take(t, c.q_width());
     a.k = carve.take(t, c.k_width());
     a.v = carve.take(t, c.v_width());
+  } else {
+    // Side by side, as the products of a fused projection write them; the
+    // products of separate Q, K and V weights may then be one (load_weight_group).
+    a.qkv = carve.take(t, c.q_width() + c.k_width() + c.v_width());
+    a.q = a.qkv.slice_cols(0, c.q_width());
+    a.k = a.qkv.slice_cols(c.q_width(), c.k_width());
+    a.v = a.qkv.slice_cols(c.q_width() + c.k_width(), c.v_width());
   }
   a.attn = carve.take(t, c.n_head * c.head_dim_v);
-  const int64_t ff = std::max(c.n_ff, c.n_ff_shexp);
-  a.gate = carve.take(t, ff);
-  a.up = carve.take(t, c.layout.fused_up ? 2 * ff : ff);
+  // Gate then up in each row, side by side for the same reason.
+  a.gate_up = carve.take(t, 2 * std::max(c.n_ff, c.n_ff_shexp));
   a.logits = carve.take(logit_rows, c.n_vocab);
   a.logit_ids = carve.take_ints(logit_rows);
   a.top = carve.take_ints(logit_rows * (2 * top_k + 1));

@@ -52,7 +52,7 @@ struct TopCandidates {
 // Activation buffers of one step, each sized for max_batch_tokens rows but
 // the logits and their argmax, sized for one row per sequence.
 struct Activations {
-  backend::Tensor x, xn, q, k, v, qkv, attn, gate, up, logits;
+  backend::Tensor x, xn, q, k, v, qkv, attn, gate_up, logits;
   int32_t* logit_ids = nullptr;  // [rows of logits] each row's argmax
   // [rows of logits, 2 * top_k + 1]: run_top_k's values [rows, top_k], ids
   // [rows, top_k] and sums [rows], one piece so that one download reads them.

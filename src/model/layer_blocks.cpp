@@ -99,18 +99,14 @@ void ForwardPass::ffn_block(const LayerWeights& w, int64_t n) {
 void ForwardPass::dense_ffn(const Tensor& gate_w, const Tensor* up_w, const Tensor& down_w, const Tensor& in,
                             const Tensor& out, int64_t n) {
   const int64_t ff = down_w.cols;
-  Tensor gate;
-  Tensor up;
+  const Tensor both = act_.gate_up.slice_rows(0, n).slice_cols(0, 2 * ff);
+  const Tensor gate = both.slice_cols(0, ff);
+  const Tensor up = both.slice_cols(ff, ff);
   if (up_w != nullptr) {
-    gate = act_.gate.slice_rows(0, n).slice_cols(0, ff);
-    up = act_.up.slice_rows(0, n).slice_cols(0, ff);
     project(gate_w, in, gate);
     project(*up_w, in, up);
   } else {
-    const Tensor both = act_.up.slice_rows(0, n).slice_cols(0, 2 * ff);
     project(gate_w, in, both);
-    gate = both.slice_cols(0, ff);
-    up = both.slice_cols(ff, ff);
   }
   backend_.glu(glu_kind(config_.arch->activation), gate, up, gate);
   project(down_w, gate, out);

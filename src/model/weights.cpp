@@ -2,6 +2,7 @@
 
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "model/tensor_plan.h"
 
@@ -12,13 +13,37 @@ namespace {
 class Bound {
  public:
   Status load(const gguf::GgufFile& file, const ModelConfig& config, backend::Backend& backend) {
+    for (int64_t il = 0; il < config.n_layer; ++il) {
+      const std::string p = "blk." + std::to_string(il) + ".";
+      RF_TRY(load_group(file, backend, {p + "attn_q.weight", p + "attn_k.weight", p + "attn_v.weight"}));
+      RF_TRY(load_group(file, backend, {p + "ffn_gate.weight", p + "ffn_up.weight"}));
+    }
     for (const TensorSpec& spec : tensor_plan(config)) {
       const gguf::TensorInfo* info = file.find_tensor(spec.name);
-      if (info == nullptr) continue;  // optional and absent (required ones were checked)
+      if (info == nullptr || tensors_.contains(spec.name)) continue;  // absent and optional, or in a group
       auto tensor = backend.load_weight(*info);
       if (!tensor) return std::move(tensor).error().with_context("tensor '" + spec.name + "'");
       tensors_.emplace(spec.name, *tensor);
     }
+    return ok();
+  }
+
+  // Products over one input (layer_blocks.cpp) read these in turn: the
+  // backend may place them side by side. Only a complete group is loaded.
+  Status load_group(const gguf::GgufFile& file, backend::Backend& backend, const std::vector<std::string>& names) {
+    std::vector<const gguf::TensorInfo*> infos;
+    for (const std::string& name : names) {
+      const gguf::TensorInfo* info = file.find_tensor(name);
+      if (info == nullptr) return ok();
+      infos.push_back(info);
+    }
+    auto tensors = backend.load_weight_group(infos);
+    if (!tensors) {
+      std::string what = "tensors";
+      for (const std::string& name : names) what += (what.size() > 7 ? ", '" : " '") + name + "'";
+      return std::move(tensors).error().with_context(what);
+    }
+    for (size_t i = 0; i < names.size(); ++i) tensors_.emplace(names[i], (*tensors)[i]);
     return ok();
   }
 

@@ -12,16 +12,10 @@ bool F16Copies::wants(const gguf::TensorInfo& info, const DenseGemm& dense) {
   return dense.takes(w, kDenseGemmMinTokens);
 }
 
-size_t F16Copies::bytes(const gguf::TensorInfo& info) {
-  return static_cast<size_t>(info.n_rows()) * static_cast<size_t>(info.ne[0]) * sizeof(uint16_t);
-}
-
-void F16Copies::add(const void* weight, std::unique_ptr<DeviceBuffer> copy) { copies_[weight] = std::move(copy); }
-
 std::optional<WeightView> F16Copies::find(const WeightView& w) const {
   const auto it = copies_.find(w.data);
   if (it == copies_.end()) return std::nullopt;
-  return WeightView{static_cast<const uint8_t*>(it->second->data()), gguf::GgmlType::kF16, w.rows, w.cols,
+  return WeightView{reinterpret_cast<const uint8_t*>(it->second), gguf::GgmlType::kF16, w.rows, w.cols,
                     static_cast<size_t>(w.cols) * sizeof(uint16_t)};
 }
 

@@ -155,27 +155,52 @@ Result<std::unique_ptr<Buffer>> GpuBackend::allocate_host(size_t bytes) {
 }
 
 Result<Tensor> GpuBackend::load_weight(const gguf::TensorInfo& info) {
-  if (!weight_type_supported(info.type)) {
-    return RF_ERROR(kUnsupported, "tensor '{}': the GPU backend has no kernels for {} weights", info.name,
-                    gguf::ggml_type_name(info.type));
+  const gguf::TensorInfo* const one[] = {&info};
+  return std::move(RF_TRY(load_weight_group(one)).front());
+}
+
+// Weights of one type and width share an allocation, rows after rows, as do
+// their F16 copies: a product over them all is then one GEMM (hold_matmul).
+Result<std::vector<Tensor>> GpuBackend::load_weight_group(std::span<const gguf::TensorInfo* const> infos) {
+  if (infos.empty()) return std::vector<Tensor>{};
+  const gguf::TensorInfo& first = *infos.front();
+  uint64_t rows = 0;
+  for (const gguf::TensorInfo* info : infos) {
+    if (!weight_type_supported(info->type)) {
+      return RF_ERROR(kUnsupported, "tensor '{}': the GPU backend has no kernels for {} weights", info->name,
+                      gguf::ggml_type_name(info->type));
+    }
+    if (info->type != first.type || info->ne[0] != first.ne[0]) return Backend::load_weight_group(infos);
+    const auto sum = core::checked_add(rows, static_cast<uint64_t>(info->n_rows()));
+    if (!sum) return RF_ERROR(kInvalidArgument, "tensor '{}' is too large", info->name);
+    rows = *sum;
   }
   RF_TRY(RF_GPU_CHECK(rt::set_device(device_)));
-  const int64_t cols = info.ne[0];
-  const int64_t rows = info.n_rows();
-  const size_t stride = device_row_bytes(info.type, cols);
-  const auto bytes = core::checked_mul(static_cast<uint64_t>(stride), static_cast<uint64_t>(rows));
-  if (!bytes) return RF_ERROR(kInvalidArgument, "tensor '{}' is too large", info.name);
+  const int64_t cols = first.ne[0];
+  const size_t stride = device_row_bytes(first.type, cols);
+  const auto bytes = core::checked_mul(static_cast<uint64_t>(stride), rows);
+  if (!bytes) return RF_ERROR(kInvalidArgument, "tensor '{}' is too large", first.name);
   auto buffer = RF_TRY(DeviceBuffer::create(budget_, *bytes, "the weights"));
-  RF_TRY(upload_weight_rows(info, static_cast<std::byte*>(buffer->data()), stride));
-  const Tensor t{buffer->data(), info.type, rows, cols, stride};
-  weights_.push_back(std::move(buffer));
-  if (make_f16_copies_ && F16Copies::wants(info, *dense_)) {
-    auto copy = RF_TRY(DeviceBuffer::create(budget_, F16Copies::bytes(info), "the weights' F16 copies"));
-    // Queued behind the upload; the next weight's upload (or the first step) waits for it.
-    RF_TRY(dense_->dequantise(weight_view(t, rows), static_cast<uint16_t*>(copy->data())));
-    f16_copies_.add(t.data, std::move(copy));
+  std::vector<Tensor> out;
+  auto* at = static_cast<std::byte*>(buffer->data());
+  for (const gguf::TensorInfo* info : infos) {
+    RF_TRY(upload_weight_rows(*info, at, stride));
+    out.push_back(Tensor{at, info->type, info->n_rows(), cols, stride});
+    at += static_cast<size_t>(info->n_rows()) * stride;
   }
-  return t;
+  weights_.push_back(std::move(buffer));
+  const auto wanted = [this](const gguf::TensorInfo* info) { return F16Copies::wants(*info, *dense_); };
+  if (!make_f16_copies_ || !std::all_of(infos.begin(), infos.end(), wanted)) return out;
+  auto copies = RF_TRY(DeviceBuffer::create(budget_, F16Copies::bytes(rows, cols), "the weights' F16 copies"));
+  auto* copy = static_cast<uint16_t*>(copies->data());
+  for (const Tensor& t : out) {
+    // Queued behind the upload; the next weight's upload (or the first step) waits for it.
+    RF_TRY(dense_->dequantise(weight_view(t, t.rows), copy));
+    f16_copies_.add(t.data, copy);
+    copy += static_cast<size_t>(t.rows * cols);
+  }
+  f16_copies_.keep(std::move(copies));
+  return out;
 }
 
 // Rows go through the two halves of the staging buffer in turn: while one
@@ -247,7 +272,7 @@ Status GpuBackend::reserve_weights(std::span<const gguf::TensorInfo> tensors) {
     const auto sum = bytes ? core::checked_add(total, *bytes) : std::nullopt;
     if (!sum) return RF_ERROR(kInvalidArgument, "the model's tensors are too large");
     total = *sum;
-    if (dense_ && F16Copies::wants(t, *dense_)) copies += F16Copies::bytes(t);
+    if (dense_ && F16Copies::wants(t, *dense_)) copies += F16Copies::bytes(static_cast<uint64_t>(t.n_rows()), t.ne[0]);
   }
   RF_TRY(budget_->reserve(total, "the model's weights"));
   make_f16_copies_ = false;

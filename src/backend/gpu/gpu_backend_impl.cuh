@@ -46,6 +46,7 @@ class GpuBackend final : public Backend {
   Result<std::unique_ptr<Buffer>> allocate(size_t bytes) override;
   Result<std::unique_ptr<Buffer>> allocate_host(size_t bytes) override;
   Result<Tensor> load_weight(const gguf::TensorInfo& info) override;
+  Result<std::vector<Tensor>> load_weight_group(std::span<const gguf::TensorInfo* const> infos) override;
   void upload(void* dst, const void* src, size_t bytes) override;
   Status download(void* dst, const void* src, size_t bytes) override;
   Status synchronize() override;
@@ -131,14 +132,20 @@ class GpuBackend final : public Backend {
   enum class MatmulPath { kMatvec, kGemm, kDense, kA16 };
   // has_copy: w has an F16 copy (f16_copies_).
   MatmulPath matmul_path(const WeightView& w, int64_t n_tokens, bool has_copy) const;
-  // Holds a product in pending_ (a16: one for the GEMM on F16 activations, else the matrix-vector kernel).
-  void hold_matmul(const WeightView& w, const Tensor& x, const Tensor& out, bool a16);
+  // Where held products go: the matrix-vector kernel, the GEMM on F16
+  // activations, or the BLAS (F16 or BF16 weights side by side in memory,
+  // outputs side by side in their rows: one GEMM over them all).
+  enum class HeldKind { kMatvec, kA16, kBlas };
+  // Holds a product in pending_, joining the ones held if it can go with them.
+  void hold_matmul(const WeightView& w, const Tensor& x, const Tensor& out, HeldKind kind);
+  // Whether a product joins those held for the BLAS.
+  bool joins_blas(const WeightView& w, const Tensor& out) const;
   void launch_a16(std::span<const MatvecPart> parts, const ActView& x, int64_t n_tokens);
   // Grows the split counters (zeroed: each launch leaves them zero) to at least `bytes`.
   Status reserve_counters(size_t bytes);
   // The batch-invariant mode's product on a weight's F16 copy (DenseGemm::gemm_invariant).
   void invariant_blas(const WeightView& copy, const Tensor& x, const Tensor& out, RowKind kind);
-  // A GEMM through the BLAS; false when its scratch does not fit (the GEMM kernels take it then).
+  // A GEMM through the BLAS that dequantises into scratch; false when the scratch does not fit (the GEMM kernels take it then).
   bool dense_matmul(const WeightView& w, const Tensor& x, const Tensor& out);
   Status upload_weight_rows(const gguf::TensorInfo& info, std::byte* dst, size_t dst_stride);
 
@@ -197,7 +204,7 @@ class GpuBackend final : public Backend {
   Tensor pending_out_[kMaxMatvecParts];
   Tensor pending_x_;
   int n_pending_ = 0;
-  bool pending_a16_ = false;  // pending_ goes to the GEMM on F16 activations
+  HeldKind pending_kind_ = HeldKind::kMatvec;
   std::optional<Error> error_;
   StepGraphs graphs_;
   uint64_t graphs_frees_ = 0;

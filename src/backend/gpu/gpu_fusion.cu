@@ -75,7 +75,7 @@ bool GpuBackend::store_kv_with_rope(const KvLayerView& kv, const KvLayout& layou
 bool GpuBackend::products_rope_store(const PendingRope& p, const KvLayerView& kv, const KvLayout& layout,
                                      const Tensor& k, const Tensor& v, const BatchView& batch) {
   const RopeParams& r = p.params;
-  const bool fits = n_pending_ == 3 && !pending_a16_ && p.n == 2 && !r.neox && layout.types.k == layout.types.v &&
+  const bool fits = n_pending_ == 3 && pending_kind_ == HeldKind::kMatvec && p.n == 2 && !r.neox && layout.types.k == layout.types.v &&
                     batch.n_tokens <= kMatvecRopeStoreTokens && pending_x_.rows == batch.n_tokens &&
                     r.head_dim % 2 == 0 && r.n_rot % 2 == 0 && same_view(pending_out_[0], p.x[0]) &&
                     same_view(pending_out_[1], k) && same_view(pending_out_[2], v) &&

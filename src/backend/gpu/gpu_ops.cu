@@ -59,15 +59,17 @@ void GpuBackend::matmul(const Tensor& w, const Tensor& x, const Tensor& out) {
   if (path == MatmulPath::kA16) {
     // On F16 activations, as the BLAS path: a held-back producer writes them straight in that format.
     flush_producer(&x, ActFormat::kF16);
-    return hold_matmul(wv, x, out, true);
+    return hold_matmul(wv, x, out, HeldKind::kA16);
   }
   // Invariant generated rows of the other quantised types read the F16 copy
   // too, with an algorithm chosen for a 64-sequence decode step (pinned_gemm.cuh).
   if (batch_invariant_ && copy) return invariant_blas(*copy, x, out, RowKind::kGenerated);
   flush_producer(&x, path == MatmulPath::kDense ? dense_act_format(w.type) : act_format(w.type));
   if (path == MatmulPath::kDense) {
+    const WeightView dense_w = copy ? *copy : wv;
+    if (dense_scratch_bytes(dense_w) == 0) return hold_matmul(dense_w, x, out, HeldKind::kBlas);
     if (!begin_op()) return;
-    if (dense_matmul(copy ? *copy : wv, x, out)) return;
+    if (dense_matmul(dense_w, x, out)) return;
   }
   if (path != MatmulPath::kMatvec) {
     if (!begin_op()) return;
@@ -93,24 +95,35 @@ void GpuBackend::matmul(const Tensor& w, const Tensor& x, const Tensor& out) {
     written(out);
     return;
   }
-  hold_matmul(wv, x, out, false);
+  hold_matmul(wv, x, out, HeldKind::kMatvec);
 }
 
-// Matrix-vector products and F16-activation GEMMs wait in pending_ so that
-// those over the same input (Q, K and V; gate and up) go out as one launch;
-// the next other op flushes them.
-void GpuBackend::hold_matmul(const WeightView& w, const Tensor& x, const Tensor& out, bool a16) {
+// Matrix-vector products and GEMMs on F16 activations wait in pending_ so
+// that those over the same input (Q, K and V; gate and up) go out as one
+// launch; BLAS products join when one GEMM can cover them (joins_blas). The
+// next other op flushes them.
+void GpuBackend::hold_matmul(const WeightView& w, const Tensor& x, const Tensor& out, HeldKind kind) {
   if (failed()) return;
-  bool joins = n_pending_ > 0 && n_pending_ < kMaxMatvecParts && pending_a16_ == a16 && same_view(pending_x_, x) &&
+  bool joins = n_pending_ > 0 && n_pending_ < kMaxMatvecParts && pending_kind_ == kind && same_view(pending_x_, x) &&
                pending_[0].w.type == w.type && pending_[0].w.cols == w.cols && !overlap(out, x);
-  for (int i = 0; joins && i < n_pending_; ++i) joins = !overlap(out, pending_out_[i]);
+  for (int i = 0; joins && i < n_pending_; ++i) joins = disjoint(out, pending_out_[i]);
+  if (joins && kind == HeldKind::kBlas) joins = joins_blas(w, out);
   if (!joins) flush_products();
   if (n_pending_ == 0) {
     pending_x_ = x;
-    pending_a16_ = a16;
+    pending_kind_ = kind;
   }
   pending_[n_pending_] = {w, f32(out), floats(out)};
   pending_out_[n_pending_++] = out;
+}
+
+// The weight's rows follow the last held one's in memory (load_weight_group)
+// and its outputs the last one's in each row: the joined weight's product
+// writes every output where it belongs.
+bool GpuBackend::joins_blas(const WeightView& w, const Tensor& out) const {
+  const MatvecPart& last = pending_[n_pending_ - 1];
+  return w.stride == last.w.stride && w.data == last.w.data + static_cast<size_t>(last.w.rows) * last.w.stride &&
+         out.cols == w.rows && f32(out) == last.out + last.w.rows && floats(out) == last.out_stride;
 }
 
 void GpuBackend::launch_a16(std::span<const MatvecPart> parts, const ActView& x, int64_t n_tokens) {
@@ -167,11 +180,18 @@ void GpuBackend::flush_products() {
   const int n = n_pending_;
   n_pending_ = 0;
   if (failed()) return;
-  auto act = activations(pending_x_, pending_a16_ ? ActFormat::kF16 : act_format(pending_[0].w.type));
+  const ActFormat format = pending_kind_ == HeldKind::kMatvec ? act_format(pending_[0].w.type)
+                           : pending_kind_ == HeldKind::kA16   ? ActFormat::kF16
+                                                                 : dense_act_format(pending_[0].w.type);
+  auto act = activations(pending_x_, format);
   if (!act) return record(std::move(act).error());
   const std::span<const MatvecPart> parts(pending_, static_cast<size_t>(n));
-  if (pending_a16_) {
+  if (pending_kind_ == HeldKind::kA16) {
     launch_a16(parts, *act, pending_x_.rows);
+  } else if (pending_kind_ == HeldKind::kBlas) {
+    WeightView joined = parts[0].w;
+    for (int i = 1; i < n; ++i) joined.rows += parts[static_cast<size_t>(i)].w.rows;
+    record(dense_->gemm(joined, *act, pending_x_.rows, parts[0].out, parts[0].out_stride, nullptr));
   } else {
     record(launch_matvec(parts, *act, pending_x_.rows, stream_));
   }

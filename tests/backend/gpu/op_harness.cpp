@@ -69,24 +69,38 @@ void* OpHarness::bytes(size_t n) {
 
 Tensor OpHarness::weight(gguf::GgmlType type, const std::vector<float>& values, int64_t rows, int64_t cols,
                          const std::string& name) {
+  const std::vector<Tensor> one = weight_group(type, values, {rows}, cols, {name});
+  return one.empty() ? Tensor{} : one.front();
+}
+
+std::vector<Tensor> OpHarness::weight_group(gguf::GgmlType type, const std::vector<float>& values,
+                                            const std::vector<int64_t>& rows, int64_t cols,
+                                            const std::vector<std::string>& names) {
   const size_t row_bytes = gguf::ggml_row_size(type, cols);
-  auto data = std::make_unique<std::vector<std::byte>>(row_bytes * static_cast<size_t>(rows));
-  for (int64_t r = 0; r < rows; ++r) {
-    quant::quantize_row(type, values.data() + r * cols, data->data() + static_cast<size_t>(r) * row_bytes, cols);
+  std::vector<gguf::TensorInfo> infos;
+  const float* from = values.data();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    auto data = std::make_unique<std::vector<std::byte>>(row_bytes * static_cast<size_t>(rows[i]));
+    for (int64_t r = 0; r < rows[i]; ++r, from += cols) {
+      quant::quantize_row(type, from, data->data() + static_cast<size_t>(r) * row_bytes, cols);
+    }
+    gguf::TensorInfo info;
+    info.name = names[i];
+    info.type = type;
+    info.n_dims = 2;
+    info.ne = {cols, rows[i], 1, 1};
+    info.n_bytes = data->size();
+    info.data = data->data();
+    host_.push_back(std::move(data));
+    infos.push_back(info);
   }
-  gguf::TensorInfo info;
-  info.name = name;
-  info.type = type;
-  info.n_dims = 2;
-  info.ne = {cols, rows, 1, 1};
-  info.n_bytes = data->size();
-  info.data = data->data();
-  host_.push_back(std::move(data));
-  const Status fits = backend_.reserve_weights(std::span<const gguf::TensorInfo>(&info, 1));
+  const Status fits = backend_.reserve_weights(infos);
   EXPECT_TRUE(fits) << fits.error().to_string();
-  auto t = backend_.load_weight(info);
+  std::vector<const gguf::TensorInfo*> group;
+  for (const gguf::TensorInfo& info : infos) group.push_back(&info);
+  auto t = backend_.load_weight_group(group);
   EXPECT_TRUE(t) << t.error().to_string();
-  return t ? *t : Tensor{};
+  return t ? *t : std::vector<Tensor>{};
 }
 
 std::vector<float> OpHarness::read(const Tensor& t) {

@@ -1,0 +1,71 @@
+// Weights loaded as a group (Backend::load_weight_group: a layer's Q, K and
+// V) lie side by side in device memory, and products over one input that
+// write side by side outputs give what the CPU gives. Where the BLAS takes
+// them (F16 weights, or F16 copies from kF16CopyMinTokens), the held
+// products go out as one GEMM over the joined weight, and where the
+// matrix-vector kernel takes them each row's sum is its own: either way the
+// same bits as one product over the three weights taken as one.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "backend/cpu/cpu_backend.h"
+#include "backend/gpu/dense_gemm_policy.h"
+#include "op_harness.h"
+
+namespace rocmforge::testing {
+namespace {
+
+using backend::Tensor;
+using gguf::GgmlType;
+
+constexpr int64_t kCols = 512;
+const std::vector<int64_t> kRows = {256, 128, 128};  // Q, K and V of a grouped-query layer
+const std::vector<std::string> kNames = {"blk.0.attn_q.weight", "blk.0.attn_k.weight", "blk.0.attn_v.weight"};
+
+// The three products into side by side columns of one [n, 512] output.
+std::vector<float> grouped_products(OpHarness& h, const std::vector<Tensor>& w, const Tensor& x) {
+  const Tensor out = h.poisoned(x.rows, kRows[0] + kRows[1] + kRows[2]);
+  int64_t col = 0;
+  for (const Tensor& t : w) {
+    h.backend().matmul(t, x, out.slice_cols(col, t.rows));
+    col += t.rows;
+  }
+  return h.read(out);
+}
+
+TEST(WeightGroup, ProductsSideBySideMatchTheCpuAndOneProduct) {
+  backend::CpuBackend cpu(2);
+  backend::gpu::GpuOptions o;
+  o.f16_copies = backend::gpu::F16CopyMode::kOn;
+  auto gpu = make_gpu_backend(o);
+  ASSERT_NE(gpu, nullptr);
+  OpHarness hc(cpu);
+  OpHarness h(*gpu);
+  for (GgmlType type : {GgmlType::kQ4_0, GgmlType::kQ4_K, GgmlType::kF16, GgmlType::kBF16}) {
+    SCOPED_TRACE(gguf::ggml_type_name(type));
+    std::mt19937 rng(41);
+    const auto values = random_floats(rng, static_cast<size_t>(512 * kCols));
+    const std::vector<Tensor> w = h.weight_group(type, values, kRows, kCols, kNames);
+    const std::vector<Tensor> w_cpu = hc.weight_group(type, values, kRows, kCols, kNames);
+    ASSERT_EQ(w.size(), 3u);
+    ASSERT_EQ(w_cpu.size(), 3u);
+    for (size_t i = 1; i < w.size(); ++i) {
+      EXPECT_EQ(w[i].data, w[i - 1].row<std::byte>(w[i - 1].rows)) << "weight " << i << " does not follow the one before";
+    }
+    const Tensor joined{w[0].data, type, 512, kCols, w[0].row_stride};
+    for (int64_t n : {int64_t{1}, int64_t{3}, int64_t{8}, backend::gpu::kF16CopyMinTokens, int64_t{300}}) {
+      const std::string what = "at " + std::to_string(n) + " tokens";
+      SCOPED_TRACE(what);
+      const auto x = random_floats(rng, static_cast<size_t>(n * kCols));
+      const std::vector<float> got = grouped_products(h, w, h.f32(x, n, kCols));
+      expect_close(got, grouped_products(hc, w_cpu, hc.f32(x, n, kCols)), 1e-2, what);
+      const bool matvec = n <= 3 && type != GgmlType::kF16 && type != GgmlType::kBF16;
+      const bool blas = n >= backend::gpu::kF16CopyMinTokens || type == GgmlType::kF16 || type == GgmlType::kBF16;
+      if (matvec || blas) expect_same_bits(got, matmul_rows(h, joined, x, n), "the grouped products against one " + what);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace rocmforge::testing
