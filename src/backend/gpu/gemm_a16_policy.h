@@ -35,6 +35,13 @@ inline constexpr int64_t kQuantMatvecMaxTokens = 4;
 // activations' rounding, as the BLAS's do.
 inline constexpr TokenRange kA16VariantTokens{kQuantMatvecMaxTokens + 1, 63};
 
+// Within that range, a weight with an F16 copy goes to the BLAS past this
+// many tokens: the kernel's 64-token variant (33 tokens and more) costs more
+// than reading the copy, with Q, K and V (gate and up) one BLAS product
+// each. On the H200, llama3-8b Q4_0 at 48 sequences went 6,516 -> 7,492
+// tokens/s; 32 stay (5,602 on the kernel, 5,440 on the BLAS; bench/RESULTS.md, run 89).
+inline constexpr int64_t kA16CopyHandoverTokens = 32;
+
 // The batch-invariant mode's generated rows of Q4_0 and Q8_0 weights take
 // the kernel for a process whose steps decode at most this many sequences;
 // beyond it, the BLAS on the F16 copies (when the weights have them). On the

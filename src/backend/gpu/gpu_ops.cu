@@ -40,7 +40,9 @@ GpuBackend::MatmulPath GpuBackend::matmul_path(const WeightView& w, int64_t n_to
     if (a16 && a16_for_invariant_rows(decode_rows_, has_copy)) return MatmulPath::kA16;
     return tensor_cores ? MatmulPath::kGemm : MatmulPath::kMatvec;
   }
-  if (a16 && kA16VariantTokens.contains(n_tokens)) return MatmulPath::kA16;
+  if (a16 && kA16VariantTokens.contains(n_tokens)) {
+    return has_copy && n_tokens > kA16CopyHandoverTokens ? MatmulPath::kDense : MatmulPath::kA16;
+  }
   // From gemm_min_tokens() the tensor cores win: the matvec's work grows
   // with every token, the GEMM's cost barely moves up to its 16-token tile
   // (Q4_0 gate/up 50.7 us at 8 tokens in the matvec, bench/RESULTS-gpu-runs-1-14.md run 9;

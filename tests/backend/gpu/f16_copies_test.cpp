@@ -1,15 +1,17 @@
 // F16 copies of quantised layer weights (GpuOptions::f16_copies): which
 // weights get one, what they cost, and that products read them. From
 // kDenseGemmMinTokens the copy gives the bits of the dequantising pass (the
-// same F16 weight into the same BLAS call); from kF16CopyMinTokens up to
-// there it replaces the quantised GEMM, with the BLAS path's error against
-// the CPU (matmul_test.cpp says why it is larger).
+// same F16 weight into the same BLAS call); from kF16CopyMinTokens (past
+// kA16CopyHandoverTokens for the types the GEMM on F16 activations takes) up
+// to there it replaces the quantised GEMMs, with the BLAS path's error
+// against the CPU (matmul_test.cpp says why it is larger).
 #include <gtest/gtest.h>
 
 #include <random>
 
 #include "backend/cpu/cpu_backend.h"
 #include "backend/gpu/dense_gemm_policy.h"
+#include "backend/gpu/gemm_a16_policy.h"
 #include "op_harness.h"
 
 namespace rocmforge::testing {
@@ -128,7 +130,8 @@ TEST(F16Copies, ProductsReadTheCopy) {
     const backend::Tensor w_cpu = hc.weight(type, w, kRows, kCols, "blk.0.ffn_down.weight");
     const backend::Tensor w_on = h_on.weight(type, w, kRows, kCols, "blk.0.ffn_down.weight");
     const backend::Tensor w_off = h_off.weight(type, w, kRows, kCols, "blk.0.ffn_down.weight");
-    for (int64_t n : {backend::gpu::kF16CopyMinTokens, int64_t{100}, backend::gpu::kDenseGemmMinTokens, int64_t{300}}) {
+    for (int64_t n : {int64_t{48}, backend::gpu::kF16CopyMinTokens, int64_t{100}, backend::gpu::kDenseGemmMinTokens,
+                      int64_t{300}}) {
       const std::string what = std::string(gguf::ggml_type_name(type)) + " at " + std::to_string(n) + " tokens";
       SCOPED_TRACE(what);
       const auto x = random_floats(rng, static_cast<size_t>(n * kCols));
@@ -136,7 +139,10 @@ TEST(F16Copies, ProductsReadTheCopy) {
       const std::vector<float> got_on = matmul_rows(h_on, w_on, x, n);
       const std::vector<float> got_off = matmul_rows(h_off, w_off, x, n);
       expect_close(got_on, want, 1e-2, what);
-      if (default_mode_f16_activations(type, n)) {
+      if (default_mode_f16_activations(type, n) && n > backend::gpu::kA16CopyHandoverTokens) {
+        // The BLAS on the copy against the GEMM on F16 activations: the same weights, other sums.
+        EXPECT_NE(got_on, got_off) << "the copy was not read past the GEMM on F16 activations' handover";
+      } else if (default_mode_f16_activations(type, n)) {
         EXPECT_EQ(got_on, got_off) << "both should take the GEMM on F16 activations, which reads no copy";
       } else if (n >= backend::gpu::kDenseGemmMinTokens) {
         EXPECT_EQ(got_on, got_off) << "the copy and the dequantising pass should give the same F16 weight";
