@@ -53,8 +53,6 @@ struct AttentionArgs {
   int64_t out_stride = 0;
   float* part_acc = nullptr;   // [n_tokens, n_head, n_splits, head_dim_v] when n_splits > 1
   float2* part_ms = nullptr;   // [n_tokens, n_head, n_splits] (max, sum)
-  float4* pair_states = nullptr;     // the prefill kernel's two splits (attention_mma.cuh)
-  uint32_t* pair_counters = nullptr;
   uint32_t* error_flag = nullptr;
 };
 

@@ -14,8 +14,6 @@ namespace {
 
 constexpr int kTile = kAttnMmaTile;  // query rows per block
 constexpr int kKeys = 32;            // keys per step, two shared-memory stages
-// Three blocks a multiprocessor (at most 168 registers a thread): a prompt's tiles then fill one wave.
-constexpr int kAttnMmaBlocksPerSm = 3;
 
 // One step's keys [j0, j0 + kKeys) of one sequence into stage `sk`/`sv` by
 // cp.async (zeros past `hi`, so that P.V never meets stale data). A thread
@@ -83,10 +81,9 @@ __device__ __forceinline__ void load_keys(const AttentionArgs& a, const int32_t*
 // belong to several sequences: each sequence's keys are swept once, with the
 // rows of the others masked. Keys go through shared memory kKeys at a time,
 // the next step's copy in flight while this one computes; K fragments come
-// by ldmatrix, V's (keys along k) by ldmatrix.trans. With two splits, each
-// sequence's key steps go half to each block of a pair (attention_mma.cuh).
+// by ldmatrix, V's (keys along k) by ldmatrix.trans.
 template <int kD, KvElem kE>
-__global__ void __launch_bounds__(kAttnThreads, kAttnMmaBlocksPerSm) attention_mma_kernel(AttentionArgs a) {
+__global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionArgs a) {
   constexpr int kLd = kD + 8;         // halves per shared row: 16-byte aligned, ldmatrix rows hit distinct banks
   constexpr int kChunks = kD / 16;    // k-steps of Q.K^T
   constexpr int kNTiles = kD / 8;     // n-tiles of P.V
@@ -98,17 +95,12 @@ __global__ void __launch_bounds__(kAttnThreads, kAttnMmaBlocksPerSm) attention_m
   __shared__ int32_t s_lo[kTile];  // for a sequence's first row in the tile: the keys its rows attend to
   __shared__ int32_t s_hi[kTile];  // (-1 on the other rows)
 
-  __shared__ bool second;  // this block of a pair finished second and writes the rows
-
   const int lane = threadIdx.x % kWarpSize;
   const int warp = threadIdx.x / kWarpSize;
   const int g = lane / 4;
   const int tq = lane % 4;
-  const int splits = a.n_splits;  // 1 or 2, a pair's blocks side by side in x
-  const int split = static_cast<int>(blockIdx.x) % splits;
-  const int pair = static_cast<int>(blockIdx.x) / splits;
   // The last tiles first: under a causal mask they attend to the most keys, and start before the light ones.
-  const int t0 = static_cast<int>(gridDim.x / splits - 1 - pair) * kTile;
+  const int t0 = static_cast<int>(gridDim.x - 1 - blockIdx.x) * kTile;
   const int kvh = blockIdx.y / a.head_groups;
   const int gqa = a.n_head / a.n_head_kv;
   const int h = kvh * gqa + (blockIdx.y % a.head_groups) * kAttnHeads + warp;
@@ -171,17 +163,11 @@ __global__ void __launch_bounds__(kAttnThreads, kAttnMmaBlocksPerSm) attention_m
     const int64_t lo = s_lo[first_row];
     const int seq = s_seq[first_row];
     const int32_t* table = a.block_tables + static_cast<int64_t>(seq) * a.max_blocks;
-    // This block's share of the sequence's key steps: [j_begin, j_stop).
     const int64_t j_first = lo / kKeys * kKeys;
-    const int64_t steps = (hi - j_first) / kKeys + 1;
-    const int64_t per = (steps + splits - 1) / splits;
-    const int64_t j_begin = j_first + min(steps, split * per) * kKeys;
-    const int64_t j_stop = min(hi + 1, j_first + (split + 1) * per * kKeys);
-    if (j_begin >= j_stop) continue;
     __syncthreads();  // the previous sequence's readers are done with both stages
-    load_keys<kD, kLd>(a, table, kvh, j_begin, hi, sk[0], sv[0]);
-    for (int64_t j0 = j_begin, stage = 0; j0 < j_stop; j0 += kKeys, stage ^= 1) {
-      if (j0 + kKeys < j_stop) {
+    load_keys<kD, kLd>(a, table, kvh, j_first, hi, sk[0], sv[0]);
+    for (int64_t j0 = j_first, stage = 0; j0 <= hi; j0 += kKeys, stage ^= 1) {
+      if (j0 + kKeys <= hi) {
         load_keys<kD, kLd>(a, table, kvh, j0 + kKeys, hi, sk[stage ^ 1], sv[stage ^ 1]);
         cp_async_wait<1>();
       } else {
@@ -276,50 +262,6 @@ __global__ void __launch_bounds__(kAttnThreads, kAttnMmaBlocksPerSm) attention_m
     }
   }
 
-  if (splits > 1) {
-    // Both blocks of the pair store their softmax states, in the lanes'
-    // layout; the second to finish adds the other's to its own and writes
-    // the rows. Two terms, not contracted into an FMA: the same bits
-    // whichever block finishes second.
-    constexpr int kState = kNTiles + 1;  // float4s a thread: o, then m and l
-    const int64_t at = static_cast<int64_t>(pair) * gridDim.y + blockIdx.y;
-    float4* mine = a.pair_states + (at * 2 + split) * kState * kAttnThreads + threadIdx.x;
-#pragma unroll
-    for (int n = 0; n < kNTiles; ++n) {
-      store_cg(mine + n * kAttnThreads, make_float4(o[n][0], o[n][1], o[n][2], o[n][3]));
-    }
-    store_cg(mine + kNTiles * kAttnThreads, make_float4(m[0], m[1], l[0], l[1]));
-    __threadfence();  // the states are visible before the count says so
-    __syncthreads();
-    if (threadIdx.x == 0) second = atomicAdd(a.pair_counters + at, 1u) == 1;
-    __syncthreads();
-    if (!second) return;
-    __threadfence();
-    const float4* theirs = a.pair_states + (at * 2 + 1 - split) * kState * kAttnThreads + threadIdx.x;
-    const float4 ml = load_cg(theirs + kNTiles * kAttnThreads);
-    const float their_m[2] = {ml.x, ml.y};
-    const float their_l[2] = {ml.z, ml.w};
-    float f_mine[2];
-    float f_theirs[2];
-#pragma unroll
-    for (int rr = 0; rr < 2; ++rr) {
-      const float big = fmaxf(m[rr], their_m[rr]);
-      f_mine[rr] = m[rr] == -INFINITY ? 0.0f : exp2f(m[rr] - big);
-      f_theirs[rr] = their_m[rr] == -INFINITY ? 0.0f : exp2f(their_m[rr] - big);
-      l[rr] = __fadd_rn(__fmul_rn(l[rr], f_mine[rr]), __fmul_rn(their_l[rr], f_theirs[rr]));
-    }
-#pragma unroll
-    for (int n = 0; n < kNTiles; ++n) {
-      const float4 v = load_cg(theirs + n * kAttnThreads);
-      const float their_o[4] = {v.x, v.y, v.z, v.w};
-#pragma unroll
-      for (int i = 0; i < 4; ++i) {
-        o[n][i] = __fadd_rn(__fmul_rn(o[n][i], f_mine[i / 2]), __fmul_rn(their_o[i], f_theirs[i / 2]));
-      }
-    }
-    if (threadIdx.x == 0) a.pair_counters[at] = 0;  // ready for the next launch
-  }
-
   if (!head_ok) return;
 #pragma unroll
   for (int rr = 0; rr < 2; ++rr) {
@@ -338,10 +280,7 @@ __global__ void __launch_bounds__(kAttnThreads, kAttnMmaBlocksPerSm) attention_m
 template <int kD, KvElem kE>
 Status launch_d(const AttentionArgs& a, rt::Stream stream) {
   if constexpr (kHasMma) {
-    if (a.n_splits != 1 && (a.n_splits != 2 || a.pair_states == nullptr || a.pair_counters == nullptr)) {
-      return RF_ERROR(kInternal, "tensor-core prefill attention in {} splits", a.n_splits);
-    }
-    const dim3 grid(static_cast<unsigned>(attention_mma_tiles(a) * a.n_splits),
+    const dim3 grid(static_cast<unsigned>((a.n_tokens + kTile - 1) / kTile),
                     static_cast<unsigned>(a.n_head_kv * a.head_groups));
     attention_mma_kernel<kD, kE><<<grid, kAttnThreads, 0, stream>>>(a);
     return check_launch("attention_mma_kernel");
@@ -356,22 +295,6 @@ bool attention_mma_supports(const AttentionArgs& a, KvTypes types, int warp_size
   const bool dims = a.head_dim == a.head_dim_v && (a.head_dim == 64 || a.head_dim == 128);
   return kHasMma && warp_size == 32 && kAttnThreads / 32 == kAttnHeads && kv_on_tensor_cores(types) && dims &&
          a.n_splits == 1 && a.block_size % kTile == 0;
-}
-
-int64_t attention_mma_tiles(const AttentionArgs& a) { return (a.n_tokens + kTile - 1) / kTile; }
-
-int32_t attention_mma_splits(const AttentionArgs& a, int sm_count) {
-  return attention_mma_tiles(a) * a.n_head_kv * a.head_groups <= int64_t{kAttnMmaBlocksPerSm} * sm_count ? 2 : 1;
-}
-
-size_t attention_mma_pair_bytes(const AttentionArgs& a) {
-  const int64_t state = a.head_dim_v / 8 + 1;  // float4s a thread (attention_mma_kernel)
-  return static_cast<size_t>(attention_mma_tiles(a) * a.n_head_kv * a.head_groups * 2 * state * kAttnThreads) *
-         sizeof(float4);
-}
-
-size_t attention_mma_counter_bytes(const AttentionArgs& a) {
-  return static_cast<size_t>(attention_mma_tiles(a) * a.n_head_kv * a.head_groups) * sizeof(uint32_t);
 }
 
 bool attention_mma_fits(const AttentionArgs& a, KvTypes types, int32_t n_seqs, int warp_size) {

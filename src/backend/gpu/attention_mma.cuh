@@ -26,16 +26,6 @@ bool attention_mma_supports(const AttentionArgs& a, KvTypes types, int warp_size
 // Whether it also pays over `n_seqs` sequences: kAttnMmaTile tokens a sequence on average.
 bool attention_mma_fits(const AttentionArgs& a, KvTypes types, int32_t n_seqs, int warp_size);
 
-// Splits of each tile's keys: 2 where the tiles fill at most one wave of
-// blocks (a prompt of a few hundred tokens), so that the causal mask's
-// longest rows, which set the kernel's time, take half as long; else 1.
-// The two blocks of a pair meet in pair_states and pair_counters.
-int32_t attention_mma_splits(const AttentionArgs& a, int sm_count);
-int64_t attention_mma_tiles(const AttentionArgs& a);
-// Scratch for two splits: the pairs' softmax states, and their counters (zeroed; each launch leaves them zero).
-size_t attention_mma_pair_bytes(const AttentionArgs& a);
-size_t attention_mma_counter_bytes(const AttentionArgs& a);
-
 Status launch_attention_mma(const AttentionArgs& a, KvTypes types, rt::Stream stream);
 
 }  // namespace rocmforge::backend::gpu

@@ -141,8 +141,8 @@ class GpuBackend final : public Backend {
   // Whether a product joins those held for the BLAS.
   bool joins_blas(const WeightView& w, const Tensor& out) const;
   void launch_a16(std::span<const MatvecPart> parts, const ActView& x, int64_t n_tokens);
-  // Grows counters that kernels leave zero (a16 slices, attention pairs) to at least `bytes`, zeroed.
-  Status reserve_counters(std::unique_ptr<DeviceBuffer>& buffer, size_t bytes, const char* what);
+  // Grows the split counters (zeroed: each launch leaves them zero) to at least `bytes`.
+  Status reserve_counters(size_t bytes);
   // The batch-invariant mode's product on a weight's F16 copy (DenseGemm::gemm_invariant).
   void invariant_blas(const WeightView& copy, const Tensor& x, const Tensor& out, RowKind kind);
   // A GEMM through the BLAS that dequantises into scratch; false when the scratch does not fit (the GEMM kernels take it then).
@@ -168,7 +168,6 @@ class GpuBackend final : public Backend {
   size_t staging_used_ = 0;
   std::unique_ptr<DeviceBuffer> act_scratch_;
   std::unique_ptr<DeviceBuffer> attn_scratch_;
-  std::unique_ptr<DeviceBuffer> attn_counters_;  // reserve_counters
   std::unique_ptr<DeviceBuffer> gemm_scratch_;  // partial sums of split GEMMs, the int8 and the F16 one
   std::unique_ptr<DeviceBuffer> a16_counters_;
   std::unique_ptr<DenseGemm> dense_;  // null without a BLAS

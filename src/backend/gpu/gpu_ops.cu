@@ -135,7 +135,7 @@ void GpuBackend::launch_a16(std::span<const MatvecPart> parts, const ActView& x,
   if (args.splits > 1) {
     const Status partial = reserve_scratch(gemm_scratch_, a16_partial_bytes(args, args.splits), "GEMM partial sums");
     if (!partial) return record(partial);
-    const Status counters = reserve_counters(a16_counters_, a16_counter_bytes(args), "GEMM slice counters");
+    const Status counters = reserve_counters(a16_counter_bytes(args));
     if (!counters) return record(counters);
     args.partial = static_cast<float*>(gemm_scratch_->data());
     args.counters = static_cast<uint32_t*>(a16_counters_->data());
@@ -143,10 +143,10 @@ void GpuBackend::launch_a16(std::span<const MatvecPart> parts, const ActView& x,
   record(launch_gemm_a16(args, stream_));
 }
 
-Status GpuBackend::reserve_counters(std::unique_ptr<DeviceBuffer>& buffer, size_t bytes, const char* what) {
-  if (buffer && buffer->size() >= bytes) return ok();
-  RF_TRY(reserve_scratch(buffer, bytes, what));
-  return RF_GPU_CHECK(rt::memset_device(buffer->data(), 0, buffer->size(), stream_));
+Status GpuBackend::reserve_counters(size_t bytes) {
+  if (a16_counters_ && a16_counters_->size() >= bytes) return ok();
+  RF_TRY(reserve_scratch(a16_counters_, bytes, "GEMM slice counters"));
+  return RF_GPU_CHECK(rt::memset_device(a16_counters_->data(), 0, a16_counters_->size(), stream_));
 }
 
 void GpuBackend::matmul_prompt(const Tensor& w, const Tensor& x, const Tensor& out) {
@@ -315,16 +315,6 @@ void GpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayou
     split(attention_splits(batch.n_tokens, p.n_head_kv, a.head_groups, max_keys, sm_count_));
   }
   if (!batch_invariant_ && attention_mma_fits(a, layout.types, batch.n_seqs, warp_size_)) {
-    // Not in the batch-invariant mode: whether a row's keys split depends on the step's size.
-    a.n_splits = attention_mma_splits(a, sm_count_);
-    if (a.n_splits > 1) {
-      const Status states = reserve_scratch(attn_scratch_, attention_mma_pair_bytes(a), "attention partial sums");
-      if (!states) return record(states);
-      const Status counters = reserve_counters(attn_counters_, attention_mma_counter_bytes(a), "attention counters");
-      if (!counters) return record(counters);
-      a.pair_states = static_cast<float4*>(attn_scratch_->data());
-      a.pair_counters = static_cast<uint32_t*>(attn_counters_->data());
-    }
     record(launch_attention_mma(a, layout.types, stream_));
     written(out);
     return;

@@ -141,11 +141,7 @@ std::vector<AttnCase> cases() {
       {"chunk_after_cache_d128", 32, 8, 128, 128, {{100, 20}}, f16},
       // The tensor-core prefill: a long prompt, tiles mixing two sequences, a
       // window with soft-capping, one and two head groups, a last tile of one row.
-      // These fill at most one wave of blocks and split each tile's keys in
-      // two (attention_mma_splits); the 1,100-token prompt over 8 KV heads
-      // (552 blocks) does not.
       {"mma_prefill_d128_gqa4_long", 32, 8, 128, 128, {{0, 300}}, f16},
-      {"mma_prefill_unsplit_d128", 8, 8, 128, 128, {{0, 1100}}, f16},
       {"mma_tiles_mixing_two_seqs_d64", 8, 2, 64, 64, {{0, 21}, {50, 27}}, f16},
       {"mma_window_and_softcap_d64", 8, 2, 64, 64, {{200, 40}}, f16, 64, 30.0f},
       {"mma_multi_head_d128", 4, 4, 128, 128, {{0, 33}}, f16},
