@@ -69,17 +69,18 @@ void* OpHarness::bytes(size_t n) {
 
 Tensor OpHarness::weight(gguf::GgmlType type, const std::vector<float>& values, int64_t rows, int64_t cols,
                          const std::string& name) {
-  const std::vector<Tensor> one = weight_group(type, values, {rows}, cols, {name});
+  const std::vector<Tensor> one = weight_group({type}, values, {rows}, cols, {name});
   return one.empty() ? Tensor{} : one.front();
 }
 
-std::vector<Tensor> OpHarness::weight_group(gguf::GgmlType type, const std::vector<float>& values,
+std::vector<Tensor> OpHarness::weight_group(const std::vector<gguf::GgmlType>& types, const std::vector<float>& values,
                                             const std::vector<int64_t>& rows, int64_t cols,
                                             const std::vector<std::string>& names) {
-  const size_t row_bytes = gguf::ggml_row_size(type, cols);
   std::vector<gguf::TensorInfo> infos;
   const float* from = values.data();
   for (size_t i = 0; i < rows.size(); ++i) {
+    const gguf::GgmlType type = types[i];
+    const size_t row_bytes = gguf::ggml_row_size(type, cols);
     auto data = std::make_unique<std::vector<std::byte>>(row_bytes * static_cast<size_t>(rows[i]));
     for (int64_t r = 0; r < rows[i]; ++r, from += cols) {
       quant::quantize_row(type, from, data->data() + static_cast<size_t>(r) * row_bytes, cols);

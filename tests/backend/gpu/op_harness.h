@@ -37,9 +37,9 @@ class OpHarness {
   // quantiser, reserved and loaded as a model's would be, under `name`.
   backend::Tensor weight(gguf::GgmlType type, const std::vector<float>& values, int64_t rows, int64_t cols,
                          const std::string& name = "test.weight");
-  // Weights of `rows[i]` rows each, quantised from `values` one after
-  // another, loaded as a group (Backend::load_weight_group).
-  std::vector<backend::Tensor> weight_group(gguf::GgmlType type, const std::vector<float>& values,
+  // Weights of `rows[i]` rows of `types[i]` each, quantised from `values`
+  // one after another, loaded as a group (Backend::load_weight_group).
+  std::vector<backend::Tensor> weight_group(const std::vector<gguf::GgmlType>& types, const std::vector<float>& values,
                                             const std::vector<int64_t>& rows, int64_t cols,
                                             const std::vector<std::string>& names);
 

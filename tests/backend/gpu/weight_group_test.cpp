@@ -7,6 +7,7 @@
 // same bits as one product over the three weights taken as one.
 #include <gtest/gtest.h>
 
+#include <memory>
 #include <random>
 
 #include "backend/cpu/cpu_backend.h"
@@ -34,20 +35,34 @@ std::vector<float> grouped_products(OpHarness& h, const std::vector<Tensor>& w, 
   return h.read(out);
 }
 
-TEST(WeightGroup, ProductsSideBySideMatchTheCpuAndOneProduct) {
-  backend::CpuBackend cpu(2);
-  backend::gpu::GpuOptions o;
-  o.f16_copies = backend::gpu::F16CopyMode::kOn;
-  auto gpu = make_gpu_backend(o);
-  ASSERT_NE(gpu, nullptr);
-  OpHarness hc(cpu);
-  OpHarness h(*gpu);
+// A CPU backend and a GPU one that keeps F16 copies, side by side.
+class WeightGroup : public ::testing::Test {
+ protected:
+  static backend::gpu::GpuOptions with_copies() {
+    backend::gpu::GpuOptions o;
+    o.f16_copies = backend::gpu::F16CopyMode::kOn;
+    return o;
+  }
+  void SetUp() override {
+    gpu_ = make_gpu_backend(with_copies());
+    ASSERT_NE(gpu_, nullptr);
+    gpu_harness_ = std::make_unique<OpHarness>(*gpu_);
+  }
+
+  backend::CpuBackend cpu_{2};
+  std::unique_ptr<backend::Backend> gpu_;
+  OpHarness hc{cpu_};
+  std::unique_ptr<OpHarness> gpu_harness_;
+};
+
+TEST_F(WeightGroup, ProductsSideBySideMatchTheCpuAndOneProduct) {
+  OpHarness& h = *gpu_harness_;
   for (GgmlType type : {GgmlType::kQ4_0, GgmlType::kQ4_K, GgmlType::kF16, GgmlType::kBF16}) {
     SCOPED_TRACE(gguf::ggml_type_name(type));
     std::mt19937 rng(41);
     const auto values = random_floats(rng, static_cast<size_t>(512 * kCols));
-    const std::vector<Tensor> w = h.weight_group(type, values, kRows, kCols, kNames);
-    const std::vector<Tensor> w_cpu = hc.weight_group(type, values, kRows, kCols, kNames);
+    const std::vector<Tensor> w = h.weight_group({type, type, type}, values, kRows, kCols, kNames);
+    const std::vector<Tensor> w_cpu = hc.weight_group({type, type, type}, values, kRows, kCols, kNames);
     ASSERT_EQ(w.size(), 3u);
     ASSERT_EQ(w_cpu.size(), 3u);
     for (size_t i = 1; i < w.size(); ++i) {
@@ -64,6 +79,25 @@ TEST(WeightGroup, ProductsSideBySideMatchTheCpuAndOneProduct) {
       const bool blas = n >= backend::gpu::kF16CopyMinTokens || type == GgmlType::kF16 || type == GgmlType::kBF16;
       if (matvec || blas) expect_same_bits(got, matmul_rows(h, joined, x, n), "the grouped products against one " + what);
     }
+  }
+}
+
+// A Q4_K_M file's mixture: V in Q6_K beside Q and K in Q4_K. The group
+// loads weight by weight, and the products still match the CPU's.
+TEST_F(WeightGroup, MixedTypesLoadOneByOne) {
+  OpHarness& h = *gpu_harness_;
+  const std::vector<GgmlType> types = {GgmlType::kQ4_K, GgmlType::kQ4_K, GgmlType::kQ6_K};
+  std::mt19937 rng(43);
+  const auto values = random_floats(rng, static_cast<size_t>(512 * kCols));
+  const std::vector<Tensor> w = h.weight_group(types, values, kRows, kCols, kNames);
+  const std::vector<Tensor> w_cpu = hc.weight_group(types, values, kRows, kCols, kNames);
+  ASSERT_EQ(w.size(), 3u);
+  for (size_t i = 0; i < w.size(); ++i) EXPECT_EQ(w[i].type, types[i]) << "weight " << i;
+  for (int64_t n : {int64_t{1}, int64_t{8}, backend::gpu::kF16CopyMinTokens, int64_t{300}}) {
+    const std::string what = "at " + std::to_string(n) + " tokens";
+    const auto x = random_floats(rng, static_cast<size_t>(n * kCols));
+    expect_close(grouped_products(h, w, h.f32(x, n, kCols)), grouped_products(hc, w_cpu, hc.f32(x, n, kCols)), 1e-2,
+                 what);
   }
 }
 
