@@ -40,7 +40,11 @@ class Bound {
     auto tensors = backend.load_weight_group(infos);
     if (!tensors) {
       std::string what = "tensors";
-      for (const std::string& name : names) what += (what.size() > 7 ? ", '" : " '") + name + "'";
+      const char* separator = " '";
+      for (const std::string& name : names) {
+        what += separator + name + "'";
+        separator = ", '";
+      }
       return std::move(tensors).error().with_context(what);
     }
     for (size_t i = 0; i < names.size(); ++i) tensors_.emplace(names[i], (*tensors)[i]);
