@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A decode step's kernels as the device ran them, from a kernel_trace CSV.
 
-    trace-steps.py TRACE.csv N [K]
+    trace-steps.py TRACE.csv[.gz] N [K] [--prompt]
 
 Sorts the kernels by start, splits them into steps at each embed_kernel (the
 forward pass's first launch), keeps the last N steps of the kernel count
@@ -16,15 +16,24 @@ kernel name, its launches and microseconds per step:
             criticals and gaps of a step sum to its length.
 With K, also the last step's first K kernels in order: start and end after
 the step's start, and the overlap with the kernel before (negative: a gap).
+With --prompt, the steps kept are those of the largest kernel count instead
+(a prompt benchmark's prompt steps, -p 512 -n 1).
 """
+import argparse
 import csv
-import sys
+import gzip
 from collections import defaultdict
 
 
 def main():
-    path, n_steps = sys.argv[1], int(sys.argv[2])
-    with open(path, newline="") as f:
+    parser = argparse.ArgumentParser(description="A step's kernels from a kernel_trace CSV.")
+    parser.add_argument("trace")
+    parser.add_argument("steps", type=int)
+    parser.add_argument("first", type=int, nargs="?")
+    parser.add_argument("--prompt", action="store_true")
+    args = parser.parse_args()
+    opener = gzip.open if args.trace.endswith(".gz") else open
+    with opener(args.trace, "rt", newline="") as f:
         rows = sorted(csv.DictReader(f), key=lambda r: int(r["start_ns"]))
     steps = []
     for r in rows:
@@ -36,8 +45,8 @@ def main():
     # is the second-to-last step's: with many sequences the prompt's chunks
     # outnumber the decode steps, so the most common count can be theirs.
     counts = [len(s) for s in steps]
-    usual = counts[-2] if len(counts) > 1 else counts[-1]
-    kept = [s for s in steps if len(s) == usual][-n_steps:]
+    usual = max(counts) if args.prompt else counts[-2] if len(counts) > 1 else counts[-1]
+    kept = [s for s in steps if len(s) == usual][-args.steps:]
     per = defaultdict(lambda: [0, 0.0, 0.0, 0.0])
     wall = 0.0
     for step in kept:
@@ -56,12 +65,12 @@ def main():
     print(f"{'kernel':44} {'launches':>9} {'busy us':>9} {'critical us':>12} {'share':>6} {'gap us':>7}")
     for name, (count, busy, crit, gap) in sorted(per.items(), key=lambda kv: -kv[1][2]):
         print(f"{name[:44]:44} {count / n:9.1f} {busy / n:9.1f} {crit / n:12.1f} {crit / wall:6.1%} {gap / n:7.1f}")
-    if len(sys.argv) > 3:
+    if args.first is not None:
         step = kept[-1]
         t0 = int(step[0]["start_ns"])
         prev_end = 0
         print(f"\n{'kernel':44} {'start us':>9} {'end us':>9} {'overlap us':>11}")
-        for r in step[: int(sys.argv[3])]:
+        for r in step[: args.first]:
             start, end = int(r["start_ns"]) - t0, int(r["end_ns"]) - t0
             print(f"{r['name'][:44]:44} {start / 1e3:9.2f} {end / 1e3:9.2f} {(prev_end - start) / 1e3:11.2f}")
             prev_end = max(prev_end, end)
