@@ -113,6 +113,10 @@ class ForwardPass {
   // A layer's matmul over the step's rows: those from n_generated_ on are
   // prompt tokens, which the backend may take apart (Backend::matmul_prompt).
   void project(const backend::Tensor& w, const backend::Tensor& in, const backend::Tensor& out);
+  // Matmuls over one input, w[i] into out[i] (Q, K and V; gate and up): the
+  // generated rows of all, then the prompt rows of all, so that the products
+  // of each kind stay consecutive and a backend joins them alike in every step.
+  void project(std::span<const backend::Tensor> w, const backend::Tensor& in, std::span<const backend::Tensor> out);
 
   const ModelConfig& config_;
   const ModelWeights& weights_;

@@ -4,6 +4,7 @@
 #include "model/forward.h"
 
 #include <algorithm>
+#include <array>
 
 namespace rocmforge::model {
 namespace {
@@ -20,10 +21,19 @@ backend::GluKind glu_kind(Activation a) { return a == Activation::kGelu ? backen
 }  // namespace
 
 void ForwardPass::project(const Tensor& w, const Tensor& in, const Tensor& out) {
+  project(std::span<const Tensor>(&w, 1), in, std::span<const Tensor>(&out, 1));
+}
+
+void ForwardPass::project(std::span<const Tensor> w, const Tensor& in, std::span<const Tensor> out) {
   const int64_t g = std::min(n_generated_, in.rows);
-  if (g == in.rows || !backend_.prompt_rows_differ()) return backend_.matmul(w, in, out);
-  if (g > 0) backend_.matmul(w, in.slice_rows(0, g), out.slice_rows(0, g));
-  backend_.matmul_prompt(w, in.slice_rows(g, in.rows - g), out.slice_rows(g, out.rows - g));
+  if (g == in.rows || !backend_.prompt_rows_differ()) {
+    for (size_t i = 0; i < w.size(); ++i) backend_.matmul(w[i], in, out[i]);
+    return;
+  }
+  for (size_t i = 0; i < w.size() && g > 0; ++i) backend_.matmul(w[i], in.slice_rows(0, g), out[i].slice_rows(0, g));
+  for (size_t i = 0; i < w.size(); ++i) {
+    backend_.matmul_prompt(w[i], in.slice_rows(g, in.rows - g), out[i].slice_rows(g, out[i].rows - g));
+  }
 }
 
 void ForwardPass::attention_block(int64_t il, const LayerWeights& w, const backend::BatchView& bv, int64_t n) {
@@ -46,11 +56,9 @@ void ForwardPass::attention_block(int64_t il, const LayerWeights& w, const backe
     q = act_.q.slice_rows(0, n);
     k = act_.k.slice_rows(0, n);
     v = act_.v.slice_rows(0, n);
-    project(*w.wq, xn, q);
+    project(std::array{*w.wq, *w.wk, *w.wv}, xn, std::array{q, k, v});
     if (w.bq) be.add(q, *w.bq, q);
-    project(*w.wk, xn, k);
     if (w.bk) be.add(k, *w.bk, k);
-    project(*w.wv, xn, v);
     if (w.bv) be.add(v, *w.bv, v);
   }
   if (w.q_norm) {
@@ -103,8 +111,7 @@ void ForwardPass::dense_ffn(const Tensor& gate_w, const Tensor* up_w, const Tens
   const Tensor gate = both.slice_cols(0, ff);
   const Tensor up = both.slice_cols(ff, ff);
   if (up_w != nullptr) {
-    project(gate_w, in, gate);
-    project(*up_w, in, up);
+    project(std::array{gate_w, *up_w}, in, std::array{gate, up});
   } else {
     project(gate_w, in, both);
   }

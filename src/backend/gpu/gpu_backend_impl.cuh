@@ -134,8 +134,12 @@ class GpuBackend final : public Backend {
   MatmulPath matmul_path(const WeightView& w, int64_t n_tokens, bool has_copy) const;
   // Where held products go: the matrix-vector kernel, the GEMM on F16
   // activations, or the BLAS (F16 or BF16 weights side by side in memory,
-  // outputs side by side in their rows: one GEMM over them all).
-  enum class HeldKind { kMatvec, kA16, kBlas };
+  // outputs side by side in their rows: one GEMM over them all), in the
+  // batch-invariant mode with the algorithm pinned for prompt or generated
+  // rows (DenseGemm::gemm_invariant). The forward pass issues a layer's
+  // products over one input consecutively in every step (ForwardPass::project),
+  // so whether they join never depends on the batch.
+  enum class HeldKind { kMatvec, kA16, kBlas, kPinnedPrompt, kPinnedGenerated };
   // Holds a product in pending_, joining the ones held if it can go with them.
   void hold_matmul(const WeightView& w, const Tensor& x, const Tensor& out, HeldKind kind);
   // Whether a product joins those held for the BLAS.
@@ -143,8 +147,6 @@ class GpuBackend final : public Backend {
   void launch_a16(std::span<const MatvecPart> parts, const ActView& x, int64_t n_tokens);
   // Grows the split counters (zeroed: each launch leaves them zero) to at least `bytes`.
   Status reserve_counters(size_t bytes);
-  // The batch-invariant mode's product on a weight's F16 copy (DenseGemm::gemm_invariant).
-  void invariant_blas(const WeightView& copy, const Tensor& x, const Tensor& out, RowKind kind);
   // A GEMM through the BLAS that dequantises into scratch; false when the scratch does not fit (the GEMM kernels take it then).
   bool dense_matmul(const WeightView& w, const Tensor& x, const Tensor& out);
   Status upload_weight_rows(const gguf::TensorInfo& info, std::byte* dst, size_t dst_stride);

@@ -65,7 +65,10 @@ void GpuBackend::matmul(const Tensor& w, const Tensor& x, const Tensor& out) {
   }
   // Invariant generated rows of the other quantised types read the F16 copy
   // too, with an algorithm chosen for a 64-sequence decode step (pinned_gemm.cuh).
-  if (batch_invariant_ && copy) return invariant_blas(*copy, x, out, RowKind::kGenerated);
+  if (batch_invariant_ && copy) {
+    flush_producer(&x, dense_act_format(copy->type));
+    return hold_matmul(*copy, x, out, HeldKind::kPinnedGenerated);
+  }
   flush_producer(&x, path == MatmulPath::kDense ? dense_act_format(w.type) : act_format(w.type));
   if (path == MatmulPath::kDense) {
     const WeightView dense_w = copy ? *copy : wv;
@@ -109,7 +112,7 @@ void GpuBackend::hold_matmul(const WeightView& w, const Tensor& x, const Tensor&
   bool joins = n_pending_ > 0 && n_pending_ < kMaxMatvecParts && pending_kind_ == kind && same_view(pending_x_, x) &&
                pending_[0].w.type == w.type && pending_[0].w.cols == w.cols && !overlap(out, x);
   for (int i = 0; joins && i < n_pending_; ++i) joins = disjoint(out, pending_out_[i]);
-  if (joins && kind == HeldKind::kBlas) joins = joins_blas(w, out);
+  if (joins && kind != HeldKind::kMatvec && kind != HeldKind::kA16) joins = joins_blas(w, out);
   if (!joins) flush_products();
   if (n_pending_ == 0) {
     pending_x_ = x;
@@ -152,16 +155,8 @@ Status GpuBackend::reserve_counters(size_t bytes) {
 void GpuBackend::matmul_prompt(const Tensor& w, const Tensor& x, const Tensor& out) {
   const std::optional<WeightView> copy = batch_invariant_ ? f16_copies_.find(weight_view(w, w.rows)) : std::nullopt;
   if (!copy || x.rows == 0 || failed()) return matmul(w, x, out);
-  invariant_blas(*copy, x, out, RowKind::kPrompt);
-}
-
-void GpuBackend::invariant_blas(const WeightView& copy, const Tensor& x, const Tensor& out, RowKind kind) {
-  flush_producer(&x, dense_act_format(copy.type));
-  if (!begin_op()) return;
-  auto act = activations(x, dense_act_format(copy.type));
-  if (!act) return record(std::move(act).error());
-  record(dense_->gemm_invariant(copy, *act, x.rows, f32(out), floats(out), kind));
-  written(out);
+  flush_producer(&x, dense_act_format(copy->type));
+  hold_matmul(*copy, x, out, HeldKind::kPinnedPrompt);
 }
 
 bool GpuBackend::dense_matmul(const WeightView& w, const Tensor& x, const Tensor& out) {
@@ -185,15 +180,22 @@ void GpuBackend::flush_products() {
   const ActFormat format = pending_kind_ == HeldKind::kMatvec ? act_format(pending_[0].w.type)
                            : pending_kind_ == HeldKind::kA16   ? ActFormat::kF16
                                                                  : dense_act_format(pending_[0].w.type);
+  const std::span<const MatvecPart> parts(pending_, static_cast<size_t>(n));
   auto act = activations(pending_x_, format);
   if (!act) return record(std::move(act).error());
-  const std::span<const MatvecPart> parts(pending_, static_cast<size_t>(n));
+  // The BLAS kinds' weights follow each other (joins_blas): one weight of all their rows.
+  auto joined = [&] {
+    WeightView w = parts[0].w;
+    for (int i = 1; i < n; ++i) w.rows += parts[static_cast<size_t>(i)].w.rows;
+    return w;
+  };
   if (pending_kind_ == HeldKind::kA16) {
     launch_a16(parts, *act, pending_x_.rows);
   } else if (pending_kind_ == HeldKind::kBlas) {
-    WeightView joined = parts[0].w;
-    for (int i = 1; i < n; ++i) joined.rows += parts[static_cast<size_t>(i)].w.rows;
-    record(dense_->gemm(joined, *act, pending_x_.rows, parts[0].out, parts[0].out_stride, nullptr));
+    record(dense_->gemm(joined(), *act, pending_x_.rows, parts[0].out, parts[0].out_stride, nullptr));
+  } else if (pending_kind_ != HeldKind::kMatvec) {
+    const RowKind rows = pending_kind_ == HeldKind::kPinnedPrompt ? RowKind::kPrompt : RowKind::kGenerated;
+    record(dense_->gemm_invariant(joined(), *act, pending_x_.rows, parts[0].out, parts[0].out_stride, rows));
   } else {
     record(launch_matvec(parts, *act, pending_x_.rows, stream_));
   }

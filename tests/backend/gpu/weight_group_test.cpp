@@ -7,6 +7,7 @@
 // same bits as one product over the three weights taken as one.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <random>
 
@@ -24,12 +25,17 @@ constexpr int64_t kCols = 512;
 const std::vector<int64_t> kRows = {256, 128, 128};  // Q, K and V of a grouped-query layer
 const std::vector<std::string> kNames = {"blk.0.attn_q.weight", "blk.0.attn_k.weight", "blk.0.attn_v.weight"};
 
-// The three products into side by side columns of one [n, 512] output.
-std::vector<float> grouped_products(OpHarness& h, const std::vector<Tensor>& w, const Tensor& x) {
+// The three products into side by side columns of one [n, 512] output, as
+// Backend::matmul_prompt takes prompt rows or as matmul takes the others.
+std::vector<float> grouped_products(OpHarness& h, const std::vector<Tensor>& w, const Tensor& x, bool prompt = false) {
   const Tensor out = h.poisoned(x.rows, kRows[0] + kRows[1] + kRows[2]);
   int64_t col = 0;
   for (const Tensor& t : w) {
-    h.backend().matmul(t, x, out.slice_cols(col, t.rows));
+    if (prompt) {
+      h.backend().matmul_prompt(t, x, out.slice_cols(col, t.rows));
+    } else {
+      h.backend().matmul(t, x, out.slice_cols(col, t.rows));
+    }
     col += t.rows;
   }
   return h.read(out);
@@ -98,6 +104,39 @@ TEST_F(WeightGroup, MixedTypesLoadOneByOne) {
     const auto x = random_floats(rng, static_cast<size_t>(n * kCols));
     expect_close(grouped_products(h, w, h.f32(x, n, kCols)), grouped_products(hc, w_cpu, hc.f32(x, n, kCols)), 1e-2,
                  what);
+  }
+}
+
+// The batch-invariant mode's products on the copies join as well, with the
+// algorithm pinned for the joined shape: a token's outputs are the same bits
+// whatever the other rows, as a prompt row and as a generated one.
+TEST(WeightGroupInvariant, JoinedProductsDoNotDependOnTheOtherRows) {
+  backend::gpu::GpuOptions o;
+  o.f16_copies = backend::gpu::F16CopyMode::kOn;
+  o.batch_invariant = true;
+  auto gpu = make_gpu_backend(o);
+  ASSERT_NE(gpu, nullptr);
+  OpHarness h(*gpu);
+  std::mt19937 rng(47);
+  const auto values = random_floats(rng, static_cast<size_t>(512 * kCols));
+  const std::vector<Tensor> w = h.weight_group({GgmlType::kQ5_0, GgmlType::kQ5_0, GgmlType::kQ5_0}, values, kRows,
+                                               kCols, kNames);
+  ASSERT_EQ(w.size(), 3u);
+  const std::vector<float> token = random_floats(rng, static_cast<size_t>(kCols));
+  for (bool prompt : {true, false}) {
+    std::vector<float> alone;
+    for (int64_t n : {int64_t{1}, int64_t{5}, int64_t{64}, int64_t{300}}) {
+      std::vector<float> x = random_floats(rng, static_cast<size_t>(n * kCols));
+      const int64_t at = (n * 5) / 7;
+      std::copy(token.begin(), token.end(), x.begin() + at * kCols);
+      const std::vector<float> all = grouped_products(h, w, h.f32(x, n, kCols), prompt);
+      const std::vector<float> row(all.begin() + at * 512, all.begin() + (at + 1) * 512);
+      if (n == 1) {
+        alone = row;
+      } else {
+        EXPECT_EQ(row, alone) << (prompt ? "prompt" : "generated") << " row " << at << " of " << n;
+      }
+    }
   }
 }
 
