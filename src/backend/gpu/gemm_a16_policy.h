@@ -42,6 +42,15 @@ inline constexpr TokenRange kA16VariantTokens{kQuantMatvecMaxTokens + 1, 63};
 // tokens/s; 32 stay (5,602 on the kernel, 5,440 on the BLAS; bench/RESULTS.md, run 89).
 inline constexpr int64_t kA16CopyHandoverTokens = 32;
 
+// Weights of at most this many elements (llama3-8b's Q, K, V and O) go to
+// the BLAS on their copy from kA16SmallCopyTokens tokens: the kernel's
+// fixed costs (its pipeline's first stages, split K's partial sums) weigh
+// most on them. Run 77's x32 trace: Q+K+V 17.8 us and O 13.5 on the kernel,
+// against 15.9 and 8.1 through the BLAS at 64 tokens (run 87). Measured in
+// run 93 (bench/RESULTS.md): x24 +1.7%, x32 +1.5%, x16 level.
+inline constexpr int64_t kA16SmallWeightElements = int64_t{1} << 24;
+inline constexpr int64_t kA16SmallCopyTokens = 24;
+
 // The batch-invariant mode's generated rows of Q4_0 and Q8_0 weights take
 // the kernel for a process whose steps decode at most this many sequences;
 // beyond it, the BLAS on the F16 copies (when the weights have them). On the

@@ -41,7 +41,8 @@ GpuBackend::MatmulPath GpuBackend::matmul_path(const WeightView& w, int64_t n_to
     return tensor_cores ? MatmulPath::kGemm : MatmulPath::kMatvec;
   }
   if (a16 && kA16VariantTokens.contains(n_tokens)) {
-    return has_copy && n_tokens > kA16CopyHandoverTokens ? MatmulPath::kDense : MatmulPath::kA16;
+    const bool small = w.rows * w.cols <= kA16SmallWeightElements && n_tokens >= kA16SmallCopyTokens;
+    return has_copy && (n_tokens > kA16CopyHandoverTokens || small) ? MatmulPath::kDense : MatmulPath::kA16;
   }
   // From gemm_min_tokens() the tensor cores win: the matvec's work grows
   // with every token, the GEMM's cost barely moves up to its 16-token tile
