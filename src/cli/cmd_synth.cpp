@@ -19,9 +19,12 @@ struct SynthCliOptions {
 Status synth(const SynthCliOptions& o) {
   model::SynthOptions so;
   so.shape = RF_TRY(model::find_synth_shape(o.shape));
-  const auto type = gguf::parse_ggml_type(o.type);
-  if (!type) return RF_ERROR(kInvalidArgument, "unknown weight type '{}'", o.type);
-  so.type = *type;
+  // A tensor type (every matrix), else a llama.cpp file type's mixture.
+  if (const auto type = gguf::parse_ggml_type(o.type)) {
+    so.type = *type;
+  } else {
+    so.file_type = RF_TRY(model::parse_file_type(o.type));
+  }
   so.seed = o.seed;
   so.vocab_path = o.vocab;
   if (o.n_threads <= 0) return RF_ERROR(kInvalidArgument, "--threads must be positive");
@@ -40,7 +43,9 @@ Subcommand add_synth_command(CLI::App& root) {
   for (const model::SynthShape& s : model::synth_shapes()) shapes += (shapes.empty() ? "" : ", ") + std::string(s.name);
   app->add_option("output", opts->output, "Output GGUF file")->required();
   app->add_option("--shape", opts->shape, "Model shape: " + shapes);
-  app->add_option("--type", opts->type, "Weight type (f32, f16, bf16, q8_0, q4_0, ...)");
+  app->add_option("--type", opts->type,
+                  "Weight type of every matrix (f32, f16, bf16, q8_0, q4_0, ...), or a llama.cpp file type's mixture "
+                  "as llama-quantize makes it (q4_k_m, q5_k_s, ...)");
   app->add_option("--seed", opts->seed, "Random seed");
   app->add_option("--vocab", opts->vocab, "Copy the tokenizer of this GGUF (a real vocabulary) into the model");
   app->add_option("-t,--threads", opts->n_threads, "Threads for quantisation");

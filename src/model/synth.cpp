@@ -7,6 +7,7 @@
 #include "gguf/gguf_writer.h"
 #include "model/arch.h"
 #include "model/config.h"
+#include "model/quant_mixture.h"
 #include "model/tensor_plan.h"
 #include "quant/quant.h"
 
@@ -105,10 +106,12 @@ ModelConfig shape_config(const SynthShape& s, const ArchSpec* arch, int64_t n_vo
   return c;
 }
 
-void write_hparams(gguf::GgufWriter& w, const SynthShape& s, const ModelConfig& c, gguf::GgmlType type) {
+void write_hparams(gguf::GgufWriter& w, const SynthShape& s, const ModelConfig& c, const SynthOptions& o) {
   const std::string a(s.arch);
   w.set_string("general.architecture", a);
-  w.set_string("general.name", fmt::format("synthetic {} {}", s.name, gguf::ggml_type_name(type)));
+  const std::string_view type = o.file_type ? o.file_type->name : gguf::ggml_type_name(o.type);
+  w.set_string("general.name", fmt::format("synthetic {} {}", s.name, type));
+  if (o.file_type) w.set_u32("general.file_type", static_cast<uint32_t>(o.file_type->type));
   w.set_u32(a + ".context_length", static_cast<uint32_t>(s.n_ctx));
   w.set_u32(a + ".embedding_length", static_cast<uint32_t>(s.n_embd));
   w.set_u32(a + ".block_count", static_cast<uint32_t>(s.n_layer));
@@ -189,6 +192,34 @@ gguf::GgmlType tensor_type(const TensorSpec& spec, gguf::GgmlType requested) {
   return spec.ne[0] % gguf::ggml_type_info(requested).block_size == 0 ? requested : gguf::GgmlType::kF16;
 }
 
+// Each tensor's type, in plan order: the requested type, or what
+// llama-quantize would make of an F16 model (vectors F32) for the file type.
+Result<std::vector<gguf::GgmlType>> tensor_types(const SynthShape& s, std::span<const TensorSpec> plan,
+                                                 const SynthOptions& o) {
+  std::vector<gguf::GgmlType> types;
+  for (const TensorSpec& spec : plan) types.push_back(tensor_type(spec, o.type));
+  if (!o.file_type) return types;
+  if (o.file_type->copy) return RF_ERROR(kInvalidArgument, "COPY is not a weight type to synthesise");
+  std::vector<gguf::TensorInfo> infos;
+  for (size_t i = 0; i < plan.size(); ++i) {
+    gguf::TensorInfo t;
+    t.name = plan[i].name;
+    t.type = plan[i].role == TensorRole::kVector ? gguf::GgmlType::kF32 : gguf::GgmlType::kF16;
+    t.n_dims = static_cast<int>(plan[i].ne.size());
+    for (size_t d = 0; d < plan[i].ne.size(); ++d) t.ne[d] = plan[i].ne[d];
+    infos.push_back(std::move(t));
+  }
+  const MixtureModel model{std::string(s.arch), s.n_layer, 0, s.n_head, s.n_head_kv, s.n_expert};
+  const std::vector<gguf::TensorInfo> ordered = quantize_order(infos);
+  const std::vector<TensorTypeChoice> chosen = RF_TRY(choose_tensor_types(model, ordered, *o.file_type, false));
+  for (size_t i = 0; i < plan.size(); ++i) {
+    for (size_t j = 0; j < ordered.size(); ++j) {
+      if (ordered[j].name == plan[i].name) types[i] = chosen[j].type;
+    }
+  }
+  return types;
+}
+
 }  // namespace
 
 std::span<const SynthShape> synth_shapes() { return kShapes; }
@@ -204,7 +235,7 @@ Result<SynthShape> find_synth_shape(std::string_view name) {
 
 Status write_synth_model(const std::string& path, const SynthOptions& options, core::ThreadPool& pool) {
   const SynthShape& s = options.shape;
-  RF_TRY(quant::check_supported(options.type));
+  if (!options.file_type) RF_TRY(quant::check_supported(options.type));
   const ArchSpec* arch = RF_TRY(find_arch(s.arch));
   gguf::GgufWriter w;
   int64_t n_vocab = s.n_vocab;
@@ -214,11 +245,15 @@ Status write_synth_model(const std::string& path, const SynthOptions& options, c
     n_vocab = RF_TRY(copy_vocab(w, options.vocab_path));
   }
   const ModelConfig config = shape_config(s, arch, n_vocab);
-  write_hparams(w, s, config, options.type);
+  write_hparams(w, s, config, options);
 
+  const std::vector<TensorSpec> plan = tensor_plan(config);
+  const std::vector<gguf::GgmlType> types = RF_TRY(tensor_types(s, plan, options));
   uint64_t tensor_seed = options.seed;
-  for (const TensorSpec& spec : tensor_plan(config)) {
-    const gguf::GgmlType type = tensor_type(spec, options.type);
+  for (size_t i = 0; i < plan.size(); ++i) {
+    const TensorSpec& spec = plan[i];
+    const gguf::GgmlType type = types[i];
+    RF_TRY(quant::check_supported(type));
     const uint64_t seed = tensor_seed++;
     const int64_t cols = spec.ne[0];
     int64_t rows = 1;

@@ -4,12 +4,14 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "core/thread_pool.h"
 #include "gguf/ggml_type.h"
+#include "model/file_type.h"
 #include "rocmforge/error.h"
 
 namespace rocmforge::model {
@@ -50,6 +52,9 @@ Result<SynthShape> find_synth_shape(std::string_view name);
 struct SynthOptions {
   SynthShape shape;
   gguf::GgmlType type = gguf::GgmlType::kF16;  // every matrix; norms and biases stay f32
+  // Instead of `type`, a llama.cpp file type's mixture (Q4_K_M, ...): each
+  // matrix gets the type llama-quantize would give it (quant_mixture.h).
+  std::optional<FileTypeInfo> file_type;
   uint64_t seed = 42;
   // A GGUF whose tokenizer.* metadata is copied (a real vocabulary); its token
   // count replaces the shape's. Empty: a generated SentencePiece vocabulary.

@@ -255,6 +255,13 @@ TEST(SynthCommand, WritesAModelThatRunsAndInspects) {
   EXPECT_EQ(info["model"]["n_layer"], 2);
   EXPECT_EQ(info["tensors"][2]["type"], "q4_0");
   expect_one_line_error(cli({"synth", path, "--shape", "huge"}), "unknown shape 'huge'");
+  // A llama.cpp file type's mixture runs too; an unknown type names the valid ones.
+  const RunResult m = cli({"synth", path, "--shape", "tiny", "--type", "q4_k_m"});
+  ASSERT_EQ(m.exit_code, 0) << m.err;
+  const RunResult mr = cli({"run", "-m", path, "-p", "tok1 tok2", "-n", "4", "--temp", "0", "--json"});
+  ASSERT_EQ(mr.exit_code, 0) << mr.err;
+  EXPECT_EQ(nlohmann::json::parse(mr.out)["tokens"].size(), 4u);
+  expect_one_line_error(cli({"synth", path, "--type", "q9_z"}), "Q4_K_M");
 }
 
 TEST(BenchCommand, ReportsPromptAndGenerationSpeed) {

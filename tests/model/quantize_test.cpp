@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "gguf/gguf_file.h"
 #include "gguf/gguf_writer.h"
 #include "model/quantize.h"
+#include "model/synth.h"
 #include "testing/test_paths.h"
 
 namespace rocmforge::model {
@@ -70,6 +72,42 @@ TEST(Quantize, Q4KMMixtureIsLlamaQuantizesFile) {
   ASSERT_TRUE(quantize_file(kTinyF32, out, options_for("Q4_K_M", false), 2));
   expect_same_model(out, testing::data_path("models/quant/tiny-mix-q4_k_m.gguf"));
   fs::remove(out);
+}
+
+// `rocmforge synth --type q4_k_m` gives each tensor the type that quantising
+// the F16 synthetic model to Q4_K_M gives it (llama-quantize's mixture).
+TEST(Quantize, SynthMixtureHasTheQuantizedTypes) {
+  core::ThreadPool pool(2);
+  SynthOptions f16;
+  f16.shape = find_synth_shape("tiny").value();
+  const std::string f16_path = temp_path("synth_f16.gguf");
+  ASSERT_TRUE(write_synth_model(f16_path, f16, pool));
+  const std::string quantized_path = temp_path("synth_quantized_q4_k_m.gguf");
+  ASSERT_TRUE(quantize_file(f16_path, quantized_path, options_for("Q4_K_M", false), 2));
+  SynthOptions mixture = f16;
+  mixture.file_type = parse_file_type("q4_k_m").value();
+  const std::string mixture_path = temp_path("synth_q4_k_m.gguf");
+  ASSERT_TRUE(write_synth_model(mixture_path, mixture, pool));
+
+  const gguf::GgufFile quantized = gguf::GgufFile::open(quantized_path).value();
+  const gguf::GgufFile synth = gguf::GgufFile::open(mixture_path).value();
+  ASSERT_EQ(synth.tensors().size(), quantized.tensors().size());
+  std::map<std::string, GgmlType> want;
+  for (const gguf::TensorInfo& t : quantized.tensors()) want[t.name] = t.type;
+  std::map<std::string, GgmlType> got;
+  for (const gguf::TensorInfo& t : synth.tensors()) got[t.name] = t.type;
+  EXPECT_EQ(got, want);
+  // The mixture's marks, worked out by hand: the head gets Q6_K, and so do V
+  // and down in layer 1 of 2 (use_more_bits: i < 2 / 8 = 0 or i >= 7 * 2 / 8 = 1).
+  EXPECT_EQ(got["output.weight"], GgmlType::kQ6_K);
+  EXPECT_EQ(got["blk.0.attn_v.weight"], GgmlType::kQ4_K);
+  EXPECT_EQ(got["blk.1.attn_v.weight"], GgmlType::kQ6_K);
+  EXPECT_EQ(got["blk.1.ffn_down.weight"], GgmlType::kQ6_K);
+  EXPECT_EQ(got["blk.0.attn_q.weight"], GgmlType::kQ4_K);
+  EXPECT_EQ(got["blk.1.ffn_gate.weight"], GgmlType::kQ4_K);
+  EXPECT_EQ(got["blk.0.attn_norm.weight"], GgmlType::kF32);
+  EXPECT_EQ(synth.find_int("general.file_type").value(), std::optional<int64_t>(15));
+  for (const std::string& p : {f16_path, quantized_path, mixture_path}) fs::remove(p);
 }
 
 TEST(Quantize, ThreadCountDoesNotChangeTheBytes) {
