@@ -24,7 +24,7 @@ struct TokenRange {
 
 // Quantised weights stay on the matrix-vector kernel up to this many tokens
 // in the default mode (gemm_min_tokens): its 4-token pass reads each weight
-// once for all of them and beats both GEMMs there (bench/RESULTS.md, run 83).
+// once for all of them and beats both GEMMs there (bench/RESULTS-gpu-runs-69-86.md, run 83).
 inline constexpr int64_t kQuantMatvecMaxTokens = 4;
 
 // The default (variant) mode's token counts for the kernel, instead of the

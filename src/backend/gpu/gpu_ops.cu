@@ -47,7 +47,7 @@ GpuBackend::MatmulPath GpuBackend::matmul_path(const WeightView& w, int64_t n_to
   // From gemm_min_tokens() the tensor cores win: the matvec's work grows
   // with every token, the GEMM's cost barely moves up to its 16-token tile
   // (Q4_0 gate/up 50.7 us at 8 tokens in the matvec, bench/RESULTS-gpu-runs-1-14.md run 9;
-  // 5 to 8 sequences 42-46% slower on it than on the GEMM, bench/RESULTS.md run 78).
+  // 5 to 8 sequences 42-46% slower on it than on the GEMM, bench/RESULTS-gpu-runs-69-86.md run 78).
   const bool gemm = n_tokens > kMatvecMaxTokens || (tensor_cores && n_tokens >= gemm_min_tokens(w.type));
   if (!gemm) return MatmulPath::kMatvec;
   if (has_copy && n_tokens >= kF16CopyMinTokens) return MatmulPath::kDense;

@@ -24,8 +24,9 @@ namespace rocmforge::backend::gpu {
 inline constexpr int64_t kMatvecMaxTokens = 8;
 // From how many tokens a GEMM on tensor cores beats the matrix-vector kernel:
 // 3 for F16/BF16 weights; past kQuantMatvecMaxTokens for quantised ones,
-// whose matvec takes up to 4 tokens in one pass. On the H200 (bench/RESULTS.md,
-// run 83), llama3-8b decoding 3 / 4 sequences on the matvec instead of a GEMM:
+// whose matvec takes up to 4 tokens in one pass. On the H200
+// (bench/RESULTS-gpu-runs-69-86.md, run 83), llama3-8b decoding 3 / 4 sequences
+// on the matvec instead of a GEMM:
 // Q4_0 808 / 1,060 -> 888 / 1,109 tokens/s, Q8_0 711 / 945 -> 836 / 1,064 (against
 // the GEMM on F16 activations), Q5_0 594 / 793 -> 654 / 834 (the int8 GEMM);
 // F16 568 / 750 -> 465 / 519, so it keeps its GEMM from 3.
