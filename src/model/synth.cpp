@@ -1,7 +1,10 @@
 #include "model/synth.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "gguf/gguf_writer.h"
@@ -197,26 +200,26 @@ gguf::GgmlType tensor_type(const TensorSpec& spec, gguf::GgmlType requested) {
 Result<std::vector<gguf::GgmlType>> tensor_types(const SynthShape& s, std::span<const TensorSpec> plan,
                                                  const SynthOptions& o) {
   std::vector<gguf::GgmlType> types;
-  for (const TensorSpec& spec : plan) types.push_back(tensor_type(spec, o.type));
-  if (!o.file_type) return types;
+  if (!o.file_type) {
+    for (const TensorSpec& spec : plan) types.push_back(tensor_type(spec, o.type));
+    return types;
+  }
   if (o.file_type->copy) return RF_ERROR(kInvalidArgument, "COPY is not a weight type to synthesise");
   std::vector<gguf::TensorInfo> infos;
-  for (size_t i = 0; i < plan.size(); ++i) {
+  for (const TensorSpec& spec : plan) {
     gguf::TensorInfo t;
-    t.name = plan[i].name;
-    t.type = plan[i].role == TensorRole::kVector ? gguf::GgmlType::kF32 : gguf::GgmlType::kF16;
-    t.n_dims = static_cast<int>(plan[i].ne.size());
-    for (size_t d = 0; d < plan[i].ne.size(); ++d) t.ne[d] = plan[i].ne[d];
+    t.name = spec.name;
+    t.type = spec.role == TensorRole::kVector ? gguf::GgmlType::kF32 : gguf::GgmlType::kF16;
+    t.n_dims = static_cast<int>(spec.ne.size());
+    std::copy(spec.ne.begin(), spec.ne.end(), t.ne.begin());
     infos.push_back(std::move(t));
   }
   const MixtureModel model{std::string(s.arch), s.n_layer, 0, s.n_head, s.n_head_kv, s.n_expert};
   const std::vector<gguf::TensorInfo> ordered = quantize_order(infos);
   const std::vector<TensorTypeChoice> chosen = RF_TRY(choose_tensor_types(model, ordered, *o.file_type, false));
-  for (size_t i = 0; i < plan.size(); ++i) {
-    for (size_t j = 0; j < ordered.size(); ++j) {
-      if (ordered[j].name == plan[i].name) types[i] = chosen[j].type;
-    }
-  }
+  std::unordered_map<std::string, gguf::GgmlType> by_name;
+  for (size_t j = 0; j < ordered.size(); ++j) by_name.emplace(ordered[j].name, chosen[j].type);
+  for (const TensorSpec& spec : plan) types.push_back(by_name.at(spec.name));
   return types;
 }
 
@@ -235,7 +238,6 @@ Result<SynthShape> find_synth_shape(std::string_view name) {
 
 Status write_synth_model(const std::string& path, const SynthOptions& options, core::ThreadPool& pool) {
   const SynthShape& s = options.shape;
-  if (!options.file_type) RF_TRY(quant::check_supported(options.type));
   const ArchSpec* arch = RF_TRY(find_arch(s.arch));
   gguf::GgufWriter w;
   int64_t n_vocab = s.n_vocab;
@@ -249,11 +251,11 @@ Status write_synth_model(const std::string& path, const SynthOptions& options, c
 
   const std::vector<TensorSpec> plan = tensor_plan(config);
   const std::vector<gguf::GgmlType> types = RF_TRY(tensor_types(s, plan, options));
+  for (const gguf::GgmlType type : types) RF_TRY(quant::check_supported(type));
   uint64_t tensor_seed = options.seed;
   for (size_t i = 0; i < plan.size(); ++i) {
     const TensorSpec& spec = plan[i];
     const gguf::GgmlType type = types[i];
-    RF_TRY(quant::check_supported(type));
     const uint64_t seed = tensor_seed++;
     const int64_t cols = spec.ne[0];
     int64_t rows = 1;
