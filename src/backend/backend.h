@@ -140,6 +140,15 @@ class Backend {
   virtual void softcap(const Tensor& x, float cap) = 0;
   // out = act(gate) * up, act SiLU or GELU (tanh approximation).
   virtual void glu(GluKind kind, const Tensor& gate, const Tensor& up, const Tensor& out) = 0;
+  // Says of `t`, just written by rms_norm or glu: until it is written again,
+  // it is read only as the input of matmuls over `weights`, each over all
+  // its rows. A backend whose matmuls read a converted copy of their input
+  // may then leave t's F32 values unwritten (and must fail, never read
+  // stale values, if something else reads them after all).
+  virtual void read_only_by(const Tensor& t, std::span<const Tensor> weights) {
+    static_cast<void>(t);
+    static_cast<void>(weights);
+  }
   // x[t, :] *= sigmoid(g[t]) for a one-column g (a shared expert's gate).
   virtual void mul_sigmoid(const Tensor& x, const Tensor& g) = 0;
   // Rotates the first n_rot dims of every head of x in place: x is [n_tokens, n_heads * head_dim].

@@ -117,6 +117,10 @@ class ForwardPass {
   // generated rows of all, then the prompt rows of all, so that the products
   // of each kind stay consecutive and a backend joins them alike in every step.
   void project(std::span<const backend::Tensor> w, const backend::Tensor& in, std::span<const backend::Tensor> out);
+  // Says to the backend that `in`, just written, is read only by project(w,
+  // in, ...) before it is written again (Backend::read_only_by), when those
+  // matmuls take all its rows at once.
+  void only_projected(const backend::Tensor& in, std::span<const backend::Tensor> w);
 
   const ModelConfig& config_;
   const ModelWeights& weights_;

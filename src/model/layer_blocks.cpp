@@ -36,6 +36,11 @@ void ForwardPass::project(std::span<const Tensor> w, const Tensor& in, std::span
   }
 }
 
+void ForwardPass::only_projected(const Tensor& in, std::span<const Tensor> w) {
+  const int64_t g = std::min(n_generated_, in.rows);
+  if (g == 0 || g == in.rows || !backend_.prompt_rows_differ()) backend_.read_only_by(in, w);
+}
+
 void ForwardPass::attention_block(int64_t il, const LayerWeights& w, const backend::BatchView& bv, int64_t n) {
   const ModelConfig& c = config_;
   backend::Backend& be = backend_;
@@ -47,6 +52,7 @@ void ForwardPass::attention_block(int64_t il, const LayerWeights& w, const backe
   Tensor q, k, v;
   if (w.wqkv) {
     const Tensor qkv = act_.qkv.slice_rows(0, n);
+    only_projected(xn, std::span<const Tensor>(&*w.wqkv, 1));
     project(*w.wqkv, xn, qkv);
     if (w.bqkv) be.add(qkv, *w.bqkv, qkv);
     q = qkv.slice_cols(0, c.q_width());
@@ -56,7 +62,9 @@ void ForwardPass::attention_block(int64_t il, const LayerWeights& w, const backe
     q = act_.q.slice_rows(0, n);
     k = act_.k.slice_rows(0, n);
     v = act_.v.slice_rows(0, n);
-    project(std::array{*w.wq, *w.wk, *w.wv}, xn, std::array{q, k, v});
+    const std::array qkv_w{*w.wq, *w.wk, *w.wv};
+    only_projected(xn, qkv_w);
+    project(qkv_w, xn, std::array{q, k, v});
     if (w.bq) be.add(q, *w.bq, q);
     if (w.bk) be.add(k, *w.bk, k);
     if (w.bv) be.add(v, *w.bv, v);
@@ -95,8 +103,10 @@ void ForwardPass::ffn_block(const LayerWeights& w, int64_t n) {
   if (w.experts) {
     moe_ffn(*w.experts, xn, xn, n);
   } else if (w.ffn_gate) {
+    only_projected(xn, std::array{*w.ffn_gate, *w.ffn_up});
     dense_ffn(*w.ffn_gate, &*w.ffn_up, *w.ffn_down, xn, xn, n);
   } else {
+    only_projected(xn, std::span<const Tensor>(&*w.ffn_up, 1));
     dense_ffn(*w.ffn_up, nullptr, *w.ffn_down, xn, xn, n);  // ffn_up holds gate then up
   }
   if (w.ffn_post_norm) backend_.rms_norm(xn, *w.ffn_post_norm, c.rms_eps, xn);
@@ -116,6 +126,7 @@ void ForwardPass::dense_ffn(const Tensor& gate_w, const Tensor* up_w, const Tens
     project(gate_w, in, both);
   }
   backend_.glu(glu_kind(config_.arch->activation), gate, up, gate);
+  only_projected(gate, std::span<const Tensor>(&down_w, 1));
   project(down_w, gate, out);
 }
 

@@ -20,6 +20,10 @@ struct ActOut {
   size_t q_stride = 0;
 };
 
+// Whether a kernel may write a copy in `format` without its F32 output: not
+// for kF32 (the copy is none) nor for kQ8K (made from the F32 rows in memory).
+inline bool act_out_only(ActFormat format) { return format != ActFormat::kF32 && format != ActFormat::kQ8K; }
+
 // A kernel that writes kQ8K copies launches with rows of whole 256-element blocks.
 inline bool act_row_fits(ActFormat format, int64_t cols) {
   return !act_has_ds(format) || cols % act_block(format) == 0;

@@ -35,7 +35,7 @@ __global__ void __launch_bounds__(kThreads)
   const int64_t r = blockIdx.y;
   const float g = gate[r * gate_stride + i];
   const float v = activate<kKind>(g) * up[r * up_stride + i];
-  out[r * out_stride + i] = v;
+  if (out != nullptr) out[r * out_stride + i] = v;
   if constexpr (F != ActFormat::kF32) {
     float2* ds_row = nullptr;
     if constexpr (act_has_ds(F)) ds_row = act.ds + r * (cols / kQuantBlock);
@@ -64,7 +64,7 @@ __global__ void __launch_bounds__(kThreads)
   const float4 u = *reinterpret_cast<const float4*>(up + r * up_stride + i);
   const float4 v = make_float4(activate<kKind>(g.x) * u.x, activate<kKind>(g.y) * u.y, activate<kKind>(g.z) * u.z,
                                activate<kKind>(g.w) * u.w);
-  *reinterpret_cast<float4*>(out + r * out_stride + i) = v;
+  if (out != nullptr) *reinterpret_cast<float4*>(out + r * out_stride + i) = v;
   if constexpr (F != ActFormat::kF32) {
     float2* ds_row = nullptr;
     if constexpr (act_has_ds(F)) ds_row = act.ds + r * (cols / kQuantBlock);
@@ -79,6 +79,9 @@ Status launch_glu(GluKind kind, const float* gate, int64_t gate_stride, const fl
   if (rows == 0) return ok();
   if (rows > 65535) return RF_ERROR(kInternal, "{} rows in one glu", rows);
   if (!act_row_fits(act.format, cols)) return RF_ERROR(kInternal, "a quantised copy of rows of {} elements", cols);
+  if (out == nullptr && !act_out_only(act.format)) {
+    return RF_ERROR(kInternal, "a gated activation without its F32 output and no copy it can write alone");
+  }
   const bool vec = act.format != ActFormat::kQ8K && cols % 4 == 0 && gate_stride % 4 == 0 && up_stride % 4 == 0 &&
                    out_stride % 4 == 0 && aligned16(gate) && aligned16(up) && aligned16(out) &&
                    (act.format == ActFormat::kF32 || act.q_stride % 8 == 0);

@@ -103,11 +103,13 @@ void GpuBackend::record(Status status) {
 }
 
 void GpuBackend::written(const void* data, size_t bytes) {
-  if (cached_.src == nullptr) return;
   const auto* lo = static_cast<const std::byte*>(data);
-  const auto* c_lo = static_cast<const std::byte*>(cached_.src);
-  const std::byte* c_hi = c_lo + static_cast<size_t>(cached_.rows) * cached_.stride;
-  if (lo < c_hi && c_lo < lo + bytes) cached_ = {};
+  auto hits = [&](const void* p, size_t n) {
+    const auto* p_lo = static_cast<const std::byte*>(p);
+    return p_lo != nullptr && lo < p_lo + n && p_lo < lo + bytes;
+  };
+  if (hits(cached_.src, static_cast<size_t>(cached_.rows) * cached_.stride)) cached_ = {};
+  if (hits(unwritten_.data, static_cast<size_t>(unwritten_.rows) * unwritten_.row_stride)) unwritten_ = {};
 }
 
 void GpuBackend::written(const Tensor& t) { written(t.data, static_cast<size_t>(t.rows) * t.row_stride); }
@@ -124,13 +126,17 @@ Status GpuBackend::reserve_scratch(std::unique_ptr<DeviceBuffer>& buffer, size_t
 }
 
 Result<ActView> GpuBackend::activations(const Tensor& x, ActFormat format) {
-  const bool aligned = x.row_stride % kRowAlign == 0 && reinterpret_cast<uintptr_t>(x.data) % kRowAlign == 0;
-  if (format == ActFormat::kF32 && aligned) {
-    return ActView{ActFormat::kF32, static_cast<const uint8_t*>(x.data), nullptr, x.row_stride};
-  }
   if (cached_.src == x.data && cached_.rows == x.rows && cached_.cols == x.cols && cached_.stride == x.row_stride &&
       cached_.format == format && cached_.frees == budget_->frees()) {
     return cached_.view;
+  }
+  if (unwritten_.data != nullptr && overlap(x, unwritten_)) {
+    return RF_ERROR(kInternal, "a matmul reads {} x {} activations of which only another matmul's input was written",
+                    x.rows, x.cols);
+  }
+  const bool aligned = x.row_stride % kRowAlign == 0 && reinterpret_cast<uintptr_t>(x.data) % kRowAlign == 0;
+  if (format == ActFormat::kF32 && aligned) {
+    return ActView{ActFormat::kF32, static_cast<const uint8_t*>(x.data), nullptr, x.row_stride};
   }
   const bool q8 = act_has_ds(format);
   const size_t row_bytes = act_row_bytes(format, x.cols);
@@ -291,6 +297,7 @@ Status GpuBackend::reserve_weights(std::span<const gguf::TensorInfo> tensors) {
 // must convert everything itself, since a replay cannot know what the cache held.
 Status GpuBackend::run_step(uint64_t shape, const std::function<void()>& queue_ops) {
   cached_ = {};
+  unwritten_ = {};
   if (budget_->frees() != graphs_frees_) {  // a recorded step may point into freed memory
     graphs_.clear();
     graphs_frees_ = budget_->frees();

@@ -63,6 +63,7 @@ class GpuBackend final : public Backend {
   void scale(const Tensor& x, float s) override;
   void softcap(const Tensor& x, float cap) override;
   void glu(GluKind kind, const Tensor& gate, const Tensor& up, const Tensor& out) override;
+  void read_only_by(const Tensor& t, std::span<const Tensor> weights) override;  // gpu_fusion.cu
   void mul_sigmoid(const Tensor& x, const Tensor& g) override;
   void rope(const Tensor& x, const int32_t* positions, const RopeParams& params) override;
   void store_kv(const KvLayerView& kv, const KvLayout& layout, const Tensor& k, const Tensor& v,
@@ -104,7 +105,8 @@ class GpuBackend final : public Backend {
   // Launches the products held in pending_ (hold_matmul).
   void flush_products();
   // Launches a held-back add, norm, gated activation or RoPE; when `consumer` is
-  // its output, it also writes that in `format` for the consumer's matmul.
+  // its output, it also writes that in `format` for the consumer's matmul,
+  // and only that when every reader of the output takes it so (read_only_by).
   void flush_producer(const Tensor* consumer = nullptr, ActFormat format = ActFormat::kF32);
   // The held RoPE and this store as one kernel, when k is its last target
   // and the cache types allow it; false (nothing done) otherwise.
@@ -132,6 +134,15 @@ class GpuBackend final : public Backend {
   enum class MatmulPath { kMatvec, kGemm, kDense, kA16 };
   // has_copy: w has an F16 copy (f16_copies_).
   MatmulPath matmul_path(const WeightView& w, int64_t n_tokens, bool has_copy) const;
+  // What matmul converts its input to for w (with its copy, if any) on `path`.
+  ActFormat input_format(const WeightView& w, const std::optional<WeightView>& copy, MatmulPath path) const;
+  // The weights read_only_by named as the only readers of a held producer's output.
+  struct Readers {
+    Tensor w[kMaxMatvecParts];
+    int n = 0;
+  };
+  // Whether matmul and matmul_prompt over n_tokens rows take every reader's input in `format`.
+  bool readers_take(const Readers& readers, int64_t n_tokens, ActFormat format) const;
   // Where held products go: the matrix-vector kernel, the GEMM on F16
   // activations, or the BLAS (F16 or BF16 weights side by side in memory,
   // outputs side by side in their rows: one GEMM over them all), in the
@@ -185,11 +196,17 @@ class GpuBackend final : public Backend {
     Tensor weight;
     float eps;
     Tensor out;
+    Readers readers;
   };
   struct PendingGlu {
     GluKind kind;
     Tensor gate, up, out;
+    Readers readers;
   };
+  // A norm's or gated activation's output of which only the converted copy
+  // was written (flush_producer): reading it in any other way is an error
+  // (activations()) until something writes all of it.
+  Tensor unwritten_;
   struct PendingRope {
     Tensor x[kMaxRopeTargets];            // Q, or Q then K
     RopeTarget targets[kMaxRopeTargets];  // the same as launch_rope takes them, each with its heads

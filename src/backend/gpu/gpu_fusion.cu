@@ -7,7 +7,10 @@
 // products of one or two tokens, the end of their launch (matvec_kernel.cuh,
 // RopeStoreOut) - so decode layers skip a pass over memory and a launch
 // for each pair (about 1 us a launch inside the H200's step graph,
-// bench/RESULTS-gpu-runs-33-56.md run 34).
+// bench/RESULTS-gpu-runs-33-56.md run 34). An output that only matmuls
+// read (read_only_by) is written only in their converted format.
+#include <algorithm>
+
 #include "backend/gpu/add.cuh"
 #include "backend/gpu/glu.cuh"
 #include "backend/gpu/gpu_backend_impl.cuh"
@@ -141,6 +144,15 @@ void GpuBackend::glu(GluKind kind, const Tensor& gate, const Tensor& up, const T
   pending_glu_ = PendingGlu{kind, gate, up, out};
 }
 
+void GpuBackend::read_only_by(const Tensor& t, std::span<const Tensor> weights) {
+  Readers* readers = pending_norm_ && same_view(pending_norm_->out, t) ? &pending_norm_->readers
+                     : pending_glu_ && same_view(pending_glu_->out, t) ? &pending_glu_->readers
+                                                                        : nullptr;
+  if (readers == nullptr || weights.size() > kMaxMatvecParts) return;  // already launched: it wrote everything
+  std::copy(weights.begin(), weights.end(), readers->w);
+  readers->n = static_cast<int>(weights.size());
+}
+
 void GpuBackend::flush_producer(const Tensor* consumer, ActFormat format) {
   if (pending_rope_) {
     flush_products();  // held before the RoPE (rope()): they write what it rotates
@@ -162,6 +174,10 @@ void GpuBackend::flush_producer(const Tensor* consumer, ActFormat format) {
     auto* q = static_cast<uint8_t*>(act_scratch_->data());
     act = {format, q, q8 ? reinterpret_cast<float2*>(q + q_bytes) : nullptr, row_bytes};
   }
+  // The F32 values go unwritten when the copy is all their readers take; a
+  // Q8_K copy is made from them, so they are written for it.
+  const Readers* readers = pending_norm_ ? &pending_norm_->readers : pending_glu_ ? &pending_glu_->readers : nullptr;
+  const bool copy_only = act_out_only(act.format) && readers != nullptr && readers_take(*readers, out.rows, act.format);
   if (pending_add_) {
     const PendingAdd& p = *pending_add_;
     record(launch_add(cf32(p.a), floats(p.a), cf32(p.b), floats(p.b), f32(p.out), floats(p.out), p.a.rows, p.a.cols,
@@ -175,7 +191,7 @@ void GpuBackend::flush_producer(const Tensor* consumer, ActFormat format) {
     const NormArgs args{cf32(p.x),        floats(p.x),   residual ? cf32(p.residual) : nullptr,
                         residual ? floats(p.residual) : 0, residual ? f32(p.sum) : nullptr,
                         residual ? floats(p.sum) : 0,       cf32(p.weight), p.eps,
-                        p.x.rows,          p.x.cols,      f32(p.out),
+                        p.x.rows,          p.x.cols,      copy_only ? nullptr : f32(p.out),
                         floats(p.out),     act};
     record(launch_rms_norm(args, stream_));
     if (residual) written(p.sum);
@@ -184,8 +200,8 @@ void GpuBackend::flush_producer(const Tensor* consumer, ActFormat format) {
   }
   if (pending_glu_) {
     const PendingGlu& p = *pending_glu_;
-    record(launch_glu(p.kind, cf32(p.gate), floats(p.gate), cf32(p.up), floats(p.up), f32(p.out), floats(p.out),
-                      p.gate.rows, p.gate.cols, act, stream_));
+    record(launch_glu(p.kind, cf32(p.gate), floats(p.gate), cf32(p.up), floats(p.up), copy_only ? nullptr : f32(p.out),
+                      floats(p.out), p.gate.rows, p.gate.cols, act, stream_));
     written(p.out);
     pending_glu_.reset();
   }
@@ -193,6 +209,7 @@ void GpuBackend::flush_producer(const Tensor* consumer, ActFormat format) {
     cached_ = {out.data, out.rows, out.cols, out.row_stride, act.format,
                ActView{act.format, act.q, act.ds, act.q_stride}, budget_->frees()};
   }
+  if (copy_only) unwritten_ = out;
 }
 
 }  // namespace rocmforge::backend::gpu

@@ -54,23 +54,34 @@ GpuBackend::MatmulPath GpuBackend::matmul_path(const WeightView& w, int64_t n_to
   return dense_ && dense_->takes(w, n_tokens) ? MatmulPath::kDense : MatmulPath::kGemm;
 }
 
+ActFormat GpuBackend::input_format(const WeightView& w, const std::optional<WeightView>& copy,
+                                   MatmulPath path) const {
+  // On F16 activations, as the BLAS path: a held-back producer writes them straight in that format.
+  if (path == MatmulPath::kA16) return ActFormat::kF16;
+  if (batch_invariant_ && copy) return dense_act_format(copy->type);
+  return path == MatmulPath::kDense ? dense_act_format(w.type) : act_format(w.type);
+}
+
+bool GpuBackend::readers_take(const Readers& readers, int64_t n_tokens, ActFormat format) const {
+  for (int i = 0; i < readers.n; ++i) {
+    const WeightView wv = weight_view(readers.w[i], readers.w[i].rows);
+    const std::optional<WeightView> copy = f16_copies_.find(wv);
+    if (input_format(wv, copy, matmul_path(wv, n_tokens, copy.has_value())) != format) return false;
+    if (batch_invariant_ && copy && dense_act_format(copy->type) != format) return false;  // matmul_prompt's
+  }
+  return readers.n > 0;
+}
+
 void GpuBackend::matmul(const Tensor& w, const Tensor& x, const Tensor& out) {
   if (x.rows == 0 || failed()) return;
   const WeightView wv = weight_view(w, w.rows);
   const std::optional<WeightView> copy = f16_copies_.find(wv);
   const MatmulPath path = matmul_path(wv, x.rows, copy.has_value());
-  if (path == MatmulPath::kA16) {
-    // On F16 activations, as the BLAS path: a held-back producer writes them straight in that format.
-    flush_producer(&x, ActFormat::kF16);
-    return hold_matmul(wv, x, out, HeldKind::kA16);
-  }
+  flush_producer(&x, input_format(wv, copy, path));
+  if (path == MatmulPath::kA16) return hold_matmul(wv, x, out, HeldKind::kA16);
   // Invariant generated rows of the other quantised types read the F16 copy
   // too, with an algorithm chosen for a 64-sequence decode step (pinned_gemm.cuh).
-  if (batch_invariant_ && copy) {
-    flush_producer(&x, dense_act_format(copy->type));
-    return hold_matmul(*copy, x, out, HeldKind::kPinnedGenerated);
-  }
-  flush_producer(&x, path == MatmulPath::kDense ? dense_act_format(w.type) : act_format(w.type));
+  if (batch_invariant_ && copy) return hold_matmul(*copy, x, out, HeldKind::kPinnedGenerated);
   if (path == MatmulPath::kDense) {
     const WeightView dense_w = copy ? *copy : wv;
     if (dense_scratch_bytes(dense_w) == 0) return hold_matmul(dense_w, x, out, HeldKind::kBlas);

@@ -73,7 +73,7 @@ __global__ void __launch_bounds__(kThreads) rms_norm_vec_kernel(NormArgs a) {
     sq += v.x * v.x + v.y * v.y + v.z * v.z + v.w * v.w;
   }
   const float scale = row_scale(sq, a.cols, a.eps);
-  auto* dst = reinterpret_cast<float4*>(a.out + row * a.out_stride);
+  auto* dst = a.out != nullptr ? reinterpret_cast<float4*>(a.out + row * a.out_stride) : nullptr;
   uint8_t* q_row = nullptr;
   if constexpr (F != ActFormat::kF32) q_row = a.act.q + row * a.act.q_stride;
   float2* ds_row = nullptr;
@@ -81,7 +81,7 @@ __global__ void __launch_bounds__(kThreads) rms_norm_vec_kernel(NormArgs a) {
   // Every lane runs every iteration (store_act4 reduces across lanes); `active` marks those inside the row.
   auto finish = [&](int64_t i, float4 x, float4 w, bool active) {
     const float4 v = make_float4(x.x * scale * w.x, x.y * scale * w.y, x.z * scale * w.z, x.w * scale * w.w);
-    if (active) dst[i] = v;
+    if (active && dst != nullptr) dst[i] = v;
     if constexpr (F != ActFormat::kF32 && F != ActFormat::kQ8K) store_act4<F>(v, 4 * i, active, q_row, ds_row);
   };
 #pragma unroll
@@ -130,7 +130,7 @@ __global__ void __launch_bounds__(kThreads) rms_norm_kernel(NormArgs a) {
     sq += v * v;
   }
   const float scale = row_scale(sq, a.cols, a.eps);
-  float* dst = a.out + row * a.out_stride;
+  float* dst = a.out != nullptr ? a.out + row * a.out_stride : nullptr;
   uint8_t* q_row = nullptr;
   if constexpr (F != ActFormat::kF32) q_row = a.act.q + row * a.act.q_stride;
   float2* ds_row = nullptr;
@@ -138,7 +138,7 @@ __global__ void __launch_bounds__(kThreads) rms_norm_kernel(NormArgs a) {
   auto finish = [&](int64_t i, float x) {
     if constexpr (kResidual) sum_row[i] = x;
     const float v = x * scale * a.weight[i];
-    dst[i] = v;
+    if (dst != nullptr) dst[i] = v;
     if constexpr (F != ActFormat::kF32 && F != ActFormat::kQ8K) store_act<F>(v, i, q_row, ds_row);
   };
 #pragma unroll
@@ -168,6 +168,9 @@ Status launch_rms_norm(const NormArgs& a, rt::Stream stream) {
   if (a.rows == 0) return ok();
   if (!act_row_fits(a.act.format, a.cols)) {
     return RF_ERROR(kInternal, "a quantised copy of rows of {} elements", a.cols);
+  }
+  if (a.out == nullptr && !act_out_only(a.act.format)) {
+    return RF_ERROR(kInternal, "an RMS norm without its F32 output and no copy it can write alone");
   }
   const bool vec = vector_rows(a);
   const unsigned grid = static_cast<unsigned>(a.rows);
