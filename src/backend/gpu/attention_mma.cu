@@ -99,11 +99,21 @@ __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionAr
   const int warp = threadIdx.x / kWarpSize;
   const int g = lane / 4;
   const int tq = lane % 4;
-  // The last tiles first: under a causal mask they attend to the most keys, and start before the light ones.
-  const int t0 = static_cast<int>(gridDim.x - 1 - blockIdx.x) * kTile;
-  const int kvh = blockIdx.y / a.head_groups;
+  // Under a causal mask a tile's keys grow with its index. The blocks go out
+  // in launch order, one a multiprocessor before any gets two: the first
+  // half of that order takes the tiles from the heaviest down, the second
+  // half from the lightest up, so the two blocks a multiprocessor holds
+  // together carry about the same keys as every other pair.
+  const int n_groups = static_cast<int>(gridDim.y);
+  const int n_blocks = static_cast<int>(gridDim.x) * n_groups;
+  const int launched = static_cast<int>(blockIdx.y * gridDim.x + blockIdx.x);
+  const int half = (n_blocks + 1) / 2;
+  const int rank = launched < half ? launched : n_blocks - 1 - (launched - half);  // by keys, most first
+  const int t0 = (static_cast<int>(gridDim.x) - 1 - rank / n_groups) * kTile;
+  const int group = rank % n_groups;
+  const int kvh = group / a.head_groups;
   const int gqa = a.n_head / a.n_head_kv;
-  const int h = kvh * gqa + (blockIdx.y % a.head_groups) * kAttnHeads + warp;
+  const int h = kvh * gqa + (group % a.head_groups) * kAttnHeads + warp;
   const bool head_ok = h < kvh * gqa + gqa;  // warps past the group's heads only help load
   if (threadIdx.x < kTile) {
     const int t = t0 + static_cast<int>(threadIdx.x);
