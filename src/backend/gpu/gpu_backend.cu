@@ -130,7 +130,7 @@ Result<ActView> GpuBackend::activations(const Tensor& x, ActFormat format) {
       cached_.format == format && cached_.frees == budget_->frees()) {
     return cached_.view;
   }
-  if (unwritten_.data != nullptr && overlap(x, unwritten_)) {
+  if (unwritten_.data != nullptr && !disjoint(x, unwritten_)) {
     return RF_ERROR(kInternal, "a matmul reads {} x {} activations of which only another matmul's input was written",
                     x.rows, x.cols);
   }

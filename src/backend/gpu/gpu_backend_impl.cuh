@@ -205,7 +205,7 @@ class GpuBackend final : public Backend {
   };
   // A norm's or gated activation's output of which only the converted copy
   // was written (flush_producer): reading it in any other way is an error
-  // (activations()) until something writes all of it.
+  // (activations()) until something writes over it.
   Tensor unwritten_;
   struct PendingRope {
     Tensor x[kMaxRopeTargets];            // Q, or Q then K

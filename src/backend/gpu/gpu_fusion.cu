@@ -148,7 +148,8 @@ void GpuBackend::read_only_by(const Tensor& t, std::span<const Tensor> weights) 
   Readers* readers = pending_norm_ && same_view(pending_norm_->out, t) ? &pending_norm_->readers
                      : pending_glu_ && same_view(pending_glu_->out, t) ? &pending_glu_->readers
                                                                         : nullptr;
-  if (readers == nullptr || weights.size() > kMaxMatvecParts) return;  // already launched: it wrote everything
+  // Not held (launched already, so written whole), or more readers than a producer keeps: written whole.
+  if (readers == nullptr || weights.size() > kMaxMatvecParts) return;
   std::copy(weights.begin(), weights.end(), readers->w);
   readers->n = static_cast<int>(weights.size());
 }
