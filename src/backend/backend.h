@@ -140,7 +140,7 @@ class Backend {
   virtual void softcap(const Tensor& x, float cap) = 0;
   // out = act(gate) * up, act SiLU or GELU (tanh approximation).
   virtual void glu(GluKind kind, const Tensor& gate, const Tensor& up, const Tensor& out) = 0;
-  // Says of `t`, just written by rms_norm or glu: until it is written again,
+  // Says of `t`, just written by rms_norm, glu or attention: until it is written again,
   // it is read only as the input of matmuls over `weights`, each over all
   // its rows. A backend whose matmuls read a converted copy of their input
   // may then leave t's F32 values unwritten (and must fail, never read

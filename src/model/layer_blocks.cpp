@@ -88,6 +88,7 @@ void ForwardPass::attention_block(int64_t il, const LayerWeights& w, const backe
   ap.softcap = c.attn_softcap;
   ap.window = c.is_swa(il) ? c.swa_window : 0;
   be.attention(q, kv, kv_layout_, bv, ap, attn);
+  only_projected(attn, std::span<const Tensor>(&w.wo, 1));
   project(w.wo, attn, xn);
   if (w.bo) be.add(xn, *w.bo, xn);
   if (w.attn_post_norm) be.rms_norm(xn, *w.attn_post_norm, c.rms_eps, xn);

@@ -51,6 +51,11 @@ struct AttentionArgs {
   bool cluster = false;        // the decode kernel's splits merge in a cluster, not in part_acc (ditto)
   float* out = nullptr;  // [n_tokens, out_stride], head h at h * head_dim_v
   int64_t out_stride = 0;
+  // The prefill tensor-core kernel (attention_mma.cuh) only: also out rounded
+  // to F16 here, [n_tokens, out_f16_stride] halves, for the matmul that reads
+  // it; out may then be null.
+  uint16_t* out_f16 = nullptr;
+  int64_t out_f16_stride = 0;
   float* part_acc = nullptr;   // [n_tokens, n_head, n_splits, head_dim_v] when n_splits > 1
   float2* part_ms = nullptr;   // [n_tokens, n_head, n_splits] (max, sum)
   uint32_t* error_flag = nullptr;

@@ -278,11 +278,20 @@ __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionAr
     const int t = t0 + g + 8 * rr;
     if (t >= a.n_tokens) continue;
     const float inv = l[rr] > 0.0f ? 1.0f / l[rr] : 0.0f;
-    float* out = a.out + static_cast<int64_t>(t) * a.out_stride + static_cast<int64_t>(h) * kD;
+    const int64_t col = static_cast<int64_t>(h) * kD + 2 * tq;
 #pragma unroll
     for (int n = 0; n < kNTiles; ++n) {
-      out[n * 8 + 2 * tq] = o[n][2 * rr] * inv;
-      out[n * 8 + 2 * tq + 1] = o[n][2 * rr + 1] * inv;
+      const float v0 = o[n][2 * rr] * inv;
+      const float v1 = o[n][2 * rr + 1] * inv;
+      if (a.out != nullptr) {
+        float* out = a.out + static_cast<int64_t>(t) * a.out_stride + col + n * 8;
+        out[0] = v0;
+        out[1] = v1;
+      }
+      if (a.out_f16 != nullptr) {
+        *reinterpret_cast<uint32_t*>(a.out_f16 + static_cast<int64_t>(t) * a.out_f16_stride + col + n * 8) =
+            pack_f16x2(v0, v1);
+      }
     }
   }
 }
@@ -312,6 +321,7 @@ bool attention_mma_fits(const AttentionArgs& a, KvTypes types, int32_t n_seqs, i
 }
 
 Status launch_attention_mma(const AttentionArgs& a, KvTypes types, rt::Stream stream) {
+  if (a.out == nullptr && a.out_f16 == nullptr) return RF_ERROR(kInternal, "prefill attention with no output");
   if (types.k == gguf::GgmlType::kBF16) {
     return a.head_dim == 64 ? launch_d<64, KvElem::kBF16>(a, stream) : launch_d<128, KvElem::kBF16>(a, stream);
   }

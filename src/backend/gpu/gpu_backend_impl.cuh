@@ -11,7 +11,7 @@
 // matmuls over the same input (Q, K and V; gate and up) are held back and
 // launched together as one kernel when the next other op comes; residual
 // adds, RMS norms, gated activations and RoPE (with the K and V store after
-// it) are held back to fuse (gpu_fusion.cu).
+// it) are held back to fuse, as is the prompt attention (gpu_fusion.cu).
 #pragma once
 
 #include <memory>
@@ -203,7 +203,16 @@ class GpuBackend final : public Backend {
     Tensor gate, up, out;
     Readers readers;
   };
-  // A norm's or gated activation's output of which only the converted copy
+  // The prompt attention on tensor cores, held so that the matmul over its
+  // output may have it write that matmul's F16 input too (flush_producer).
+  struct PendingAttention {
+    AttentionArgs args;
+    KvTypes types;
+    Tensor out;
+    Readers readers;
+  };
+  std::optional<PendingAttention> pending_attention_;
+  // A producer's output (norm, gated activation, attention) of which only the converted copy
   // was written (flush_producer): reading it in any other way is an error
   // (activations()) until something writes over it.
   Tensor unwritten_;

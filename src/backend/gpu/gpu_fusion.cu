@@ -7,11 +7,13 @@
 // products of one or two tokens, the end of their launch (matvec_kernel.cuh,
 // RopeStoreOut) - so decode layers skip a pass over memory and a launch
 // for each pair (about 1 us a launch inside the H200's step graph,
-// bench/RESULTS-gpu-runs-33-56.md run 34). An output that only matmuls
-// read (read_only_by) is written only in their converted format.
+// bench/RESULTS-gpu-runs-33-56.md run 34). The prompt attention on tensor
+// cores also writes the F16 input of the matmul over its output. An output
+// that only matmuls read (read_only_by) is written only in their converted format.
 #include <algorithm>
 
 #include "backend/gpu/add.cuh"
+#include "backend/gpu/attention_mma.cuh"
 #include "backend/gpu/glu.cuh"
 #include "backend/gpu/gpu_backend_impl.cuh"
 #include "backend/gpu/rms_norm.cuh"
@@ -145,9 +147,10 @@ void GpuBackend::glu(GluKind kind, const Tensor& gate, const Tensor& up, const T
 }
 
 void GpuBackend::read_only_by(const Tensor& t, std::span<const Tensor> weights) {
-  Readers* readers = pending_norm_ && same_view(pending_norm_->out, t) ? &pending_norm_->readers
-                     : pending_glu_ && same_view(pending_glu_->out, t) ? &pending_glu_->readers
-                                                                        : nullptr;
+  Readers* readers = pending_norm_ && same_view(pending_norm_->out, t)             ? &pending_norm_->readers
+                     : pending_glu_ && same_view(pending_glu_->out, t)               ? &pending_glu_->readers
+                     : pending_attention_ && same_view(pending_attention_->out, t) ? &pending_attention_->readers
+                                                                                     : nullptr;
   // Not held (launched already, so written whole), or more readers than a producer keeps: written whole.
   if (readers == nullptr || weights.size() > kMaxMatvecParts) return;
   std::copy(weights.begin(), weights.end(), readers->w);
@@ -161,10 +164,15 @@ void GpuBackend::flush_producer(const Tensor* consumer, ActFormat format) {
     record(launch_rope(p.held(), p.x[0].rows, p.positions, p.params, stream_));
     pending_rope_.reset();
   }
-  if (!pending_add_ && !pending_norm_ && !pending_glu_) return;
-  const Tensor out = pending_norm_ ? pending_norm_->out : pending_glu_ ? pending_glu_->out : pending_add_->out;
+  if (!pending_add_ && !pending_norm_ && !pending_glu_ && !pending_attention_) return;
+  const Tensor out = pending_norm_        ? pending_norm_->out
+                     : pending_glu_       ? pending_glu_->out
+                     : pending_attention_ ? pending_attention_->out
+                                          : pending_add_->out;
   ActOut act;
-  if (consumer != nullptr && same_view(*consumer, out) && format != ActFormat::kF32 && !pending_add_) {
+  // The attention writes F16 copies only.
+  if (consumer != nullptr && same_view(*consumer, out) && format != ActFormat::kF32 && !pending_add_ &&
+      (!pending_attention_ || format == ActFormat::kF16)) {
     // The consumer's converted input, written by the producer into the scratch activations() reads.
     const size_t row_bytes = act_row_bytes(format, out.cols);
     const size_t q_bytes = align_row(static_cast<size_t>(out.rows) * row_bytes);
@@ -177,7 +185,10 @@ void GpuBackend::flush_producer(const Tensor* consumer, ActFormat format) {
   }
   // The F32 values go unwritten when the copy is all their readers take; a
   // Q8_K copy is made from them, so they are written for it.
-  const Readers* readers = pending_norm_ ? &pending_norm_->readers : pending_glu_ ? &pending_glu_->readers : nullptr;
+  const Readers* readers = pending_norm_        ? &pending_norm_->readers
+                           : pending_glu_       ? &pending_glu_->readers
+                           : pending_attention_ ? &pending_attention_->readers
+                                                : nullptr;
   const bool copy_only = act_out_only(act.format) && readers != nullptr && readers_take(*readers, out.rows, act.format);
   if (pending_add_) {
     const PendingAdd& p = *pending_add_;
@@ -205,6 +216,17 @@ void GpuBackend::flush_producer(const Tensor* consumer, ActFormat format) {
                       floats(p.out), p.gate.rows, p.gate.cols, act, stream_));
     written(p.out);
     pending_glu_.reset();
+  }
+  if (pending_attention_) {
+    AttentionArgs a = pending_attention_->args;
+    if (copy_only) a.out = nullptr;
+    if (act.format == ActFormat::kF16) {
+      a.out_f16 = reinterpret_cast<uint16_t*>(act.q);
+      a.out_f16_stride = static_cast<int64_t>(act.q_stride / sizeof(uint16_t));
+    }
+    record(launch_attention_mma(a, pending_attention_->types, stream_));
+    written(pending_attention_->out);
+    pending_attention_.reset();
   }
   if (act.format != ActFormat::kF32) {
     cached_ = {out.data, out.rows, out.cols, out.row_stride, act.format,

@@ -329,8 +329,7 @@ void GpuBackend::attention(const Tensor& q, const KvLayerView& kv, const KvLayou
     split(attention_splits(batch.n_tokens, p.n_head_kv, a.head_groups, max_keys, sm_count_));
   }
   if (!batch_invariant_ && attention_mma_fits(a, layout.types, batch.n_seqs, warp_size_)) {
-    record(launch_attention_mma(a, layout.types, stream_));
-    written(out);
+    pending_attention_ = PendingAttention{a, layout.types, out, {}};  // launched by flush_producer
     return;
   }
   // The batch-invariant mode keeps each row's own splits: a block's sums

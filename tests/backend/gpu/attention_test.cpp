@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <span>
 
 #include "attention_reference.h"
 #include "backend/cpu/cpu_backend.h"
@@ -246,6 +247,59 @@ TEST(AttentionErrors, BlockOutsideThePoolIsReported) {
     const Status s = gpu->synchronize();
     ASSERT_FALSE(s) << (invariant ? "batch-invariant" : "default");
     EXPECT_NE(s.error().message().find("block table entry"), std::string::npos) << s.error().to_string();
+  }
+}
+
+// A prompt's attention on tensor cores followed by a matmul over its output
+// writes that matmul's F16 input itself, rounded as the matmul's own
+// conversion rounds it (the product's bits are those of the attention
+// launched before the matmul comes); when only that matmul reads it
+// (Backend::read_only_by), not its F32 output too.
+TEST(AttentionOutput, OnlyTheMatmulsInputWhenOnlyItReads) {
+  std::mt19937 rng(11);
+  constexpr int64_t kBlock = 16;
+  constexpr int64_t kHead = 32;
+  constexpr int64_t kDim = 128;
+  constexpr int64_t kOut = 64;
+  const PagedBatch b = make_paged_batch({{0, 96}, {32, 48}}, kBlock, rng);
+  const backend::KvLayout layout{1, 8, kDim, kDim, kBlock, b.n_blocks, {GgmlType::kF16, GgmlType::kF16}};
+  const backend::AttentionParams p{kHead, 8, kDim, kDim, 0.125f, 0.0f, 0};
+  const auto n_all = static_cast<int64_t>(b.all_slots.size());
+  const auto n = static_cast<int64_t>(b.positions.size());
+  const auto keys = random_floats(rng, static_cast<size_t>(n_all * 8 * kDim));
+  const auto values = random_floats(rng, static_cast<size_t>(n_all * 8 * kDim));
+  const auto queries = random_floats(rng, static_cast<size_t>(n * kHead * kDim), -2.0f, 2.0f);
+  const auto w = random_floats(rng, static_cast<size_t>(kOut * kHead * kDim));
+  enum Variant { kApart, kTogether, kHinted };
+  std::vector<float> attn[3];
+  std::vector<float> product[3];
+  for (int v : {kApart, kTogether, kHinted}) {
+    auto gpu = make_gpu_backend();
+    ASSERT_NE(gpu, nullptr);
+    OpHarness h(*gpu);
+    const backend::KvLayerView kv{h.bytes(static_cast<size_t>(layout.slots()) * layout.k_row_bytes()),
+                                  h.bytes(static_cast<size_t>(layout.slots()) * layout.v_row_bytes())};
+    backend::BatchView fill;
+    fill.slots = h.ints(b.all_slots);
+    fill.n_tokens = static_cast<int32_t>(n_all);
+    gpu->store_kv(kv, layout, h.f32(keys, n_all, 8 * kDim), h.f32(values, n_all, 8 * kDim), fill);
+    const Tensor wo = h.weight(GgmlType::kF16, w, kOut, kHead * kDim);
+    const Tensor out = h.poisoned(n, kHead * kDim);
+    const Tensor y = h.poisoned(n, kOut);
+    gpu->attention(h.f32(queries, n, kHead * kDim), kv, layout, query_batch(h, b), p, out);
+    if (v == kApart) gpu->scale(h.poisoned(1, 4), 1.0f);  // another op: the attention goes out alone
+    if (v == kHinted) gpu->read_only_by(out, std::span<const Tensor>(&wo, 1));
+    gpu->matmul(wo, out, y);
+    ASSERT_TRUE(gpu->synchronize());
+    attn[v] = h.read(out);
+    product[v] = h.read(y);
+  }
+  expect_same_bits(product[kTogether], product[kApart], "the product over the attention's own F16 copy");
+  expect_same_bits(product[kHinted], product[kApart], "the product with the hint");
+  auto nan = [](float x) { return std::isnan(x); };
+  EXPECT_TRUE(std::all_of(attn[kHinted].begin(), attn[kHinted].end(), nan)) << "the hinted attention wrote F32";
+  for (int v : {kApart, kTogether}) {
+    EXPECT_TRUE(std::none_of(attn[v].begin(), attn[v].end(), nan)) << "variant " << v << " left F32 unwritten";
   }
 }
 
