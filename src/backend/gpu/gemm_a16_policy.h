@@ -39,7 +39,7 @@ inline constexpr TokenRange kA16VariantTokens{kQuantMatvecMaxTokens + 1, 63};
 // many tokens: the kernel's 64-token variant (33 tokens and more) costs more
 // than reading the copy, with Q, K and V (gate and up) one BLAS product
 // each. On the H200, llama3-8b Q4_0 at 48 sequences went 6,516 -> 7,492
-// tokens/s; 32 stay (5,602 on the kernel, 5,440 on the BLAS; bench/RESULTS.md, run 89).
+// tokens/s; 32 stay (5,602 on the kernel, 5,440 on the BLAS; bench/RESULTS-gpu-runs-87-98.md, run 89).
 inline constexpr int64_t kA16CopyHandoverTokens = 32;
 
 // Weights of at most this many elements (llama3-8b's Q, K, V and O) go to
@@ -47,7 +47,7 @@ inline constexpr int64_t kA16CopyHandoverTokens = 32;
 // fixed costs (its pipeline's first stages, split K's partial sums) weigh
 // most on them. Run 77's x32 trace: Q+K+V 17.8 us and O 13.5 on the kernel,
 // against 15.9 and 8.1 through the BLAS at 64 tokens (run 87). Measured in
-// run 93 (bench/RESULTS.md): x24 +1.7%, x32 +1.5%, x16 level.
+// run 93 (bench/RESULTS-gpu-runs-87-98.md): x24 +1.7%, x32 +1.5%, x16 level.
 inline constexpr int64_t kA16SmallWeightElements = int64_t{1} << 24;
 inline constexpr int64_t kA16SmallCopyTokens = 24;
 
