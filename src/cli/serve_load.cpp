@@ -123,7 +123,10 @@ RequestRecord send_one(httplib::Client& client, const std::string& body, int64_t
   } else if (r->status != 200) {
     rec.error = "HTTP " + std::to_string(r->status);
   } else if (text_chunks == 0 && rec.error.empty()) {
-    rec.error = "the stream carried no text";
+    // Tokens may come and render as no text (a random model stuck on control tokens): say so.
+    rec.error = usage_tokens.value_or(0) > 0 ? "the stream carried no text (" + std::to_string(*usage_tokens) +
+                                                   " generated tokens rendered as none)"
+                                             : "the stream carried no text";
   }
   rec.output_tokens = usage_tokens.value_or(text_chunks);
   rec.ok = rec.error.empty();

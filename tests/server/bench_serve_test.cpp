@@ -1,10 +1,13 @@
 // rocmforge bench-serve: its statistics, and a short run against a running
 // server at a fixed concurrency and at a request rate.
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <string>
+#include <thread>
 
 #include "cli/bench_serve_report.h"
 #include "server_process.h"
@@ -84,6 +87,36 @@ TEST(BenchServeTest, FixedConcurrencyAndRequestRate) {
   EXPECT_EQ(rated["completed"], 10);
   EXPECT_EQ(rated["request_rate"], 200.0);
   EXPECT_EQ(rated["total_output_tokens"], 40);
+}
+
+// Tokens that all render as no text (a random model stuck on control
+// tokens) fail the request, as vLLM's benchmark fails it, and the error
+// says that tokens came.
+TEST(BenchServeTest, AStreamOfTokensWithoutTextSaysSo) {
+  httplib::Server fake;
+  fake.Get("/v1/models", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"data":[{"id":"fake","meta":{"n_vocab":100}}]})", "application/json");
+  });
+  fake.Post("/v1/completions", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(
+        "data: {\"choices\":[{\"index\":0,\"text\":\"\"}]}\n\n"
+        "data: {\"choices\":[{\"index\":0,\"text\":\"\"}]}\n\n"
+        "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":4,\"completion_tokens\":2}}\n\n"
+        "data: [DONE]\n\n",
+        "text/event-stream");
+  });
+  const int port = fake.bind_to_any_port("127.0.0.1");
+  ASSERT_GT(port, 0);
+  std::thread serving([&] { fake.listen_after_bind(); });
+  const rocmforge::testing::RunResult r = rocmforge::testing::run_command(
+      {rocmforge::testing::cli_path(), "bench-serve", "--url", "http://127.0.0.1:" + std::to_string(port), "-n", "2",
+       "--input-len", "4", "--output-len", "2"},
+      {}, std::chrono::seconds(60));
+  fake.stop();
+  serving.join();
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("the stream carried no text (2 generated tokens rendered as none)"), std::string::npos)
+      << r.err;
 }
 
 TEST(BenchServeTest, AnUnreachableServerIsAnError) {
