@@ -143,6 +143,13 @@ class GpuBackend final : public Backend {
   };
   // Whether matmul and matmul_prompt over n_tokens rows take every reader's input in `format`.
   bool readers_take(const Readers& readers, int64_t n_tokens, ActFormat format) const;
+  // The output and readers of the held norm, gated activation or prompt
+  // attention (one at most is held: each flushes the others); nulls if none.
+  struct HeldOutput {
+    const Tensor* out = nullptr;
+    Readers* readers = nullptr;
+  };
+  HeldOutput held_output();
   // Where held products go: the matrix-vector kernel, the GEMM on F16
   // activations, or the BLAS (F16 or BF16 weights side by side in memory,
   // outputs side by side in their rows: one GEMM over them all), in the

@@ -146,15 +146,19 @@ void GpuBackend::glu(GluKind kind, const Tensor& gate, const Tensor& up, const T
   pending_glu_ = PendingGlu{kind, gate, up, out};
 }
 
+GpuBackend::HeldOutput GpuBackend::held_output() {
+  if (pending_norm_) return {&pending_norm_->out, &pending_norm_->readers};
+  if (pending_glu_) return {&pending_glu_->out, &pending_glu_->readers};
+  if (pending_attention_) return {&pending_attention_->out, &pending_attention_->readers};
+  return {};
+}
+
 void GpuBackend::read_only_by(const Tensor& t, std::span<const Tensor> weights) {
-  Readers* readers = pending_norm_ && same_view(pending_norm_->out, t)             ? &pending_norm_->readers
-                     : pending_glu_ && same_view(pending_glu_->out, t)               ? &pending_glu_->readers
-                     : pending_attention_ && same_view(pending_attention_->out, t) ? &pending_attention_->readers
-                                                                                     : nullptr;
+  const HeldOutput held = held_output();
   // Not held (launched already, so written whole), or more readers than a producer keeps: written whole.
-  if (readers == nullptr || weights.size() > kMaxMatvecParts) return;
-  std::copy(weights.begin(), weights.end(), readers->w);
-  readers->n = static_cast<int>(weights.size());
+  if (held.out == nullptr || !same_view(*held.out, t) || weights.size() > kMaxMatvecParts) return;
+  std::copy(weights.begin(), weights.end(), held.readers->w);
+  held.readers->n = static_cast<int>(weights.size());
 }
 
 void GpuBackend::flush_producer(const Tensor* consumer, ActFormat format) {
@@ -164,11 +168,9 @@ void GpuBackend::flush_producer(const Tensor* consumer, ActFormat format) {
     record(launch_rope(p.held(), p.x[0].rows, p.positions, p.params, stream_));
     pending_rope_.reset();
   }
-  if (!pending_add_ && !pending_norm_ && !pending_glu_ && !pending_attention_) return;
-  const Tensor out = pending_norm_        ? pending_norm_->out
-                     : pending_glu_       ? pending_glu_->out
-                     : pending_attention_ ? pending_attention_->out
-                                          : pending_add_->out;
+  const HeldOutput held = held_output();
+  if (held.out == nullptr && !pending_add_) return;
+  const Tensor out = held.out != nullptr ? *held.out : pending_add_->out;
   ActOut act;
   // The attention writes F16 copies only.
   if (consumer != nullptr && same_view(*consumer, out) && format != ActFormat::kF32 && !pending_add_ &&
@@ -185,11 +187,8 @@ void GpuBackend::flush_producer(const Tensor* consumer, ActFormat format) {
   }
   // The F32 values go unwritten when the copy is all their readers take; a
   // Q8_K copy is made from them, so they are written for it.
-  const Readers* readers = pending_norm_        ? &pending_norm_->readers
-                           : pending_glu_       ? &pending_glu_->readers
-                           : pending_attention_ ? &pending_attention_->readers
-                                                : nullptr;
-  const bool copy_only = act_out_only(act.format) && readers != nullptr && readers_take(*readers, out.rows, act.format);
+  const bool copy_only =
+      act_out_only(act.format) && held.readers != nullptr && readers_take(*held.readers, out.rows, act.format);
   if (pending_add_) {
     const PendingAdd& p = *pending_add_;
     record(launch_add(cf32(p.a), floats(p.a), cf32(p.b), floats(p.b), f32(p.out), floats(p.out), p.a.rows, p.a.cols,

@@ -296,10 +296,10 @@ TEST(AttentionOutput, OnlyTheMatmulsInputWhenOnlyItReads) {
   }
   expect_same_bits(product[kTogether], product[kApart], "the product over the attention's own F16 copy");
   expect_same_bits(product[kHinted], product[kApart], "the product with the hint");
-  auto nan = [](float x) { return std::isnan(x); };
-  EXPECT_TRUE(std::all_of(attn[kHinted].begin(), attn[kHinted].end(), nan)) << "the hinted attention wrote F32";
+  EXPECT_TRUE(all_nan(attn[kHinted])) << "the hinted attention wrote F32";
   for (int v : {kApart, kTogether}) {
-    EXPECT_TRUE(std::none_of(attn[v].begin(), attn[v].end(), nan)) << "variant " << v << " left F32 unwritten";
+    EXPECT_TRUE(std::none_of(attn[v].begin(), attn[v].end(), [](float x) { return std::isnan(x); }))
+        << "variant " << v << " left F32 unwritten";
   }
 }
 

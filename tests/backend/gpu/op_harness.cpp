@@ -147,6 +147,10 @@ bool default_mode_f16_activations(gguf::GgmlType type, int64_t n_tokens) {
   return backend::gpu::a16_gemm_type(type) && backend::gpu::kA16VariantTokens.contains(n_tokens);
 }
 
+bool all_nan(const std::vector<float>& v) {
+  return !v.empty() && std::all_of(v.begin(), v.end(), [](float x) { return std::isnan(x); });
+}
+
 double relative_error(const std::vector<float>& got, const std::vector<float>& want) {
   if (got.size() != want.size()) return std::numeric_limits<double>::infinity();
   double diff = 0.0;

@@ -58,6 +58,9 @@ std::vector<float> random_floats(std::mt19937& rng, size_t n, float lo = -1.0f, 
 // Rows of `cols` values one after another: column i of row r is fills[r](i).
 std::vector<float> rows_of(int64_t cols, const std::vector<std::function<float(int64_t)>>& fills);
 
+// Whether every value is NaN: an op left a poisoned tensor unwritten (false when empty).
+bool all_nan(const std::vector<float>& v);
+
 // ||got - want|| / ||want||; got must hold no NaN where want has none.
 double relative_error(const std::vector<float>& got, const std::vector<float>& want);
 

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <array>
-#include <cmath>
 #include <random>
 #include <span>
 #include <string>
@@ -17,13 +16,6 @@ namespace {
 
 using backend::Tensor;
 using gguf::GgmlType;
-
-bool all_nan(const std::vector<float>& v) {
-  for (float x : v) {
-    if (!std::isnan(x)) return false;
-  }
-  return !v.empty();
-}
 
 class ReadOnlyBy : public ::testing::Test {
  protected:
