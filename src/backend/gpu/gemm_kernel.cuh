@@ -6,7 +6,7 @@
 //    tokens of batched decode (from 128 the BLAS takes over, dense_gemm.cuh;
 //    in batch-invariant mode it takes every token count of the types that
 //    the GEMM on F16 activations, gemm_a16.cuh, does not):
-//    blocks of 128 weight rows by 16, 32 or 64 tokens; int8 activations (Q8,
+//    blocks of 64 or 128 weight rows by 8 to 64 tokens; int8 activations (Q8,
 //    the matvec path's format), mma.sync m16n8k32 integer sums per
 //    32-element unit scaled as the CPU does, so decode agrees with it.
 //  - gemm_half_kernel, F16/BF16 weights: a kBM x 128 tile (tokens x weight
@@ -233,33 +233,36 @@ Status launch_mma(Kernel kernel, int bm, int smem, const WeightView& w, int64_t 
 template <gguf::GgmlType T>
 Status launch_gemm_t(const GemmArgs& g, rt::Stream stream) {
   constexpr bool kQuant = block_regions(T).qs != 0;
-  const WeightView& w = g.w;
+  const WeightView& w = g.parts[0].w;
   const ActView& x = g.x;
   const int64_t n = g.n_tokens;
-  // With a split, each slice of K writes its own partial product; launch_gemm sums them.
-  float* out = g.splits > 1 ? g.partial : g.out;
-  const int64_t out_stride = g.splits > 1 ? w.rows : g.out_stride;
-  const GemmSplit split{gemm_split_steps(w, g.splits), g.splits > 1 ? n * w.rows : 0};
   if constexpr (kQuant) {
     if constexpr (kHasMma) {
       switch (q8_gemm_tokens(n)) {
+        case 8:
+          return launch_q8<T, 8>(g, stream);
         case 16:
-          return launch_q8<T, 16>(g, out, out_stride, split, stream);
+          return launch_q8<T, 16>(g, stream);
         case 32:
-          return launch_q8<T, 32>(g, out, out_stride, split, stream);
+          return launch_q8<T, 32>(g, stream);
         default:
-          return launch_q8<T, 64>(g, out, out_stride, split, stream);
+          return launch_q8<T, 64>(g, stream);
       }
     } else {
       // No tensor cores in this build: the matrix-vector kernels, kMatvecMaxTokens tokens at a time.
-      return launch_matvec_chunks({w, g.out, g.out_stride}, x, n, stream);
+      for (int i = 0; i < g.n_parts; ++i) RF_TRY(launch_matvec_chunks(g.parts[i], x, n, stream));
+      return ok();
     }
   } else {
+    // With a split, each slice of K writes its own partial product; launch_gemm sums them.
+    float* out = g.splits > 1 ? g.partial : g.parts[0].out;
+    const int64_t out_stride = g.splits > 1 ? w.rows : g.parts[0].out_stride;
+    const GemmSplit split{gemm_split_steps(w, g.splits), g.splits > 1 ? n * w.rows : 0};
     if (!gemm_on_tensor_cores(w)) {
       const dim3 grid(static_cast<unsigned>((w.rows + kPortableTile - 1) / kPortableTile),
                       static_cast<unsigned>((n + kPortableTile - 1) / kPortableTile));
       gemm_portable_kernel<T><<<grid, kGemmThreads, 0, stream>>>(w.data, w.stride, w.rows, w.cols, x.q, x.stride, n,
-                                                                 g.out, g.out_stride);
+                                                                 g.parts[0].out, g.parts[0].out_stride);
       return check_launch("gemm_portable_kernel");
     }
     if constexpr (kHasMma && T != gguf::GgmlType::kF32) {

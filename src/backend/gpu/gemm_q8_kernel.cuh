@@ -1,11 +1,15 @@
 // gemm_q8_kernel, the quantised weights' tensor-core GEMM (gemm_kernel.cuh
 // says where it is used), and its launch.
 //
-// A block takes kQ8GemmRows weight rows by kTokens tokens (16, 32 or 64),
-// each warp one or two m16 tiles of the rows by all the tokens, so each
-// weight is unpacked once per block and each byte of it read once per 64
-// tokens. A pipeline of kStages shared-memory stages (2 to 4, as many as
-// leave room for two blocks per multiprocessor) holds 256-element k-steps,
+// A block takes q8_gemm_rows(kTokens) weight rows (64 up to 32 tokens, 128
+// for 64) by kTokens tokens (8, 16, 32 or 64), each of its 4 warps one or
+// two m16 tiles of the rows by all the tokens, so each weight is unpacked
+// once per block and each byte of it read once per kTokens tokens. Up to
+// kMaxMatvecParts weights over the same activations share a launch, their
+// row tiles one after another in grid.y; slices of K (grid.z) write partial
+// sums that the tile's last block adds in slice order. A pipeline of
+// kStages shared-memory stages (2 to 4, as many as leave room for
+// q8_gemm_blocks_per_sm blocks a multiprocessor) holds 256-element k-steps,
 // all copied by cp.async so that every load is kStages - 1 steps ahead: the
 // weight rows' packed bytes, the int8 activations and their (d, s) pairs.
 // Each lane unpacks its own A fragment words from the packed rows
@@ -29,8 +33,8 @@
 
 namespace rocmforge::backend::gpu {
 
-// Shared memory a block may take: two blocks per multiprocessor on sm_90.
-inline constexpr int kQ8SmemBudget = 112 * 1024;
+// Shared memory a multiprocessor holds for blocks on sm_90 (less 1 KB each).
+inline constexpr int kQ8SmemPerSm = 224 * 1024;
 // 32-element units per k-step.
 inline constexpr int kQ8Units = static_cast<int>(kQ8GemmStep / kQuantBlock);
 
@@ -41,23 +45,24 @@ inline constexpr int kQ8Units = static_cast<int>(kQ8GemmStep / kQuantBlock);
 template <gguf::GgmlType T, int kTokens>
 struct Q8Tile {
   using Rows = Q8Rows<T>;
-  // 4 warps of two m16 tiles at every token count: the configuration
-  // measured on the H200 (bench/RESULTS-gpu-runs-1-14.md, run 11). 8 warps of one tile
-  // up to 32 tokens, to hide more latency, is untried.
-  static constexpr int kTilesM = 2;
-  static constexpr int kWarps = static_cast<int>(kQ8GemmRows) / (16 * kTilesM);
+  // 4 warps of two m16 tiles at 64 tokens (bench/RESULTS-gpu-runs-1-14.md,
+  // run 11); of one up to 32, twice the blocks for a decode step's few
+  // tokens (with joined parts, Q4_0 at 8 sequences +18%: bench/RESULTS.md, run 109).
+  static constexpr int kRows = static_cast<int>(q8_gemm_rows(kTokens));
+  static constexpr int kTilesM = kRows / 64;
+  static constexpr int kWarps = kRows / (16 * kTilesM);
   static constexpr int kThreads = kWarps * kWarpSize;
   static constexpr int kTilesN = kTokens / 8;
-  static_assert(kWarps * kTilesM * 16 == kQ8GemmRows, "the warps cover the rows");
-  static_assert(kTilesN % 2 == 0, "ldmatrix_x4 loads two n8 tiles");
+  static_assert(kWarps * kTilesM * 16 == kRows, "the warps cover the rows");
+  static_assert(kTilesN == 1 || kTilesN % 2 == 0, "ldmatrix_x4 loads two n8 tiles (one: the first twice)");
   static constexpr int kLda = static_cast<int>(kQ8GemmStep) + 16;  // ldmatrix's 8 rows hit distinct banks
   // A token's step of (d, s) pairs, 64 bytes; 80 apart, so that the 4
   // tokens 2t a warp reads at once sit in distinct banks.
   static constexpr int kLdd = 80;
-  static constexpr int kWBytes = static_cast<int>(kQ8GemmRows) * Rows::kBytes;
+  static constexpr int kWBytes = kRows * Rows::kBytes;
   static constexpr int kABytes = kTokens * kLda;
   static constexpr int kStage = kWBytes + kABytes + kTokens * kLdd;
-  static constexpr int kStages = std::clamp(kQ8SmemBudget / kStage, 2, 4);
+  static constexpr int kStages = std::clamp(kQ8SmemPerSm / q8_gemm_blocks_per_sm(kTokens) / kStage, 2, 4);
   static constexpr int kSmem = kStages * kStage;
   // Units unrolled: all 8 (the next unit's loads overlap this one's
   // arithmetic) unless the accumulators of 64 tokens leave too few
@@ -65,6 +70,27 @@ struct Q8Tile {
   // registers for Q4_0, two blocks a multiprocessor still), 1 for the rest
   // (Q6_K spills at 2).
   static constexpr int kUnroll = kTokens < 64 ? kQ8Units : Rows::kSubs == 1 && !Rows::kMin ? 2 : 1;
+};
+
+// What the kernel reads: the parts' row tiles one after another in grid.y.
+struct Q8Launch {
+  struct Part {
+    const uint8_t* w;  // [rows, w_stride]
+    size_t w_stride;
+    int64_t rows;
+    float* out;  // [M, out_stride]
+    int64_t out_stride;
+    int64_t first_tile;  // grid.y index of its first row tile
+  } parts[kMaxMatvecParts];
+  int n_parts;
+  int64_t K;
+  const uint8_t* xq;   // [M, x_stride] int8
+  const float2* xds;   // [M, K / 32]
+  size_t x_stride;
+  int64_t M;
+  int64_t slice_steps;
+  float4* partial;     // [row tiles * token tiles, slices, kTilesM * kTilesN, kThreads] (slices > 1)
+  uint32_t* counters;  // [row tiles * token tiles] (slices > 1)
 };
 
 namespace detail {
@@ -105,35 +131,45 @@ __device__ __forceinline__ ActUnit<T> act_unit(float2 ds) {
 
 }  // namespace detail
 
-// out[m, n] for the block's kQ8GemmRows rows (blockIdx.y) and kTokens tokens
+// out[m, n] for the block's Tile::kRows rows (blockIdx.y) and kTokens tokens
 // (blockIdx.x), over the k-steps of slice blockIdx.z.
 template <gguf::GgmlType T, int kTokens>
-__global__ void __launch_bounds__((Q8Tile<T, kTokens>::kThreads))
-    gemm_q8_kernel(const uint8_t* __restrict__ w,  // [N, w_stride]
-                   size_t w_stride, int64_t N, int64_t K,
-                   const uint8_t* __restrict__ xq,  // [M, x_stride] int8
-                   const float2* __restrict__ xds,  // [M, K / 32]
-                   size_t x_stride, int64_t M,
-                   float* __restrict__ out,  // [M, out_stride] per split
-                   int64_t out_stride, GemmSplit split) {
+__global__ void __launch_bounds__((Q8Tile<T, kTokens>::kThreads)) gemm_q8_kernel(Q8Launch a) {
   using Tile = Q8Tile<T, kTokens>;
   using Rows = typename Tile::Rows;
   constexpr int kSubs = Rows::kSubs;
   extern __shared__ uint4 gemm_smem[];
   uint8_t* smem = reinterpret_cast<uint8_t*>(gemm_smem);
+  __shared__ bool last_slice;
+
+  int p = 0;
+#pragma unroll
+  for (int i = 1; i < kMaxMatvecParts; ++i) {
+    if (i < a.n_parts && blockIdx.y >= a.parts[i].first_tile) p = i;
+  }
+  const Q8Launch::Part& part = a.parts[p];  // fixed indices: a computed one would copy a to local memory
+  const uint8_t* __restrict__ w = part.w;
+  const size_t w_stride = part.w_stride;
+  const int64_t N = part.rows;
+  float* __restrict__ out = part.out;
+  const int64_t out_stride = part.out_stride;
+  const int64_t K = a.K;
+  const int64_t M = a.M;
+  const uint8_t* __restrict__ xq = a.xq;
+  const float2* __restrict__ xds = a.xds;
+  const size_t x_stride = a.x_stride;
 
   const int tid = static_cast<int>(threadIdx.x);
   const int64_t m_base = static_cast<int64_t>(blockIdx.x) * kTokens;
-  const int64_t n_base = static_cast<int64_t>(blockIdx.y) * kQ8GemmRows;
+  const int64_t n_base = (static_cast<int64_t>(blockIdx.y) - part.first_tile) * Tile::kRows;
   const int warp = tid / kWarpSize;
   const int lane = tid % kWarpSize;
   const int g = lane / 4;
   const int t = lane % 4;
   const int64_t nb = K / kQuantBlock;
   const int64_t blocks = nb / Rows::kUnitsPerBlock;
-  const int64_t kt_begin = static_cast<int64_t>(blockIdx.z) * split.steps;
-  const int64_t kt_end = min((nb + kQ8Units - 1) / kQ8Units, kt_begin + split.steps);
-  out += static_cast<int64_t>(blockIdx.z) * split.out_offset;
+  const int64_t kt_begin = static_cast<int64_t>(blockIdx.z) * a.slice_steps;
+  const int64_t kt_end = min((nb + kQ8Units - 1) / kQ8Units, kt_begin + a.slice_steps);
 
   // Staging: weight and activation rows 8 threads to a row (rows tid / 8 +
   // kThreads / 8 * p), (d, s) pairs 4 threads to a token. Rows past N and
@@ -144,14 +180,14 @@ __global__ void __launch_bounds__((Q8Tile<T, kTokens>::kThreads))
   const int stage_row = tid / Rows::kStageLanes;
   const int stage_lane = tid % Rows::kStageLanes;
   const uint8_t* w_src = w + (n_base + stage_row) * w_stride;
-  const int w_rows = static_cast<int>(min(N - n_base, kQ8GemmRows)) - stage_row;
+  const int w_rows = static_cast<int>(min(N - n_base, static_cast<int64_t>(Tile::kRows))) - stage_row;
   const uint8_t* x_src = xq + (m_base + stage_row) * x_stride;
   const int x_rows = static_cast<int>(min(M - m_base, static_cast<int64_t>(kTokens))) - stage_row;
   const int ds_tok = tid / 4;
   const int ds_chunk = tid % 4;
   const bool ds_aligned = nb % 2 == 0 && reinterpret_cast<uintptr_t>(xds) % 16 == 0;
   auto stage_copies = [&](uint8_t* stage, int64_t kt) {
-    Rows::template stage<Tile::kThreads>(stage + stage_row * Rows::kBytes, w_src, w_stride, w_rows, blocks, kt,
+    Rows::template stage<Tile::kThreads, Tile::kRows>(stage + stage_row * Rows::kBytes, w_src, w_stride, w_rows, blocks, kt,
                                          stage_lane);
     uint8_t* a_dst = stage + Tile::kWBytes + stage_row * Tile::kLda;
     const int a_chunks = static_cast<int>(min(static_cast<int64_t>(kQ8GemmStep), K - kt * kQ8GemmStep) / 16);
@@ -225,9 +261,10 @@ __global__ void __launch_bounds__((Q8Tile<T, kTokens>::kThreads))
       for (int jp = 0; jp < Tile::kTilesN; jp += 2) {
         // B fragments of n8 tiles jp and jp + 1: k 0..15 and 16..31 of 8 tokens each.
         uint32_t b4[4];
-        ldmatrix_x4(b4, a_rows + (jp * 8 + (lane / 16) * 8 + lane % 8) * Tile::kLda + u * 32 + ((lane / 8) % 2) * 16);
+        const int second = Tile::kTilesN > 1 ? (lane / 16) * 8 : 0;
+        ldmatrix_x4(b4, a_rows + (jp * 8 + second + lane % 8) * Tile::kLda + u * 32 + ((lane / 8) % 2) * 16);
 #pragma unroll
-        for (int jj = 0; jj < 2; ++jj) {
+        for (int jj = 0; jj < std::min(2, Tile::kTilesN); ++jj) {
           const int j = jp + jj;
           // The lane's tokens 2t and 2t + 1 (accumulator columns).
           detail::ActUnit<T> x[2];
@@ -266,6 +303,60 @@ __global__ void __launch_bounds__((Q8Tile<T, kTokens>::kThreads))
 
   run_k_steps<Tile::kStages, Tile::kStage>(smem, kt_begin, kt_end, stage_copies, compute);
 
+  if (gridDim.z > 1) {
+    // The slice's partial sums in the accumulators' own layout (coalesced
+    // float4s); the tile's last block to finish reads them back in that
+    // layout and adds them in slice order, as gemm_a16_kernel does.
+    constexpr int kAcc = Tile::kTilesM * Tile::kTilesN;
+    const int64_t tile = static_cast<int64_t>(blockIdx.y) * gridDim.x + blockIdx.x;
+    float4* parts = a.partial + tile * gridDim.z * kAcc * Tile::kThreads + tid;
+#pragma unroll
+    for (int i = 0; i < Tile::kTilesM; ++i) {
+#pragma unroll
+      for (int j = 0; j < Tile::kTilesN; ++j) {
+        const float(&v)[4] = acc[i][j];
+        store_cg(parts + (blockIdx.z * kAcc + i * Tile::kTilesN + j) * Tile::kThreads, make_float4(v[0], v[1], v[2], v[3]));
+      }
+    }
+    __threadfence();  // the partial sums are visible before the count says so
+    __syncthreads();
+    if (tid == 0) last_slice = atomicAdd(a.counters + tile, 1u) == gridDim.z - 1;
+    __syncthreads();
+    if (!last_slice) return;
+    __threadfence();
+#pragma unroll
+    for (int i = 0; i < Tile::kTilesM; ++i) {
+#pragma unroll
+      for (int j = 0; j < Tile::kTilesN; ++j) {
+        const float4 first = load_cg(parts + (i * Tile::kTilesN + j) * Tile::kThreads);
+        acc[i][j][0] = first.x;
+        acc[i][j][1] = first.y;
+        acc[i][j][2] = first.z;
+        acc[i][j][3] = first.w;
+      }
+    }
+    for (unsigned s = 1; s < gridDim.z; ++s) {
+      // A slice's loads all in flight before its adds.
+      float4 q[Tile::kTilesM][Tile::kTilesN];
+#pragma unroll
+      for (int i = 0; i < Tile::kTilesM; ++i) {
+#pragma unroll
+        for (int j = 0; j < Tile::kTilesN; ++j) q[i][j] = load_cg(parts + (s * kAcc + i * Tile::kTilesN + j) * Tile::kThreads);
+      }
+#pragma unroll
+      for (int i = 0; i < Tile::kTilesM; ++i) {
+#pragma unroll
+        for (int j = 0; j < Tile::kTilesN; ++j) {
+          acc[i][j][0] += q[i][j].x;
+          acc[i][j][1] += q[i][j].y;
+          acc[i][j][2] += q[i][j].z;
+          acc[i][j][3] += q[i][j].w;
+        }
+      }
+    }
+    if (tid == 0) a.counters[tile] = 0;  // ready for the next launch
+  }
+
 #pragma unroll
   for (int i = 0; i < Tile::kTilesM; ++i) {
 #pragma unroll
@@ -282,17 +373,32 @@ __global__ void __launch_bounds__((Q8Tile<T, kTokens>::kThreads))
 
 // Token tiles in grid.x, so that the blocks of one weight rows' tile run together and share its reads in L2.
 template <gguf::GgmlType T, int kTokens>
-Status launch_q8(const GemmArgs& g, float* out, int64_t out_stride, GemmSplit split, rt::Stream stream) {
-  const WeightView& w = g.w;
-  const int64_t row_tiles = (w.rows + kQ8GemmRows - 1) / kQ8GemmRows;
-  if (row_tiles > 65535) return RF_ERROR(kInternal, "{} weight rows in one GEMM", w.rows);
+Status launch_q8(const GemmArgs& g, rt::Stream stream) {
+  using Tile = Q8Tile<T, kTokens>;
+  Q8Launch k{};
+  int64_t row_tiles = 0;
+  for (int i = 0; i < g.n_parts; ++i) {
+    const MatvecPart& part = g.parts[i];
+    k.parts[i] = {part.w.data, part.w.stride, part.w.rows, part.out, part.out_stride, row_tiles};
+    row_tiles += (part.w.rows + Tile::kRows - 1) / Tile::kRows;
+  }
+  const int64_t token_tiles = (g.n_tokens + kTokens - 1) / kTokens;
+  if (row_tiles > 65535 || g.splits < 1 || g.splits > 65535) {
+    return RF_ERROR(kInternal, "a GEMM of {} row tiles in {} slices", row_tiles, g.splits);
+  }
+  k.n_parts = g.n_parts;
+  k.K = g.parts[0].w.cols;
+  k.xq = g.x.q;
+  k.xds = g.x.ds;
+  k.x_stride = g.x.stride;
+  k.M = g.n_tokens;
+  k.slice_steps = gemm_split_steps(g.parts[0].w, g.splits);
+  k.partial = reinterpret_cast<float4*>(g.partial);
+  k.counters = g.counters;
   constexpr auto kernel = gemm_q8_kernel<T, kTokens>;
-  constexpr int kSmem = Q8Tile<T, kTokens>::kSmem;
-  RF_TRY(RF_GPU_CHECK(rt::allow_dynamic_smem(kernel, kSmem)));
-  const dim3 grid(static_cast<unsigned>((g.n_tokens + kTokens - 1) / kTokens), static_cast<unsigned>(row_tiles),
-                  static_cast<unsigned>(g.splits));
-  kernel<<<grid, Q8Tile<T, kTokens>::kThreads, kSmem, stream>>>(w.data, w.stride, w.rows, w.cols, g.x.q, g.x.ds,
-                                                                g.x.stride, g.n_tokens, out, out_stride, split);
+  RF_TRY(RF_GPU_CHECK(rt::allow_dynamic_smem(kernel, Tile::kSmem)));
+  const dim3 grid(static_cast<unsigned>(token_tiles), static_cast<unsigned>(row_tiles), static_cast<unsigned>(g.splits));
+  kernel<<<grid, Tile::kThreads, Tile::kSmem, stream>>>(k);
   return check_launch("gemm_q8_kernel");
 }
 

@@ -151,17 +151,17 @@ struct Q8Rows {
   // of each of 4 rows; a thread's rows are kThreads / kStageLanes apart: dst
   // and src point at its first, `rows` counts the block's rows from it.
   static constexpr int kStageLanes = 8;
-  template <int kThreads>
+  template <int kThreads, int kRows>
   __device__ static void stage(uint8_t* dst, const uint8_t* src, size_t w_stride, int rows, int64_t blocks, int64_t kt,
                                int lane) {
     constexpr int kPass = kThreads / kStageLanes;
-    static_assert(kQ8GemmRows % kPass == 0, "whole passes");
+    static_assert(kRows % kPass == 0, "whole passes");
     const Span qs = span<kQs>(blocks, kt);
     const Span qh = span<kQh>(blocks, kt);
     const Span sub = span<kSub>(blocks, kt);
     const Span scale = span<kScale>(blocks, kt);
 #pragma unroll
-    for (int p = 0; p < static_cast<int>(kQ8GemmRows) / kPass; ++p) {
+    for (int p = 0; p < kRows / kPass; ++p) {
       if (p * kPass < rows) {
         uint8_t* d = dst + p * kPass * kBytes;
         const uint8_t* s = src + p * kPass * w_stride;

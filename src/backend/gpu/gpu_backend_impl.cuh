@@ -151,18 +151,20 @@ class GpuBackend final : public Backend {
   };
   HeldOutput held_output();
   // Where held products go: the matrix-vector kernel, the GEMM on F16
-  // activations, or the BLAS (F16 or BF16 weights side by side in memory,
+  // activations, the int8 GEMM (quantised weights, default mode), or the BLAS (F16 or BF16 weights side by side in memory,
   // outputs side by side in their rows: one GEMM over them all), in the
   // batch-invariant mode with the algorithm pinned for prompt or generated
   // rows (DenseGemm::gemm_invariant). The forward pass issues a layer's
   // products over one input consecutively in every step (ForwardPass::project),
   // so whether they join never depends on the batch.
-  enum class HeldKind { kMatvec, kA16, kBlas, kPinnedPrompt, kPinnedGenerated };
+  enum class HeldKind { kMatvec, kA16, kGemm, kBlas, kPinnedPrompt, kPinnedGenerated };
   // Holds a product in pending_, joining the ones held if it can go with them.
   void hold_matmul(const WeightView& w, const Tensor& x, const Tensor& out, HeldKind kind);
   // Whether a product joins those held for the BLAS.
   bool joins_blas(const WeightView& w, const Tensor& out) const;
   void launch_a16(std::span<const MatvecPart> parts, const ActView& x, int64_t n_tokens);
+  // The int8 GEMM over the parts (x converted), split as for split_tokens rows (launch_gemm).
+  void launch_gemm_parts(std::span<const MatvecPart> parts, const ActView& x, int64_t n_tokens, int64_t split_tokens);
   // Grows the split counters (zeroed: each launch leaves them zero) to at least `bytes`.
   Status reserve_counters(size_t bytes);
   // A GEMM through the BLAS that dequantises into scratch; false when the scratch does not fit (the GEMM kernels take it then).
@@ -189,7 +191,7 @@ class GpuBackend final : public Backend {
   std::unique_ptr<DeviceBuffer> act_scratch_;
   std::unique_ptr<DeviceBuffer> attn_scratch_;
   std::unique_ptr<DeviceBuffer> gemm_scratch_;  // partial sums of split GEMMs, the int8 and the F16 one
-  std::unique_ptr<DeviceBuffer> a16_counters_;
+  std::unique_ptr<DeviceBuffer> slice_counters_;  // the split GEMMs' last-slice counters
   std::unique_ptr<DenseGemm> dense_;  // null without a BLAS
   std::unique_ptr<DeviceBuffer> dense_scratch_;
   CachedActivations cached_;

@@ -1,6 +1,7 @@
 // The GPU backend's ops: each checks nothing it does not need to, queues its
 // kernels on the stream and records a failure for the next wait().
 #include <algorithm>
+#include <array>
 
 #include "backend/gpu/attention.cuh"
 #include "backend/gpu/attention_decode_mma.cuh"
@@ -89,18 +90,14 @@ void GpuBackend::matmul(const Tensor& w, const Tensor& x, const Tensor& out) {
     if (dense_matmul(dense_w, x, out)) return;
   }
   if (path != MatmulPath::kMatvec) {
+    // The default mode joins quantised products over one input (Q, K and V; gate and up) in one launch.
+    if (!batch_invariant_ && block_regions(w.type).qs != 0) return hold_matmul(wv, x, out, HeldKind::kGemm);
     if (!begin_op()) return;
     auto act = activations(x, act_format(w.type));
     if (!act) return record(std::move(act).error());
     // The invariant mode's splits are the weight's own, not the step's.
-    const int splits = gemm_splits(wv, batch_invariant_ ? 1 : x.rows, sm_count_);
-    if (splits > 1) {
-      const Status s = reserve_scratch(gemm_scratch_, gemm_partial_bytes(wv, x.rows, splits), "GEMM partial sums");
-      if (!s) return record(s);
-    }
-    const GemmArgs args{wv, *act, x.rows, f32(out), floats(out), splits,
-                        splits > 1 ? static_cast<float*>(gemm_scratch_->data()) : nullptr};
-    record(launch_gemm(args, stream_));
+    launch_gemm_parts(std::span<const MatvecPart>(std::array{MatvecPart{wv, f32(out), floats(out)}}), *act, x.rows,
+                      batch_invariant_ ? 1 : x.rows);
     written(out);
     return;
   }
@@ -124,7 +121,9 @@ void GpuBackend::hold_matmul(const WeightView& w, const Tensor& x, const Tensor&
   bool joins = n_pending_ > 0 && n_pending_ < kMaxMatvecParts && pending_kind_ == kind && same_view(pending_x_, x) &&
                pending_[0].w.type == w.type && pending_[0].w.cols == w.cols && !overlap(out, x);
   for (int i = 0; joins && i < n_pending_; ++i) joins = disjoint(out, pending_out_[i]);
-  if (joins && kind != HeldKind::kMatvec && kind != HeldKind::kA16) joins = joins_blas(w, out);
+  if (joins && kind != HeldKind::kMatvec && kind != HeldKind::kA16 && kind != HeldKind::kGemm) {
+    joins = joins_blas(w, out);
+  }
   if (!joins) flush_products();
   if (n_pending_ == 0) {
     pending_x_ = x;
@@ -153,15 +152,31 @@ void GpuBackend::launch_a16(std::span<const MatvecPart> parts, const ActView& x,
     const Status counters = reserve_counters(a16_counter_bytes(args));
     if (!counters) return record(counters);
     args.partial = static_cast<float*>(gemm_scratch_->data());
-    args.counters = static_cast<uint32_t*>(a16_counters_->data());
+    args.counters = static_cast<uint32_t*>(slice_counters_->data());
   }
   record(launch_gemm_a16(args, stream_));
 }
 
+void GpuBackend::launch_gemm_parts(std::span<const MatvecPart> parts, const ActView& x, int64_t n_tokens,
+                                   int64_t split_tokens) {
+  GemmArgs args{{}, static_cast<int>(parts.size()), x, n_tokens};
+  std::copy(parts.begin(), parts.end(), args.parts);
+  args.splits = gemm_splits(args, split_tokens, sm_count_);
+  if (args.splits > 1) {
+    const Status partial = reserve_scratch(gemm_scratch_, gemm_partial_bytes(args, args.splits), "GEMM partial sums");
+    if (!partial) return record(partial);
+    const Status counters = reserve_counters(gemm_counter_bytes(args));
+    if (!counters) return record(counters);
+    args.partial = static_cast<float*>(gemm_scratch_->data());
+    args.counters = static_cast<uint32_t*>(slice_counters_->data());
+  }
+  record(launch_gemm(args, stream_));
+}
+
 Status GpuBackend::reserve_counters(size_t bytes) {
-  if (a16_counters_ && a16_counters_->size() >= bytes) return ok();
-  RF_TRY(reserve_scratch(a16_counters_, bytes, "GEMM slice counters"));
-  return RF_GPU_CHECK(rt::memset_device(a16_counters_->data(), 0, a16_counters_->size(), stream_));
+  if (slice_counters_ && slice_counters_->size() >= bytes) return ok();
+  RF_TRY(reserve_scratch(slice_counters_, bytes, "GEMM slice counters"));
+  return RF_GPU_CHECK(rt::memset_device(slice_counters_->data(), 0, slice_counters_->size(), stream_));
 }
 
 void GpuBackend::matmul_prompt(const Tensor& w, const Tensor& x, const Tensor& out) {
@@ -189,7 +204,8 @@ void GpuBackend::flush_products() {
   const int n = n_pending_;
   n_pending_ = 0;
   if (failed()) return;
-  const ActFormat format = pending_kind_ == HeldKind::kMatvec ? act_format(pending_[0].w.type)
+  const ActFormat format = pending_kind_ == HeldKind::kMatvec || pending_kind_ == HeldKind::kGemm
+                               ? act_format(pending_[0].w.type)
                            : pending_kind_ == HeldKind::kA16   ? ActFormat::kF16
                                                                  : dense_act_format(pending_[0].w.type);
   const std::span<const MatvecPart> parts(pending_, static_cast<size_t>(n));
@@ -203,6 +219,8 @@ void GpuBackend::flush_products() {
   };
   if (pending_kind_ == HeldKind::kA16) {
     launch_a16(parts, *act, pending_x_.rows);
+  } else if (pending_kind_ == HeldKind::kGemm) {
+    launch_gemm_parts(parts, *act, pending_x_.rows, pending_x_.rows);
   } else if (pending_kind_ == HeldKind::kBlas) {
     record(dense_->gemm(joined(), *act, pending_x_.rows, parts[0].out, parts[0].out_stride, nullptr));
   } else if (pending_kind_ != HeldKind::kMatvec) {

@@ -76,6 +76,15 @@ Status launch_matvec_with(std::span<const MatvecPart> parts, const ActView& x, i
   return dispatch_weight_type<Matvec>(parts[0].w.type, "matmul", args, stream);
 }
 
+bool quantised(const WeightView& w) { return block_regions(w.type).qs != 0; }
+
+// Row tiles of a's parts, each part's from a fresh tile, for blocks of `rows` rows.
+int64_t row_tiles(const GemmArgs& a, int64_t rows) {
+  int64_t tiles = 0;
+  for (int i = 0; i < a.n_parts; ++i) tiles += (a.parts[i].w.rows + rows - 1) / rows;
+  return tiles;
+}
+
 }  // namespace
 
 ActFormat act_format(GgmlType type) { return act_format_of(type); }
@@ -115,20 +124,21 @@ Status launch_matvec_chunks(const MatvecPart& part, const ActView& x, int64_t n_
   return ok();
 }
 
-int gemm_splits(const WeightView& w, int64_t n_tokens, int sm_count) {
+int gemm_splits(const GemmArgs& a, int64_t n_tokens, int sm_count) {
+  const WeightView& w = a.parts[0].w;
   if (!gemm_on_tensor_cores(w)) return 1;
   constexpr int64_t kMaxSplits = 8;
   constexpr int64_t kMinSteps = 4;  // k-steps per slice
   const int64_t steps = row_steps(w);
-  if (block_regions(w.type).qs != 0) {
-    // gemm_q8_kernel streams weights and fits two blocks per multiprocessor:
-    // a grid of fewer blocks than multiprocessors is split to fill up to
-    // two a multiprocessor, no more (a partial last wave would wait on the
-    // slowest), at the cost of summing the partial products.
+  if (quantised(w)) {
+    // gemm_q8_kernel streams weights: a grid of fewer blocks than
+    // multiprocessors is split to fill up to the blocks a multiprocessor
+    // holds, no more (a partial last wave would wait on the slowest), at the
+    // cost of summing the partial products.
     const int64_t tokens = q8_gemm_tokens(n_tokens);
-    const int64_t tiles = ((w.rows + kQ8GemmRows - 1) / kQ8GemmRows) * ((n_tokens + tokens - 1) / tokens);
+    const int64_t tiles = row_tiles(a, q8_gemm_rows(tokens)) * ((n_tokens + tokens - 1) / tokens);
     if (tiles >= sm_count) return 1;
-    const int64_t want = 2 * static_cast<int64_t>(sm_count) / tiles;
+    const int64_t want = q8_gemm_blocks_per_sm(tokens) * static_cast<int64_t>(sm_count) / tiles;
     return static_cast<int>(whole_slices(steps, std::max<int64_t>(1, std::min({want, kMaxSplits, steps / kMinSteps}))));
   }
   const int64_t tile_m = n_tokens <= 64 ? 64 : 128;
@@ -140,19 +150,42 @@ int gemm_splits(const WeightView& w, int64_t n_tokens, int sm_count) {
   return static_cast<int>(whole_slices(steps, std::max<int64_t>(1, std::min({want, kMaxSplits, steps / kMinSteps}))));
 }
 
-size_t gemm_partial_bytes(const WeightView& w, int64_t n_tokens, int splits) {
-  return splits > 1 ? static_cast<size_t>(splits * n_tokens * w.rows) * sizeof(float) : 0;
+size_t gemm_partial_bytes(const GemmArgs& a, int splits) {
+  if (splits <= 1) return 0;
+  if (!quantised(a.parts[0].w)) return static_cast<size_t>(splits * a.n_tokens * a.parts[0].w.rows) * sizeof(float);
+  // Whole tiles: [row tiles, token tiles, slices, the tile's rows x tokens].
+  const int64_t tokens = q8_gemm_tokens(a.n_tokens);
+  const int64_t rows = q8_gemm_rows(tokens);
+  const int64_t token_tiles = (a.n_tokens + tokens - 1) / tokens;
+  return static_cast<size_t>(row_tiles(a, rows) * token_tiles * splits * rows * tokens) * sizeof(float);
+}
+
+size_t gemm_counter_bytes(const GemmArgs& a) {
+  const int64_t tokens = q8_gemm_tokens(a.n_tokens);
+  return static_cast<size_t>(row_tiles(a, q8_gemm_rows(tokens)) * ((a.n_tokens + tokens - 1) / tokens)) *
+         sizeof(uint32_t);
 }
 
 int64_t gemm_split_steps(const WeightView& w, int splits) { return (row_steps(w) + splits - 1) / splits; }
 
 Status launch_gemm(const GemmArgs& args, rt::Stream stream) {
   if (args.n_tokens > 65535 * 64) return RF_ERROR(kInternal, "{} tokens in one GEMM", args.n_tokens);
-  RF_TRY(dispatch_weight_type<Gemm>(args.w.type, "matmul", args, stream));
-  if (args.splits <= 1) return ok();
-  const int64_t total = args.n_tokens * args.w.rows;
+  if (args.n_parts < 1 || args.n_parts > kMaxMatvecParts) return RF_ERROR(kInternal, "{} parts in one GEMM", args.n_parts);
+  for (int i = 1; i < args.n_parts; ++i) {
+    const WeightView& w = args.parts[i].w;
+    if (w.type != args.parts[0].w.type || w.cols != args.parts[0].w.cols || !quantised(w)) {
+      return RF_ERROR(kInternal, "GEMM parts of different types or widths, or not quantised");
+    }
+  }
+  if (args.splits > 1 && (args.partial == nullptr || (quantised(args.parts[0].w) && args.counters == nullptr))) {
+    return RF_ERROR(kInternal, "a GEMM split {} ways without its scratch", args.splits);
+  }
+  RF_TRY(dispatch_weight_type<Gemm>(args.parts[0].w.type, "matmul", args, stream));
+  if (args.splits <= 1 || quantised(args.parts[0].w)) return ok();
+  const MatvecPart& p = args.parts[0];
+  const int64_t total = args.n_tokens * p.w.rows;
   gemm_reduce_kernel<<<static_cast<unsigned>((total + kReduceThreads - 1) / kReduceThreads), kReduceThreads, 0,
-                       stream>>>(args.partial, args.splits, args.n_tokens, args.w.rows, args.out, args.out_stride);
+                       stream>>>(args.partial, args.splits, args.n_tokens, p.w.rows, p.out, p.out_stride);
   return check_launch("gemm_reduce_kernel");
 }
 

@@ -146,34 +146,49 @@ Status launch_matvec_rope_store(std::span<const MatvecPart, 3> parts, const ActV
 Status launch_matvec_chunks(const MatvecPart& part, const ActView& x, int64_t n_tokens, rt::Stream stream);
 
 // A GEMM whose tiles alone would not fill the GPU is split along K: each
-// slice writes a partial product into `partial` ([splits, n_tokens, w.rows]),
-// and a second kernel sums them in order (deterministic, unlike atomics).
+// slice writes a partial product into `partial`. Quantised weights: the
+// tile's last slice to finish (a counter) adds them in slice order; float
+// weights: a second kernel does ([splits, n_tokens, w.rows]). Either way
+// deterministic, unlike atomics.
+// Quantised weights take up to kMaxMatvecParts parts of one type and width
+// over the same activations (Q, K and V; gate and up), their row tiles one
+// after another in one launch; float weights one.
 struct GemmArgs {
-  WeightView w;
-  ActView x;         // [n_tokens, w.cols] converted to act_format
+  MatvecPart parts[kMaxMatvecParts];
+  int n_parts = 1;
+  ActView x;  // [n_tokens, cols] converted to act_format
   int64_t n_tokens = 0;
-  float* out = nullptr;  // [n_tokens, out_stride]
-  int64_t out_stride = 0;
   int splits = 1;
-  float* partial = nullptr;  // gemm_partial_bytes() of scratch when splits > 1
+  float* partial = nullptr;      // gemm_partial_bytes() of scratch when splits > 1
+  uint32_t* counters = nullptr;  // gemm_counter_bytes(), zero, when splits > 1 (each launch leaves them zero)
 };
 
-// The quantised GEMM's blocks (gemm_q8_kernel.cuh), which gemm_splits sizes the
-// grid by: kQ8GemmRows weight rows by q8_gemm_tokens(n) tokens (16, 32 or
-// 64; more tokens take several blocks), over K in steps of kQ8GemmStep.
+// The quantised GEMM's blocks (gemm_q8_kernel.cuh): q8_gemm_rows weight rows
+// by q8_gemm_tokens(n) tokens (8, 16, 32 or 64; more tokens take several
+// blocks), over K in steps of kQ8GemmStep.
 inline constexpr int64_t kQ8GemmRows = 128;
 inline constexpr int64_t kQ8GemmStep = 256;
-constexpr int64_t q8_gemm_tokens(int64_t n_tokens) { return n_tokens <= 16 ? 16 : n_tokens <= 32 ? 32 : 64; }
+constexpr int64_t q8_gemm_tokens(int64_t n_tokens) {
+  return n_tokens <= 8 ? 8 : n_tokens <= 16 ? 16 : n_tokens <= 32 ? 32 : 64;
+}
+// Weight rows a block of that many tokens takes: half the tile up to 32
+// tokens, so that a decode step's products run more blocks (and warps) a
+// multiprocessor.
+constexpr int64_t q8_gemm_rows(int64_t tokens) { return tokens <= 32 ? kQ8GemmRows / 2 : kQ8GemmRows; }
+// Blocks of that many tokens a multiprocessor holds (their shared memory's budget).
+constexpr int q8_gemm_blocks_per_sm(int64_t tokens) { return tokens <= 16 ? 4 : tokens <= 32 ? 3 : 2; }
 
-// k-steps per slice and the distance between slices' outputs, as the kernels read them.
+// k-steps per slice and the distance between slices' outputs, as the float kernels read them.
 struct GemmSplit {
   int64_t steps = 0;
   int64_t out_offset = 0;
 };
 
-// The split for `n_tokens` rows on a GPU of `sm_count` multiprocessors (1: none).
-int gemm_splits(const WeightView& w, int64_t n_tokens, int sm_count);
-size_t gemm_partial_bytes(const WeightView& w, int64_t n_tokens, int splits);
+// The split of a's parts on a GPU of `sm_count` multiprocessors (1: none),
+// sized as if for `n_tokens` rows.
+int gemm_splits(const GemmArgs& a, int64_t n_tokens, int sm_count);
+size_t gemm_partial_bytes(const GemmArgs& a, int splits);
+size_t gemm_counter_bytes(const GemmArgs& a);
 int64_t gemm_split_steps(const WeightView& w, int splits);
 
 Status launch_gemm(const GemmArgs& args, rt::Stream stream);
