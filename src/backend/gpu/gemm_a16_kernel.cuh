@@ -26,6 +26,7 @@
 
 #include "backend/gpu/check.cuh"
 #include "backend/gpu/gemm_pipeline.cuh"
+#include "backend/gpu/gemm_split.cuh"
 #include "backend/gpu/gemm_a16.cuh"
 #include "backend/gpu/gemm_a16_unpack.cuh"
 #include "backend/gpu/weight_layout.h"
@@ -69,14 +70,7 @@ struct A16Tile {
 
 // What the kernel reads: the parts' row tiles one after another in grid.y.
 struct A16Launch {
-  struct Part {
-    const uint8_t* w;  // [rows, w_stride]
-    size_t w_stride;
-    int64_t rows;
-    float* out;  // [M, out_stride]
-    int64_t out_stride;
-    int64_t first_tile;  // grid.y index of its first row tile
-  } parts[kMaxMatvecParts];
+  GemmPart parts[kMaxMatvecParts];
   int n_parts;
   int64_t K;
   const uint8_t* x;  // [M, x_stride] F16
@@ -95,19 +89,13 @@ __global__ void __launch_bounds__(kA16Threads, a16_blocks_per_sm(kGroups)) gemm_
   using Unpack = typename Tile::Unpack;
   extern __shared__ uint4 a16_smem[];
   uint8_t* smem = reinterpret_cast<uint8_t*>(a16_smem);
-  __shared__ bool last_slice;
 
   const int tid = static_cast<int>(threadIdx.x);
   const int warp = tid / kWarpSize;
   const int lane = tid % kWarpSize;
   const int g = lane / 4;
   const int t = lane % 4;
-  int p = 0;
-#pragma unroll
-  for (int i = 1; i < kMaxMatvecParts; ++i) {
-    if (i < a.n_parts && blockIdx.y >= a.parts[i].first_tile) p = i;
-  }
-  const A16Launch::Part& part = a.parts[p];  // fixed indices: a computed one would copy a to local memory
+  const GemmPart& part = a.parts[gemm_part(a.parts, a.n_parts)];
   const uint8_t* __restrict__ w = part.w;
   const size_t w_stride = part.w_stride;
   const int64_t N = part.rows;
@@ -198,61 +186,8 @@ __global__ void __launch_bounds__(kA16Threads, a16_blocks_per_sm(kGroups)) gemm_
 
   run_k_steps<Tile::kStages, Tile::kStage>(smem, kt_begin, kt_end, stage_copies, compute);
 
-  if (gridDim.z > 1) {
-    // The slice's partial sums in the accumulators' own layout (coalesced
-    // float4s); the tile's last block reads them back in that layout.
-    const int64_t tile = static_cast<int64_t>(blockIdx.y) * gridDim.x + blockIdx.x;
-    float4* parts = a.partial + tile * gridDim.z * 8 * kA16Threads + tid;
-#pragma unroll
-    for (int j = 0; j < Tile::kTiles; ++j) {
-      if (j / 2 < groups) {
-        store_cg(parts + (blockIdx.z * 8 + j) * kA16Threads, make_float4(acc[j][0], acc[j][1], acc[j][2], acc[j][3]));
-      }
-    }
-    __threadfence();  // the partial sums are visible before the count says so
-    __syncthreads();
-    if (tid == 0) last_slice = atomicAdd(a.counters + tile, 1u) == gridDim.z - 1;
-    __syncthreads();
-    if (!last_slice) return;
-    __threadfence();
-    // Slice after slice, each sum in slice order, with eight loads in
-    // flight (kChunk slices at a time): a loop of dependent loads cost a round
-    // trip to L2 each.
-    constexpr int kChunk = 8 / Tile::kTiles;
-#pragma unroll
-    for (int j = 0; j < Tile::kTiles; ++j) {
-      if (j / 2 < groups) {
-        const float4 first = load_cg(parts + j * kA16Threads);
-        acc[j][0] = first.x;
-        acc[j][1] = first.y;
-        acc[j][2] = first.z;
-        acc[j][3] = first.w;
-      }
-    }
-    for (unsigned s = 1; s < gridDim.z; s += kChunk) {
-      float4 p[kChunk][Tile::kTiles];
-#pragma unroll
-      for (int u = 0; u < kChunk; ++u) {
-#pragma unroll
-        for (int j = 0; j < Tile::kTiles; ++j) {
-          if (j / 2 < groups && s + u < gridDim.z) p[u][j] = load_cg(parts + ((s + u) * 8 + j) * kA16Threads);
-        }
-      }
-#pragma unroll
-      for (int u = 0; u < kChunk; ++u) {
-#pragma unroll
-        for (int j = 0; j < Tile::kTiles; ++j) {
-          if (j / 2 < groups && s + u < gridDim.z) {
-            acc[j][0] += p[u][j].x;
-            acc[j][1] += p[u][j].y;
-            acc[j][2] += p[u][j].z;
-            acc[j][3] += p[u][j].w;
-          }
-        }
-      }
-    }
-    if (tid == 0) a.counters[tile] = 0;  // ready for the next launch
-  }
+  // A split tile's last block to finish writes the outputs (the n8 tiles of 16-token groups with a token).
+  if (gridDim.z > 1 && !sum_slices<8, kA16Threads>(acc, 2 * groups, a.partial, a.counters)) return;
 #pragma unroll
   for (int j = 0; j < Tile::kTiles; ++j) {
 #pragma unroll

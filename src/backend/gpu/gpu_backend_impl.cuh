@@ -165,8 +165,9 @@ class GpuBackend final : public Backend {
   void launch_a16(std::span<const MatvecPart> parts, const ActView& x, int64_t n_tokens);
   // The int8 GEMM over the parts (x converted), split as for split_tokens rows (launch_gemm).
   void launch_gemm_parts(std::span<const MatvecPart> parts, const ActView& x, int64_t n_tokens, int64_t split_tokens);
-  // Grows the split counters (zeroed: each launch leaves them zero) to at least `bytes`.
-  Status reserve_counters(size_t bytes);
+  // Scratch for a product split along K: the slices' partial sums, and
+  // (counter_bytes > 0) the tiles' counters, zero (each launch leaves them zero).
+  Status split_scratch(size_t partial_bytes, size_t counter_bytes, float*& partial, uint32_t*& counters);
   // A GEMM through the BLAS that dequantises into scratch; false when the scratch does not fit (the GEMM kernels take it then).
   bool dense_matmul(const WeightView& w, const Tensor& x, const Tensor& out);
   Status upload_weight_rows(const gguf::TensorInfo& info, std::byte* dst, size_t dst_stride);

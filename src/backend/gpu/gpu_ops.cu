@@ -147,12 +147,9 @@ void GpuBackend::launch_a16(std::span<const MatvecPart> parts, const ActView& x,
   std::copy(parts.begin(), parts.end(), args.parts);
   args.splits = a16_splits(args, sm_count_);
   if (args.splits > 1) {
-    const Status partial = reserve_scratch(gemm_scratch_, a16_partial_bytes(args, args.splits), "GEMM partial sums");
-    if (!partial) return record(partial);
-    const Status counters = reserve_counters(a16_counter_bytes(args));
-    if (!counters) return record(counters);
-    args.partial = static_cast<float*>(gemm_scratch_->data());
-    args.counters = static_cast<uint32_t*>(slice_counters_->data());
+    const Status s = split_scratch(a16_partial_bytes(args, args.splits), a16_counter_bytes(args), args.partial,
+                                   args.counters);
+    if (!s) return record(s);
   }
   record(launch_gemm_a16(args, stream_));
 }
@@ -163,20 +160,23 @@ void GpuBackend::launch_gemm_parts(std::span<const MatvecPart> parts, const ActV
   std::copy(parts.begin(), parts.end(), args.parts);
   args.splits = gemm_splits(args, split_tokens, sm_count_);
   if (args.splits > 1) {
-    const Status partial = reserve_scratch(gemm_scratch_, gemm_partial_bytes(args, args.splits), "GEMM partial sums");
-    if (!partial) return record(partial);
-    const Status counters = reserve_counters(gemm_counter_bytes(args));
-    if (!counters) return record(counters);
-    args.partial = static_cast<float*>(gemm_scratch_->data());
-    args.counters = static_cast<uint32_t*>(slice_counters_->data());
+    const Status s = split_scratch(gemm_partial_bytes(args, args.splits), gemm_counter_bytes(args), args.partial,
+                                   args.counters);
+    if (!s) return record(s);
   }
   record(launch_gemm(args, stream_));
 }
 
-Status GpuBackend::reserve_counters(size_t bytes) {
-  if (slice_counters_ && slice_counters_->size() >= bytes) return ok();
-  RF_TRY(reserve_scratch(slice_counters_, bytes, "GEMM slice counters"));
-  return RF_GPU_CHECK(rt::memset_device(slice_counters_->data(), 0, slice_counters_->size(), stream_));
+Status GpuBackend::split_scratch(size_t partial_bytes, size_t counter_bytes, float*& partial, uint32_t*& counters) {
+  RF_TRY(reserve_scratch(gemm_scratch_, partial_bytes, "GEMM partial sums"));
+  partial = static_cast<float*>(gemm_scratch_->data());
+  if (counter_bytes == 0) return ok();
+  if (!slice_counters_ || slice_counters_->size() < counter_bytes) {
+    RF_TRY(reserve_scratch(slice_counters_, counter_bytes, "GEMM slice counters"));
+    RF_TRY(RF_GPU_CHECK(rt::memset_device(slice_counters_->data(), 0, slice_counters_->size(), stream_)));
+  }
+  counters = static_cast<uint32_t*>(slice_counters_->data());
+  return ok();
 }
 
 void GpuBackend::matmul_prompt(const Tensor& w, const Tensor& x, const Tensor& out) {

@@ -161,6 +161,7 @@ size_t gemm_partial_bytes(const GemmArgs& a, int splits) {
 }
 
 size_t gemm_counter_bytes(const GemmArgs& a) {
+  if (!quantised(a.parts[0].w)) return 0;  // the float kernels' slices are summed by a second kernel
   const int64_t tokens = q8_gemm_tokens(a.n_tokens);
   return static_cast<size_t>(row_tiles(a, q8_gemm_rows(tokens)) * ((a.n_tokens + tokens - 1) / tokens)) *
          sizeof(uint32_t);
