@@ -134,6 +134,7 @@ __global__ void __launch_bounds__((Q8Tile<T, kTokens>::kThreads)) gemm_q8_kernel
   constexpr int kSubs = Rows::kSubs;
   extern __shared__ uint4 gemm_smem[];
   uint8_t* smem = reinterpret_cast<uint8_t*>(gemm_smem);
+  __shared__ bool last_slice;
 
   const GemmPart& part = a.parts[gemm_part(a.parts, a.n_parts)];
   const uint8_t* __restrict__ w = part.w;
@@ -208,7 +209,7 @@ __global__ void __launch_bounds__((Q8Tile<T, kTokens>::kThreads)) gemm_q8_kernel
     }
   };
 
-  float acc[Tile::kTilesM * Tile::kTilesN][4] = {};  // m16 tile i, n8 tile j at i * kTilesN + j
+  float acc[Tile::kTilesM][Tile::kTilesN][4] = {};
   auto compute = [&](const uint8_t* stage, int64_t kt) {
     const int units = static_cast<int>(min(static_cast<int64_t>(kQ8Units), nb - kt * kQ8Units));
     const typename Rows::Bases at = Rows::bases(blocks, kt);
@@ -279,10 +280,8 @@ __global__ void __launch_bounds__((Q8Tile<T, kTokens>::kThreads)) gemm_q8_kernel
               for (int e = 0; e < 4; ++e) {
                 // (kMagic + sum) * ws - kMagic * ws: sum * ws, rounded once.
                 const float v = fmaf(__int_as_float(c[e]), ws[i][e / 2][h], wn[i][e / 2][h]);
-                acc[i * Tile::kTilesN + j][e] = fmaf(v, x[e % 2].d, acc[i * Tile::kTilesN + j][e]);
-                if constexpr (Rows::kMin) {
-                  acc[i * Tile::kTilesN + j][e] = fmaf(wm[i][e / 2][h], x[e % 2].r[h], acc[i * Tile::kTilesN + j][e]);
-                }
+                acc[i][j][e] = fmaf(v, x[e % 2].d, acc[i][j][e]);
+                if constexpr (Rows::kMin) acc[i][j][e] = fmaf(wm[i][e / 2][h], x[e % 2].r[h], acc[i][j][e]);
               }
             }
           }
@@ -293,8 +292,62 @@ __global__ void __launch_bounds__((Q8Tile<T, kTokens>::kThreads)) gemm_q8_kernel
 
   run_k_steps<Tile::kStages, Tile::kStage>(smem, kt_begin, kt_end, stage_copies, compute);
 
-  constexpr int kAcc = Tile::kTilesM * Tile::kTilesN;
-  if (gridDim.z > 1 && !sum_slices<kAcc, Tile::kThreads>(acc, kAcc, a.partial, a.counters)) return;
+  if (gridDim.z > 1) {
+    // The slice's partial sums in the accumulators' own layout (coalesced
+    // float4s); the tile's last block to finish reads them back in that
+    // layout and adds them in slice order, as sum_slices (gemm_split.cuh)
+    // does. Written out here: this kernel's instances lost 5% (Q4_0 at 16
+    // tokens, Q4_K at 32) to their register allocation with that function,
+    // bench/RESULTS.md run 113.
+    constexpr int kAcc = Tile::kTilesM * Tile::kTilesN;
+    const int64_t tile = static_cast<int64_t>(blockIdx.y) * gridDim.x + blockIdx.x;
+    float4* parts = a.partial + tile * gridDim.z * kAcc * Tile::kThreads + tid;
+#pragma unroll
+    for (int i = 0; i < Tile::kTilesM; ++i) {
+#pragma unroll
+      for (int j = 0; j < Tile::kTilesN; ++j) {
+        const float(&v)[4] = acc[i][j];
+        store_cg(parts + (blockIdx.z * kAcc + i * Tile::kTilesN + j) * Tile::kThreads, make_float4(v[0], v[1], v[2], v[3]));
+      }
+    }
+    __threadfence();  // the partial sums are visible before the count says so
+    __syncthreads();
+    if (tid == 0) last_slice = atomicAdd(a.counters + tile, 1u) == gridDim.z - 1;
+    __syncthreads();
+    if (!last_slice) return;
+    __threadfence();
+#pragma unroll
+    for (int i = 0; i < Tile::kTilesM; ++i) {
+#pragma unroll
+      for (int j = 0; j < Tile::kTilesN; ++j) {
+        const float4 first = load_cg(parts + (i * Tile::kTilesN + j) * Tile::kThreads);
+        acc[i][j][0] = first.x;
+        acc[i][j][1] = first.y;
+        acc[i][j][2] = first.z;
+        acc[i][j][3] = first.w;
+      }
+    }
+    for (unsigned s = 1; s < gridDim.z; ++s) {
+      // A slice's loads all in flight before its adds.
+      float4 q[Tile::kTilesM][Tile::kTilesN];
+#pragma unroll
+      for (int i = 0; i < Tile::kTilesM; ++i) {
+#pragma unroll
+        for (int j = 0; j < Tile::kTilesN; ++j) q[i][j] = load_cg(parts + (s * kAcc + i * Tile::kTilesN + j) * Tile::kThreads);
+      }
+#pragma unroll
+      for (int i = 0; i < Tile::kTilesM; ++i) {
+#pragma unroll
+        for (int j = 0; j < Tile::kTilesN; ++j) {
+          acc[i][j][0] += q[i][j].x;
+          acc[i][j][1] += q[i][j].y;
+          acc[i][j][2] += q[i][j].z;
+          acc[i][j][3] += q[i][j].w;
+        }
+      }
+    }
+    if (tid == 0) a.counters[tile] = 0;  // ready for the next launch
+  }
 
 #pragma unroll
   for (int i = 0; i < Tile::kTilesM; ++i) {
@@ -304,7 +357,7 @@ __global__ void __launch_bounds__((Q8Tile<T, kTokens>::kThreads)) gemm_q8_kernel
       for (int e = 0; e < 4; ++e) {
         const int64_t n = n_base + warp * Tile::kTilesM * 16 + i * 16 + g + 8 * (e / 2);
         const int64_t m = m_base + j * 8 + 2 * t + e % 2;
-        if (n < N && m < M) out[m * out_stride + n] = acc[i * Tile::kTilesN + j][e];
+        if (n < N && m < M) out[m * out_stride + n] = acc[i][j][e];
       }
     }
   }

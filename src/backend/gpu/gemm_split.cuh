@@ -1,7 +1,8 @@
 // What the tensor-core GEMMs over joined parts and slices of K share
 // (gemm_a16_kernel.cuh, gemm_q8_kernel.cuh): the weight a block's row tile
 // belongs to, and a split tile's slices added by its last block to finish,
-// so that no second launch sums them.
+// so that no second launch sums them (gemm_a16_kernel's; gemm_q8_kernel
+// writes the same steps out, for its register allocation).
 #pragma once
 
 #include <cstdint>
