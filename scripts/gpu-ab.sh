@@ -4,15 +4,18 @@
 # .deps/ab.tar.xz, the builds taking turns in each round so that drift on the
 # machine falls on all of them alike. Results go to $OUT/ab.txt.
 #
-#   here:   mkdir -p AB/bin && cp build-gpu/bin/rocmforge AB/bin/rocmforge-NAME  (one per build)
-#           scripts/stage-deps.sh && rm -rf .deps/src
+#   here:   mkdir -p AB/bin && cp build-gpu/bin/rocmforge AB/bin/rocmforge-NAME  (one per build;
+#           for TESTS, also its bin/gpu_backend_test as AB/bin/gpu_backend_test-NAME)
+#           scripts/stage-deps.sh && rm -rf .deps/src .deps/include  (the carried tree: under 64 MiB)
 #           XZ_OPT="-9 -T2" tar -cJf .deps/ab.tar.xz -C AB bin
 #   device: scripts/gpu-ab.sh   (carry .deps)
 #
 # TYPES: weight types to synthesise at Llama-3-8B's shape (default "q4_0 q4_k
 # q8_0 f16"); ROUNDS (default 2); BENCH_ARGS: more `rocmforge bench`
-# arguments for every run (say "-c 8192"); BATCH: also `-b BATCH` on q4_0,
-# once per build, after a prompt of PROMPT tokens a sequence (default 512).
+# arguments for every run (say "-c 8192"); BATCH: also aggregate decode at
+# `-b BATCH` (say 8,16,32) of every type, each round, after a prompt of PROMPT
+# tokens a sequence (default 512); PPTG=0: BATCH alone, no pp512 / tg128;
+# TESTS: a gtest filter run first with each gpu_backend_test-NAME the tar holds.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,18 +33,27 @@ speeds() {  # program model: each test's name and tokens/s
   "$1" bench -m "$2" --device gpu -p 512 -n 128 -r 3 "${extra[@]}" --json 2>> "$out/ab.log" |
     python3 -c 'import json, sys; print(" ".join("%s %.1f" % (r["test"], r["avg_ts"]) for r in json.load(sys.stdin)))'
 }
+if [[ -n ${TESTS:-} ]]; then
+  for test in "$dir"/bin/gpu_backend_test-*; do
+    [[ -e $test ]] || continue
+    echo "$(basename "$test"): $("$test" --gtest_filter="$TESTS" 2>&1 | grep -E '^\[  (PASSED|FAILED)  \]' | tr '\n' ' ')" |
+      tee -a "$out/ab.txt"
+  done
+fi
+decode() {  # program model: aggregate decode at each batch size
+  "$1" bench -m "$2" --device gpu -p "${PROMPT:-512}" -n 128 -r 1 -b "$BATCH" "${extra[@]}" 2>> "$out/ab.log" |
+    grep ' x[0-9]' | awk -F'|' '{gsub(/ +/, " "); printf "%s%s", $7, $8}'
+}
 for t in "${types[@]}"; do
   for round in $(seq "${ROUNDS:-2}"); do
     for b in "${bins[@]}"; do
-      echo "$t round $round $(basename "$b") ${extra[*]}: $(speeds "$b" "$dir/$t.gguf")" | tee -a "$out/ab.txt"
+      if [[ ${PPTG:-1} != 0 ]]; then
+        echo "$t round $round $(basename "$b") ${extra[*]}: $(speeds "$b" "$dir/$t.gguf")" | tee -a "$out/ab.txt"
+      fi
+      if [[ -n ${BATCH:-} ]]; then
+        echo "$t round $round $(basename "$b") -b $BATCH:$(decode "$b" "$dir/$t.gguf")" | tee -a "$out/ab.txt"
+      fi
     done
   done
 done
-if [[ -n ${BATCH:-} ]]; then
-  for b in "${bins[@]}"; do
-    "$b" bench -m "$dir/q4_0.gguf" --device gpu -p "${PROMPT:-512}" -n 128 -r 1 -b "$BATCH" "${extra[@]}" \
-      2>> "$out/ab.log" |
-      grep ' x[0-9]' | sed "s|^|$(basename "$b") |" | tee -a "$out/ab.txt"
-  done
-fi
 rm -rf "$dir"
