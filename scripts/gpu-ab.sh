@@ -33,6 +33,10 @@ speeds() {  # program model: each test's name and tokens/s
   "$1" bench -m "$2" --device gpu -p 512 -n 128 -r 3 "${extra[@]}" --json 2>> "$out/ab.log" |
     python3 -c 'import json, sys; print(" ".join("%s %.1f" % (r["test"], r["avg_ts"]) for r in json.load(sys.stdin)))'
 }
+decode() {  # program model: aggregate decode at each batch size
+  "$1" bench -m "$2" --device gpu -p "${PROMPT:-512}" -n 128 -r 1 -b "$BATCH" "${extra[@]}" 2>> "$out/ab.log" |
+    grep ' x[0-9]' | awk -F'|' '{gsub(/ +/, " "); printf "%s%s", $7, $8}'
+}
 if [[ -n ${TESTS:-} ]]; then
   for test in "$dir"/bin/gpu_backend_test-*; do
     [[ -e $test ]] || continue
@@ -40,10 +44,6 @@ if [[ -n ${TESTS:-} ]]; then
       tee -a "$out/ab.txt"
   done
 fi
-decode() {  # program model: aggregate decode at each batch size
-  "$1" bench -m "$2" --device gpu -p "${PROMPT:-512}" -n 128 -r 1 -b "$BATCH" "${extra[@]}" 2>> "$out/ab.log" |
-    grep ' x[0-9]' | awk -F'|' '{gsub(/ +/, " "); printf "%s%s", $7, $8}'
-}
 for t in "${types[@]}"; do
   for round in $(seq "${ROUNDS:-2}"); do
     for b in "${bins[@]}"; do
