@@ -290,7 +290,17 @@ __global__ void __launch_bounds__((Q8Tile<T, kTokens>::kThreads)) gemm_q8_kernel
     }
   };
 
-  run_k_steps<Tile::kStages, Tile::kStage>(smem, kt_begin, kt_end, stage_copies, compute);
+  // Each run of kQ8GemmRows rows starts its slice at its own step and wraps
+  // around, so that the grid's blocks read different columns of their rows
+  // at once. By rows, not by block: a row's sums then come in the same order
+  // whatever the token count (the batch-invariant mode's rule), though tiles
+  // of 64 and of 128 rows take them.
+  const int64_t len = kt_end - kt_begin;
+  const int64_t rot = len > 0 ? (n_base / kQ8GemmRows) % len : 0;
+  auto step_of = [&](int64_t kt) { return kt + rot < kt_end ? kt + rot : kt + rot - len; };
+  run_k_steps<Tile::kStages, Tile::kStage>(
+      smem, kt_begin, kt_end, [&](uint8_t* stage, int64_t kt) { stage_copies(stage, step_of(kt)); },
+      [&](const uint8_t* stage, int64_t kt) { compute(stage, step_of(kt)); });
 
   if (gridDim.z > 1) {
     // The slice's partial sums in the accumulators' own layout (coalesced
