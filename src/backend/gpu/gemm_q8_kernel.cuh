@@ -85,6 +85,7 @@ struct Q8Launch {
   int64_t slice_steps;
   float4* partial;     // [row tiles * token tiles, slices, kTilesM * kTilesN, kThreads] (slices > 1)
   uint32_t* counters;  // [row tiles * token tiles] (slices > 1)
+  bool rotate;         // GemmArgs::rotate
 };
 
 namespace detail {
@@ -290,17 +291,20 @@ __global__ void __launch_bounds__((Q8Tile<T, kTokens>::kThreads)) gemm_q8_kernel
     }
   };
 
-  // Each run of kQ8GemmRows rows starts its slice at its own step and wraps
-  // around, so that the grid's blocks read different columns of their rows
-  // at once. By rows, not by block: a row's sums then come in the same order
-  // whatever the token count (the batch-invariant mode's rule), though tiles
-  // of 64 and of 128 rows take them.
-  const int64_t len = kt_end - kt_begin;
-  const int64_t rot = len > 0 ? (n_base / kQ8GemmRows) % len : 0;
-  auto step_of = [&](int64_t kt) { return kt + rot < kt_end ? kt + rot : kt + rot - len; };
-  run_k_steps<Tile::kStages, Tile::kStage>(
-      smem, kt_begin, kt_end, [&](uint8_t* stage, int64_t kt) { stage_copies(stage, step_of(kt)); },
-      [&](const uint8_t* stage, int64_t kt) { compute(stage, step_of(kt)); });
+  if constexpr (kTokens <= 32) {
+    // A decode step's few tokens: each run of kQ8GemmRows rows starts its
+    // slice at its own step and wraps around, so that the grid's blocks read
+    // different columns of their rows at once (x16 +4-5%, run 120). Not at 64
+    // tokens, where the wrapped steps' addressing costs the kernel spills.
+    const int64_t len = kt_end - kt_begin;
+    const int64_t rot = a.rotate && len > 0 ? (n_base / kQ8GemmRows) % len : 0;
+    auto step_of = [&](int64_t kt) { return kt + rot < kt_end ? kt + rot : kt + rot - len; };
+    run_k_steps<Tile::kStages, Tile::kStage>(
+        smem, kt_begin, kt_end, [&](uint8_t* stage, int64_t kt) { stage_copies(stage, step_of(kt)); },
+        [&](const uint8_t* stage, int64_t kt) { compute(stage, step_of(kt)); });
+  } else {
+    run_k_steps<Tile::kStages, Tile::kStage>(smem, kt_begin, kt_end, stage_copies, compute);
+  }
 
   if (gridDim.z > 1) {
     // The slice's partial sums in the accumulators' own layout (coalesced
@@ -397,6 +401,7 @@ Status launch_q8(const GemmArgs& g, rt::Stream stream) {
   k.slice_steps = gemm_split_steps(g.parts[0].w, g.splits);
   k.partial = reinterpret_cast<float4*>(g.partial);
   k.counters = g.counters;
+  k.rotate = g.rotate;
   constexpr auto kernel = gemm_q8_kernel<T, kTokens>;
   RF_TRY(RF_GPU_CHECK(rt::allow_dynamic_smem(kernel, Tile::kSmem)));
   const dim3 grid(static_cast<unsigned>(token_tiles), static_cast<unsigned>(row_tiles), static_cast<unsigned>(g.splits));

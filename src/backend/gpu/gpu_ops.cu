@@ -159,6 +159,7 @@ void GpuBackend::launch_gemm_parts(std::span<const MatvecPart> parts, const ActV
   GemmArgs args{{}, static_cast<int>(parts.size()), x, n_tokens};
   std::copy(parts.begin(), parts.end(), args.parts);
   args.splits = gemm_splits(args, split_tokens, sm_count_);
+  args.rotate = !batch_invariant_;
   if (args.splits > 1) {
     const Status s = split_scratch(gemm_partial_bytes(args, args.splits), gemm_counter_bytes(args), args.partial,
                                    args.counters);

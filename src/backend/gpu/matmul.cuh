@@ -161,6 +161,9 @@ struct GemmArgs {
   int splits = 1;
   float* partial = nullptr;      // gemm_partial_bytes() of scratch when splits > 1
   uint32_t* counters = nullptr;  // gemm_counter_bytes(), zero, when splits > 1 (each launch leaves them zero)
+  // Row runs start their slices at their own steps (gemm_q8_kernel); not in
+  // the batch-invariant mode, whose rows sum in one order at every token count.
+  bool rotate = false;
 };
 
 // The quantised GEMM's blocks (gemm_q8_kernel.cuh): q8_gemm_rows weight rows
