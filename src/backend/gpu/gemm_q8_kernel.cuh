@@ -55,7 +55,7 @@ struct Q8Tile {
   static constexpr int kThreads = kWarps * kWarpSize;
   static constexpr int kTilesN = kTokens / 8;
   static_assert(kWarps * kTilesM * 16 == kRows, "the warps cover the rows");
-  static_assert(kTilesN == 1 || kTilesN % 2 == 0, "ldmatrix_x4 loads two n8 tiles (one: the first twice)");
+  static_assert(kTilesN == 1 || kTilesN % 2 == 0, "ldmatrix_x4 loads two n8 tiles, ldmatrix_x2 a single one");
   static constexpr int kLda = static_cast<int>(kQ8GemmStep) + 16;  // ldmatrix's 8 rows hit distinct banks
   // A token's step of (d, s) pairs, 64 bytes; 80 apart, so that the 4
   // tokens 2t a warp reads at once sit in distinct banks.
@@ -251,8 +251,14 @@ __global__ void __launch_bounds__((Q8Tile<T, kTokens>::kThreads)) gemm_q8_kernel
       for (int jp = 0; jp < Tile::kTilesN; jp += 2) {
         // B fragments of n8 tiles jp and jp + 1: k 0..15 and 16..31 of 8 tokens each.
         uint32_t b4[4];
-        const int second = Tile::kTilesN > 1 ? (lane / 16) * 8 : 0;
-        ldmatrix_x4(b4, a_rows + (jp * 8 + second + lane % 8) * Tile::kLda + u * 32 + ((lane / 8) % 2) * 16);
+        if constexpr (Tile::kTilesN == 1) {  // one n8 tile: two matrices, half the shared-memory reads
+          uint32_t b2[2];
+          ldmatrix_x2(b2, a_rows + (lane % 8) * Tile::kLda + u * 32 + ((lane / 8) % 2) * 16);
+          b4[0] = b2[0];
+          b4[1] = b2[1];
+        } else {
+          ldmatrix_x4(b4, a_rows + (jp * 8 + (lane / 16) * 8 + lane % 8) * Tile::kLda + u * 32 + ((lane / 8) % 2) * 16);
+        }
 #pragma unroll
         for (int jj = 0; jj < std::min(2, Tile::kTilesN); ++jj) {
           const int j = jp + jj;
