@@ -21,6 +21,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT:?OUT must name the directory for the results}
 export LD_LIBRARY_PATH=$root/.deps/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
+export ROCMFORGE_SOURCE_DIR=$root  # the test programs' data, wherever they were built
 dir=$(mktemp -d)
 tar -xJf "$root/.deps/ab.tar.xz" -C "$dir"
 bins=("$dir"/bin/rocmforge-*)

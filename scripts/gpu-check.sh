@@ -62,15 +62,15 @@ export PATH=$deps/bin:/usr/local/cuda/bin:$PATH
 export LD_LIBRARY_PATH=$deps/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
 export PKG_CONFIG_PATH=$deps/lib/pkgconfig PKG_CONFIG_LIBDIR=$deps/lib/pkgconfig
 
-# The tests find data through the source path compiled into them: make a
-# prebuilt one's path (this machine's /work/main) lead here too.
+# The tests find their data under $ROCMFORGE_SOURCE_DIR (a prebuilt one's
+# compiled-in path is another machine's).
+export ROCMFORGE_SOURCE_DIR=$root
 bin=""
 if [[ -z ${ROCMFORGE_PREBUILT:-} && -f $deps/prebuilt.tar.xz ]]; then
   ROCMFORGE_PREBUILT=/tmp/rocmforge-prebuilt
   mkdir -p "$ROCMFORGE_PREBUILT" && tar -xJf "$deps/prebuilt.tar.xz" -C "$ROCMFORGE_PREBUILT"
 fi
 if [[ -n ${ROCMFORGE_PREBUILT:-} && -x ${ROCMFORGE_PREBUILT}/bin/rocmforge ]]; then
-  if [[ ! -e /work/main ]]; then mkdir -p /work && ln -s "$root" /work/main; fi
   if "$ROCMFORGE_PREBUILT/bin/rocmforge" --help > /dev/null 2>> "$out/build.log"; then
     bin=$ROCMFORGE_PREBUILT/bin
     log "build: prebuilt $bin"

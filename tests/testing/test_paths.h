@@ -5,7 +5,8 @@
 
 namespace rocmforge::testing {
 
-// The repository root (set at configure time).
+// A file under the repository root: $ROCMFORGE_SOURCE_DIR when set, else
+// the root set at configure time.
 std::string source_path(const std::string& relative);
 
 // A file under tests/data/ (fixtures copied from the shared reference data).
