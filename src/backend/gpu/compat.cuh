@@ -456,10 +456,10 @@ __device__ __forceinline__ void mma_s8_16x8x16(int (&d)[4], const uint32_t (&a)[
 // Loads four 8x8 b16 matrices from shared memory (ldmatrix.x4): lane l gives
 // the row address for matrix l / 8, row l % 8.
 __device__ __forceinline__ void ldmatrix_x4(uint32_t (&r)[4], const void* smem_row);
-// Two matrices (ldmatrix.x2): lanes 0..15 give the row addresses.
-__device__ __forceinline__ void ldmatrix_x2(uint32_t (&r)[2], const void* smem_row);
 // The same, each matrix transposed (ldmatrix.x4.trans).
 __device__ __forceinline__ void ldmatrix_x4_trans(uint32_t (&r)[4], const void* smem_row);
+// Two matrices (ldmatrix.x2): lanes 0..15 give the row addresses.
+__device__ __forceinline__ void ldmatrix_x2(uint32_t (&r)[2], const void* smem_row);
 // 16-byte global -> shared copy that does not pass through registers.
 __device__ __forceinline__ void cp_async_16(void* smem, const void* global);
 __device__ __forceinline__ void cp_async_commit();
