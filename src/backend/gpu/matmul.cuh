@@ -178,8 +178,11 @@ constexpr int64_t q8_gemm_tokens(int64_t n_tokens) {
 // tokens, so that a decode step's products run more blocks (and warps) a
 // multiprocessor.
 constexpr int64_t q8_gemm_rows(int64_t tokens) { return tokens <= 32 ? kQ8GemmRows / 2 : kQ8GemmRows; }
-// Blocks of that many tokens a multiprocessor holds (their shared memory's budget).
-constexpr int q8_gemm_blocks_per_sm(int64_t tokens) { return tokens <= 16 ? 4 : tokens <= 32 ? 3 : 2; }
+// Blocks of that many tokens a multiprocessor holds (their shared memory's
+// budget). At 8 tokens, 5: Q4_0 and Q4_K take 3 stages instead of 4, and
+// more blocks a multiprocessor gain more than the deeper pipeline (H200,
+// x8 +4% and +3.4%, bench/RESULTS.md run 125); at 16, Q4_K's 2 stages lost 4%.
+constexpr int q8_gemm_blocks_per_sm(int64_t tokens) { return tokens <= 8 ? 5 : tokens <= 16 ? 4 : tokens <= 32 ? 3 : 2; }
 
 // k-steps per slice and the distance between slices' outputs, as the float kernels read them.
 struct GemmSplit {
