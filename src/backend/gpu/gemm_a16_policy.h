@@ -32,17 +32,19 @@ inline constexpr int64_t kQuantMatvecMaxTokens = 4;
 // gate and up joined in one launch): on the H200, llama3-8b Q4_0 at 8 / 16 /
 // 32 sequences 2,036 / 3,584 / 5,667 tokens/s on the GEMM on F16 activations,
 // 2,400 / 3,896 / 5,198 on it; Q8_0 1,823 / 3,218 / 5,300 against 1,974 /
-// 3,314 / 4,897 (bench/RESULTS.md, run 109).
-inline constexpr int64_t kQ8VariantMaxTokens = 16;
+// 3,314 / 4,897 (bench/RESULTS.md, run 109). Q4_0 goes on to 32 tokens since
+// the 32-token blocks were sized for 4 a multiprocessor: x24 4,531 -> 4,582,
+// x32 5,690 -> 5,802 (run 128); Q8_0's stages did not change with that.
+constexpr int64_t q8_variant_max_tokens(gguf::GgmlType type) { return type == gguf::GgmlType::kQ4_0 ? 32 : 16; }
 
 // The default (variant) mode's token counts for the kernel, instead of the
-// int8 GEMM: from past kQ8VariantMaxTokens to below where the BLAS on F16
+// int8 GEMM: from past q8_variant_max_tokens to below where the BLAS on F16
 // copies takes over (kF16CopyMinTokens). On the H200, llama3-8b Q4_0
 // batched decode went 1,901 -> 1,957 tokens/s at 8 sequences and 5,046 ->
 // 5,516 at 32 (bench/RESULTS-gpu-runs-15-32.md, run 30) when the int8 GEMM's
 // blocks were 128 rows, its products one launch each. Outputs then carry the
 // F16 activations' rounding, as the BLAS's do.
-inline constexpr TokenRange kA16VariantTokens{kQ8VariantMaxTokens + 1, 63};
+constexpr TokenRange a16_variant_tokens(gguf::GgmlType type) { return {q8_variant_max_tokens(type) + 1, 63}; }
 
 // Within that range, a weight with an F16 copy goes to the BLAS past this
 // many tokens: the kernel's 64-token variant (33 tokens and more) costs more

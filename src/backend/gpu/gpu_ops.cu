@@ -41,7 +41,7 @@ GpuBackend::MatmulPath GpuBackend::matmul_path(const WeightView& w, int64_t n_to
     if (a16 && a16_for_invariant_rows(decode_rows_, has_copy)) return MatmulPath::kA16;
     return tensor_cores ? MatmulPath::kGemm : MatmulPath::kMatvec;
   }
-  if (a16 && kA16VariantTokens.contains(n_tokens)) {
+  if (a16 && a16_variant_tokens(w.type).contains(n_tokens)) {
     const bool small = w.rows * w.cols <= kA16SmallWeightElements && n_tokens >= kA16SmallCopyTokens;
     return has_copy && (n_tokens > kA16CopyHandoverTokens || small) ? MatmulPath::kDense : MatmulPath::kA16;
   }

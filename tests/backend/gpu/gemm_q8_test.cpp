@@ -65,7 +65,7 @@ TEST(Q8Gemm, JoinedPartsSplitAlongKMatchTheCpu) {
       const auto want = joined_products(hc, type, values, rows, cols, x, n);
       const auto got = joined_products(hg, type, values, rows, cols, x, n);
       ASSERT_EQ(got.size(), want.size());
-      // The GEMM on F16 activations takes Q4_0 and Q8_0 past kQ8VariantMaxTokens.
+      // The GEMM on F16 activations takes Q4_0 and Q8_0 past q8_variant_max_tokens.
       const double tol = default_mode_f16_activations(type, n) ? 1e-2 : 1e-4;
       for (size_t i = 0; i < got.size(); ++i) expect_close(got[i], want[i], tol, what + ", product " + std::to_string(i));
     }

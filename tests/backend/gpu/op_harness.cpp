@@ -144,7 +144,7 @@ std::vector<float> random_floats(std::mt19937& rng, size_t n, float lo, float hi
 }
 
 bool default_mode_f16_activations(gguf::GgmlType type, int64_t n_tokens) {
-  return backend::gpu::a16_gemm_type(type) && backend::gpu::kA16VariantTokens.contains(n_tokens);
+  return backend::gpu::a16_gemm_type(type) && backend::gpu::a16_variant_tokens(type).contains(n_tokens);
 }
 
 bool all_nan(const std::vector<float>& v) {
