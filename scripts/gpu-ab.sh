@@ -16,6 +16,8 @@
 # `-b BATCH` (say 8,16,32) of every type, each round, after a prompt of PROMPT
 # tokens a sequence (default 512); PPTG=0: BATCH alone, no pp512 / tg128;
 # TESTS: a gtest filter run first with each gpu_backend_test-NAME the tar holds.
+# BUDGET_S: start no further run past this many seconds (the device call's
+# limit kills a call whole; rounds left out are named in ab.txt).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,9 +47,14 @@ if [[ -n ${TESTS:-} ]]; then
       tee -a "$out/ab.txt"
   done
 fi
+over_budget() {  # what: true (and noted) once BUDGET_S has passed
+  [[ -n ${BUDGET_S:-} && $SECONDS -ge $BUDGET_S ]] || return 1
+  echo "left out past BUDGET_S=$BUDGET_S: $1" | tee -a "$out/ab.txt"
+}
 for t in "${types[@]}"; do
   for round in $(seq "${ROUNDS:-2}"); do
     for b in "${bins[@]}"; do
+      over_budget "$t round $round $(basename "$b")" && continue
       if [[ ${PPTG:-1} != 0 ]]; then
         echo "$t round $round $(basename "$b") ${extra[*]}: $(speeds "$b" "$dir/$t.gguf")" | tee -a "$out/ab.txt"
       fi
