@@ -291,6 +291,20 @@ __device__ __forceinline__ void unreachable_on_device() {
 #endif
 }
 
+// A weight's bytes, read once a decode step: allocated evict-first in L2
+// (ld.global.cs), so that the gigabytes of weights streaming through do not
+// push out what the next step reads again, its KV cache above all.
+// Llama-3-8B tg128 on the H200: Q4_0 +1.8%, Q8_0 +2.0%, Q4_K +1.6%, F16
+// +1.3% (bench/RESULTS.md, runs 131-132). HIP: a plain load (not measured there).
+template <class T>
+__device__ __forceinline__ T load_streaming(const T* p) {
+#if defined(__HIP_PLATFORM_AMD__)
+  return *p;
+#else
+  return __ldcs(p);
+#endif
+}
+
 // The device half of rt::launch_clustered_smem (sm_90; a kernel that calls
 // them runs only in clusters). cluster_sync: a barrier of every thread of
 // the cluster, which also makes their shared-memory writes visible to each

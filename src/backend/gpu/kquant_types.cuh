@@ -28,22 +28,22 @@ __device__ __forceinline__ uint32_t plane_group(const uint32_t (&w)[kBits], int 
   return (w[i % kBits] >> (kBits * (i / kBits))) & kMask;
 }
 
-// kWords aligned little-endian words at p, in one load.
+// kWords aligned little-endian words of a weight at p, in one load (evict-first in L2: load_streaming).
 template <int kWords>
 __device__ __forceinline__ void load_words(const uint8_t* p, uint32_t (&w)[kWords]) {
   if constexpr (kWords == 4) {
-    const uint4 v = *reinterpret_cast<const uint4*>(p);
+    const uint4 v = load_streaming(reinterpret_cast<const uint4*>(p));
     w[0] = v.x;
     w[1] = v.y;
     w[2] = v.z;
     w[3] = v.w;
   } else if constexpr (kWords == 2) {
-    const uint2 v = *reinterpret_cast<const uint2*>(p);
+    const uint2 v = load_streaming(reinterpret_cast<const uint2*>(p));
     w[0] = v.x;
     w[1] = v.y;
   } else {
     static_assert(kWords == 1);
-    w[0] = *reinterpret_cast<const uint32_t*>(p);
+    w[0] = load_streaming(reinterpret_cast<const uint32_t*>(p));
   }
 }
 

@@ -74,12 +74,13 @@ __device__ __forceinline__ int2 q8k_sums(float2 ds) {
 
 namespace detail {
 
-__device__ __forceinline__ uint4 load16(const uint8_t* p) { return *reinterpret_cast<const uint4*>(p); }
+// Weight bytes (evict-first in L2: load_streaming).
+__device__ __forceinline__ uint4 load16(const uint8_t* p) { return load_streaming(reinterpret_cast<const uint4*>(p)); }
 
 __device__ __forceinline__ float scale_at(const uint8_t* row, int64_t nb, gguf::GgmlType type, int64_t b, int i) {
   const BlockRegions r = block_regions(type);
   const uint16_t* s = reinterpret_cast<const uint16_t*>(row + row_regions(type, nb).scale + b * r.scale);
-  return f16_to_f32(s[i]);
+  return f16_to_f32(load_streaming(s + i));
 }
 
 // Bit 4 of each of 4 bytes, from bits j..j+3 of qh.
@@ -288,7 +289,7 @@ struct HalfWeight {
     float x[8];
     float y[8];
     halves_to_floats<kBf16>(load16(w), x);
-    halves_to_floats<kBf16>(load16(a), y);
+    halves_to_floats<kBf16>(*reinterpret_cast<const uint4*>(a), y);  // the activations: read by every block
     float s = 0.0f;
 #pragma unroll
     for (int i = 0; i < 8; ++i) s += x[i] * y[i];
