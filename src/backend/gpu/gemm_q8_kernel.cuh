@@ -48,7 +48,7 @@ struct Q8Tile {
   using Rows = Q8Rows<T>;
   // 4 warps of two m16 tiles at 64 tokens (bench/RESULTS-gpu-runs-1-14.md,
   // run 11); of one up to 32, twice the blocks for a decode step's few
-  // tokens (with joined parts, Q4_0 at 8 sequences +18%: bench/RESULTS.md, run 109).
+  // tokens (with joined parts, Q4_0 at 8 sequences +18%: bench/RESULTS-gpu-runs-107-124.md, run 109).
   static constexpr int kRows = static_cast<int>(q8_gemm_rows(kTokens));
   static constexpr int kTilesM = kRows / 64;
   static constexpr int kWarps = kRows / (16 * kTilesM);
@@ -300,7 +300,8 @@ __global__ void __launch_bounds__((Q8Tile<T, kTokens>::kThreads)) gemm_q8_kernel
   if constexpr (kTokens <= 32) {
     // A decode step's few tokens: each run of kQ8GemmRows rows starts its
     // slice at its own step and wraps around, so that the grid's blocks read
-    // different columns of their rows at once (x16 +4-5%, run 120). Not at 64
+    // different columns of their rows at once (x16 +4-5%, run 120 in
+    // bench/RESULTS-gpu-runs-107-124.md). Not at 64
     // tokens, where the wrapped steps' addressing costs the kernel spills.
     const int64_t len = kt_end - kt_begin;
     const int64_t rot = a.rotate && len > 0 ? (n_base / kQ8GemmRows) % len : 0;
@@ -318,7 +319,7 @@ __global__ void __launch_bounds__((Q8Tile<T, kTokens>::kThreads)) gemm_q8_kernel
     // layout and adds them in slice order, as sum_slices (gemm_split.cuh)
     // does. Written out here: this kernel's instances lost 5% (Q4_0 at 16
     // tokens, Q4_K at 32) to their register allocation with that function,
-    // bench/RESULTS.md run 113.
+    // bench/RESULTS-gpu-runs-107-124.md run 113.
     constexpr int kAcc = Tile::kTilesM * Tile::kTilesN;
     const int64_t tile = static_cast<int64_t>(blockIdx.y) * gridDim.x + blockIdx.x;
     float4* parts = a.partial + tile * gridDim.z * kAcc * Tile::kThreads + tid;
