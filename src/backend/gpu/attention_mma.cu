@@ -26,8 +26,11 @@ constexpr int kKeys = 32;            // keys per step, two shared-memory stages
 // passes' keys, kRowsPerPass apart (at most a block: block_size is a
 // multiple of kTile), step from it. Run 60 (bench/RESULTS-gpu-runs-57-68.md): a signed
 // division a key still made the copy a third of the kernel's instructions.
+// A slot's bytes are its block's (32-bit factors, attention_mma_supports,
+// widened in one multiply) plus its row's in the block: a 64-bit product a
+// key was 7% of the kernel's instructions (bench/RESULTS.md, run 138).
 template <int kD, int kLd>
-__device__ __forceinline__ void load_keys(const AttentionArgs& a, const int32_t* table, int kvh, int64_t j0, int64_t hi,
+__device__ __forceinline__ void load_keys(const AttentionArgs& a, const int32_t* table, int kvh, int32_t j0, int32_t hi,
                                           uint16_t (*sk)[kLd], uint16_t (*sv)[kLd]) {
   constexpr int kRowLoads = kD / 8;  // 16-byte loads per K or V row
   constexpr int kRowsPerPass = kAttnThreads / kRowLoads;
@@ -38,9 +41,12 @@ __device__ __forceinline__ void load_keys(const AttentionArgs& a, const int32_t*
   const int64_t offset = (static_cast<int64_t>(kvh) * kD + part * 8) * 2;
   const auto* k_cache = static_cast<const uint8_t*>(a.k_cache) + offset;
   const auto* v_cache = static_cast<const uint8_t*>(a.v_cache) + offset;
-  const auto base = static_cast<int32_t>(j0) + first;
-  const auto last = static_cast<int32_t>(hi);
+  const auto base = j0 + first;
+  const auto last = hi;
   const auto bs = static_cast<uint32_t>(a.block_size);
+  const auto k_row = static_cast<uint32_t>(a.k_row_bytes);
+  const auto v_row = static_cast<uint32_t>(a.v_row_bytes);
+  const auto n_blocks = static_cast<uint32_t>(a.n_blocks);  // below 2^31 (attention_mma_supports)
   auto q = static_cast<uint32_t>(base) / bs;  // the key's block in the table, and its offset there
   uint32_t r = static_cast<uint32_t>(base) - q * bs;
   int32_t blk[kPasses];
@@ -62,10 +68,10 @@ __device__ __forceinline__ void load_keys(const AttentionArgs& a, const int32_t*
     const int32_t j = base + p * kRowsPerPass;
     uint16_t* k_dst = &sk[row][part * 8];
     uint16_t* v_dst = &sv[row][part * 8];
-    if (j <= last && blk[p] >= 0 && blk[p] < a.n_blocks) {
-      const int64_t slot = static_cast<int64_t>(blk[p]) * a.block_size + off[p];
-      cp_async_16(k_dst, k_cache + slot * static_cast<int64_t>(a.k_row_bytes));
-      cp_async_16(v_dst, v_cache + slot * static_cast<int64_t>(a.v_row_bytes));
+    if (j <= last && static_cast<uint32_t>(blk[p]) < n_blocks) {
+      const auto b = static_cast<uint64_t>(static_cast<uint32_t>(blk[p]));
+      cp_async_16(k_dst, k_cache + (b * (bs * k_row) + off[p] * k_row));
+      cp_async_16(v_dst, v_cache + (b * (bs * v_row) + off[p] * v_row));
     } else {
       if (j <= last) raise_device_error(a.error_flag, DeviceError::kBlockOutOfRange);
       *reinterpret_cast<uint4*>(k_dst) = make_uint4(0, 0, 0, 0);
@@ -168,15 +174,25 @@ __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionAr
 
   for (int first_row = 0; first_row < kTile; ++first_row) {
     // Each sequence once, at its first row: the keys its rows of the tile attend to.
-    const int64_t hi = s_hi[first_row];
+    // Key positions are int32 (the batch's contract).
+    const int32_t hi = s_hi[first_row];
     if (hi < 0) continue;
-    const int64_t lo = s_lo[first_row];
+    const int32_t lo = s_lo[first_row];
     const int seq = s_seq[first_row];
     const int32_t* table = a.block_tables + static_cast<int64_t>(seq) * a.max_blocks;
-    const int64_t j_first = lo / kKeys * kKeys;
+    const int32_t j_first = lo / kKeys * kKeys;
+    // Each row's live keys of this sequence, [live_lo, live_hi] (none on another sequence's rows).
+    int32_t live_lo[2];
+    int32_t live_hi[2];
+#pragma unroll
+    for (int rr = 0; rr < 2; ++rr) {
+      const bool mine = seq_r[rr] == seq;
+      live_hi[rr] = mine ? pos_r[rr] : -1;
+      live_lo[rr] = mine && a.window > 0 ? static_cast<int32_t>(max(int64_t{0}, pos_r[rr] - a.window + 1)) : 0;
+    }
     __syncthreads();  // the previous sequence's readers are done with both stages
     load_keys<kD, kLd>(a, table, kvh, j_first, hi, sk[0], sv[0]);
-    for (int64_t j0 = j_first, stage = 0; j0 <= hi; j0 += kKeys, stage ^= 1) {
+    for (int32_t j0 = j_first, stage = 0; j0 <= hi; j0 += kKeys, stage ^= 1) {
       if (j0 + kKeys <= hi) {
         load_keys<kD, kLd>(a, table, kvh, j0 + kKeys, hi, sk[stage ^ 1], sv[stage ^ 1]);
         cp_async_wait<1>();
@@ -218,16 +234,14 @@ __global__ void __launch_bounds__(kAttnThreads) attention_mma_kernel(AttentionAr
 #pragma unroll
         for (int rr = 0; rr < 2; ++rr) {
           // Only tiles that cross the row's causal edge, its window or another sequence need a mask per key.
-          const bool whole = seq_r[rr] == seq && j0 + kKeys - 1 <= pos_r[rr] &&
-                             (a.window <= 0 || j0 > pos_r[rr] - a.window);
+          const bool whole = j0 >= live_lo[rr] && j0 + kKeys - 1 <= live_hi[rr];
           if (!whole) {
 #pragma unroll
             for (int nt = 0; nt < kKeyTiles; ++nt) {
 #pragma unroll
               for (int e = 0; e < 2; ++e) {
-                const int64_t key = j0 + nt * 8 + 2 * tq + e;
-                const bool live =
-                    seq_r[rr] == seq && key <= pos_r[rr] && (a.window <= 0 || key > pos_r[rr] - a.window);
+                const int32_t key = j0 + nt * 8 + 2 * tq + e;
+                const bool live = key >= live_lo[rr] && key <= live_hi[rr];
                 if (!live) s[nt][2 * rr + e] = -INFINITY;
               }
             }
@@ -312,8 +326,11 @@ Status launch_d(const AttentionArgs& a, rt::Stream stream) {
 
 bool attention_mma_supports(const AttentionArgs& a, KvTypes types, int warp_size) {
   const bool dims = a.head_dim == a.head_dim_v && (a.head_dim == 64 || a.head_dim == 128);
+  // load_keys's slot arithmetic: a block's bytes and the block count in 32 bits.
+  const bool small = static_cast<uint64_t>(a.block_size) * std::max(a.k_row_bytes, a.v_row_bytes) <= UINT32_MAX &&
+                     a.n_blocks <= INT32_MAX;
   return kHasMma && warp_size == 32 && kAttnThreads / 32 == kAttnHeads && kv_on_tensor_cores(types) && dims &&
-         a.n_splits == 1 && a.block_size % kTile == 0;
+         a.n_splits == 1 && a.block_size % kTile == 0 && small;
 }
 
 bool attention_mma_fits(const AttentionArgs& a, KvTypes types, int32_t n_seqs, int warp_size) {

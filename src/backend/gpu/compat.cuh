@@ -485,6 +485,10 @@ __device__ __forceinline__ void sync_warp();
 // same grid wrote or will read (a split GEMM's partial sums).
 __device__ __forceinline__ void store_cg(float4* p, float4 v);
 __device__ __forceinline__ float4 load_cg(const float4* p);
+// 2^x by one hardware approximation, results below 2^-126 flushed to zero:
+// the tensor-core softmax's weights, which go to 16 bits anyway. exp2f keeps
+// denormal results, at about five instructions more a weight.
+__device__ __forceinline__ float exp2_ftz(float x);
 
 #if !defined(__HIP_PLATFORM_AMD__)
 __device__ __forceinline__ void mma_f16_16x8x16(float (&d)[4], const uint32_t (&a)[4], const uint32_t (&b)[2]) {
@@ -549,6 +553,11 @@ __device__ __forceinline__ void cp_async_wait() {
 __device__ __forceinline__ void sync_warp() { __syncwarp(); }
 __device__ __forceinline__ void store_cg(float4* p, float4 v) { __stcg(p, v); }
 __device__ __forceinline__ float4 load_cg(const float4* p) { return __ldcg(p); }
+__device__ __forceinline__ float exp2_ftz(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;\n" : "=f"(y) : "f"(x));
+  return y;
+}
 #endif
 
 }  // namespace rocmforge::backend::gpu

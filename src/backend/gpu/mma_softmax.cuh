@@ -33,13 +33,13 @@ __device__ __forceinline__ float softmax_update(float (&s)[kNT][4], int rr, floa
   mx = fmaxf(mx, shfl_xor(mx, 2));
   const float m_new = fmaxf(m, mx);
   // A row with no live key so far keeps m = -inf: nothing to rescale, every weight 0.
-  const float corr = m_new == -INFINITY ? 1.0f : exp2f(m - m_new);
+  const float corr = m_new == -INFINITY ? 1.0f : exp2_ftz(m - m_new);
   float sum = 0.0f;
 #pragma unroll
   for (int nt = 0; nt < kNT; ++nt) {
 #pragma unroll
     for (int e = 0; e < 2; ++e) {
-      const float p = m_new == -INFINITY ? 0.0f : exp2f(s[nt][2 * rr + e] - m_new);
+      const float p = m_new == -INFINITY ? 0.0f : exp2_ftz(s[nt][2 * rr + e] - m_new);
       s[nt][2 * rr + e] = p;
       sum += p;
     }
