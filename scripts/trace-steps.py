@@ -16,7 +16,7 @@ kernel name, its launches and microseconds per step:
             criticals and gaps of a step sum to its length.
 With K, also the last step's first K kernels in order: start and end after
 the step's start, and the overlap with the kernel before (negative: a gap).
-With --prompt, the steps kept are those of the largest kernel count instead
+With --prompt, the steps kept are those of the longest step's kind instead
 (a prompt benchmark's prompt steps, -p 512 -n 1).
 """
 import argparse
@@ -40,13 +40,21 @@ def main():
         if r["name"] == "embed_kernel" or not steps:
             steps.append([])
         steps[-1].append(r)
-    # Decode steps have one kernel count; a prompt step, or a last step whose
-    # records did not come back before the program ended, another. The count
-    # is the second-to-last step's: with many sequences the prompt's chunks
-    # outnumber the decode steps, so the most common count can be theirs.
-    counts = [len(s) for s in steps]
-    usual = max(counts) if args.prompt else counts[-2] if len(counts) > 1 else counts[-1]
-    kept = [s for s in steps if len(s) == usual][-args.steps:]
+    # A step's kind is its kernels' names and count: decode steps share one,
+    # a prompt step, or a last step whose records did not come back before
+    # the program ended, another. The count alone does not tell them apart
+    # (an F16 prompt step and decode step both launch 293 kernels). Decode's
+    # kind is the second-to-last step's: with many sequences the prompt's
+    # chunks outnumber the decode steps, so the most common kind can be theirs;
+    # a prompt's kind is that of the longest step.
+    def kind(step):
+        return len(step), frozenset(r["name"] for r in step)
+
+    def length(step):
+        return int(step[-1]["end_ns"]) - int(step[0]["start_ns"])
+
+    usual = kind(max(steps, key=length) if args.prompt else steps[-2] if len(steps) > 1 else steps[-1])
+    kept = [s for s in steps if kind(s) == usual][-args.steps:]
     per = defaultdict(lambda: [0, 0.0, 0.0, 0.0])
     wall = 0.0
     for step in kept:
