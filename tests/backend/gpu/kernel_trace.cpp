@@ -8,8 +8,9 @@
 //
 // At load it turns on CUPTI's concurrent-kernel records (no serialisation);
 // each filled buffer is appended to the CSV as CUPTI hands it back, one line
-// a kernel: name, start and end (ns, device clock), grid, graph id. State
-// lives in the file and in CUPTI's buffers, not in this library.
+// a kernel (name, start and end in ns of the device clock, grid, graph id),
+// memset or memcpy (named so, grid 0). State lives in the file and in
+// CUPTI's buffers, not in this library.
 #include <cupti.h>
 #include <cxxabi.h>
 
@@ -66,12 +67,21 @@ void CUPTIAPI buffer_completed(CUcontext, uint32_t, uint8_t* buffer, size_t, siz
   std::FILE* out = path != nullptr ? std::fopen(path, "a") : nullptr;
   if (out == nullptr) return;
   CUpti_Activity* record = nullptr;
+  auto line = [out](const char* name, uint64_t start, uint64_t end, int x, int y, int z, uint32_t graph) {
+    std::fprintf(out, "%s,%llu,%llu,%d,%d,%d,%u\n", name, static_cast<unsigned long long>(start),
+                 static_cast<unsigned long long>(end), x, y, z, graph);
+  };
   while (cuptiActivityGetNextRecord(buffer, valid, &record) == CUPTI_SUCCESS) {
-    if (record->kind != CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL) continue;
-    const auto* k = reinterpret_cast<const CUpti_ActivityKernel10*>(record);
-    std::fprintf(out, "%s,%llu,%llu,%d,%d,%d,%u\n", base_name(k->name).c_str(),
-                 static_cast<unsigned long long>(k->start), static_cast<unsigned long long>(k->end), k->gridX,
-                 k->gridY, k->gridZ, k->graphId);
+    if (record->kind == CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL) {
+      const auto* k = reinterpret_cast<const CUpti_ActivityKernel10*>(record);
+      line(base_name(k->name).c_str(), k->start, k->end, k->gridX, k->gridY, k->gridZ, k->graphId);
+    } else if (record->kind == CUPTI_ACTIVITY_KIND_MEMSET) {
+      const auto* m = reinterpret_cast<const CUpti_ActivityMemset4*>(record);
+      line("memset", m->start, m->end, 0, 0, 0, m->graphId);
+    } else if (record->kind == CUPTI_ACTIVITY_KIND_MEMCPY) {
+      const auto* m = reinterpret_cast<const CUpti_ActivityMemcpy6*>(record);
+      line("memcpy", m->start, m->end, 0, 0, 0, m->graphId);
+    }
   }
   std::fclose(out);
 }
@@ -88,6 +98,9 @@ __attribute__((constructor)) void start_trace() {
   std::fclose(out);
   report(cuptiActivityRegisterCallbacks(buffer_requested, buffer_completed), "register callbacks");
   report(cuptiActivityEnable(CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL), "enable kernel records");
+  // Copies and fills take device time between kernels too (a library's own memsets, say).
+  report(cuptiActivityEnable(CUPTI_ACTIVITY_KIND_MEMSET), "enable memset records");
+  report(cuptiActivityEnable(CUPTI_ACTIVITY_KIND_MEMCPY), "enable memcpy records");
 }
 
 __attribute__((destructor)) void finish_trace() {
