@@ -3,10 +3,11 @@
 
     trace-steps.py TRACE.csv[.gz] N [K] [--prompt]
 
-Sorts the kernels by start, splits them into steps at each embed_kernel (the
-forward pass's first launch), keeps the last N steps of the kernel count
-the run ended with (decode steps: a benchmark's last phase) and prints, for each
-kernel name, its launches and microseconds per step:
+Sorts the kernels (and memsets and copies) by start, splits them into steps
+at each embed_kernel (the forward pass's first launch), keeps the last N
+steps of the kind the run ended with (decode steps: a benchmark's last
+phase) and prints, for each kernel name, its launches and microseconds per
+step:
   busy      end - start: under programmatic launch this includes the time
             its early blocks waited for the kernel before;
   critical  end - max(start, previous kernel's end): what it adds to the
@@ -40,6 +41,9 @@ def main():
         if r["name"] == "embed_kernel" or not steps:
             steps.append([])
         steps[-1].append(r)
+    # What ran before the first embed_kernel (the model's upload) is no step.
+    if steps and steps[0][0]["name"] != "embed_kernel":
+        steps.pop(0)
     # A step's kind is its kernels' names and count: decode steps share one,
     # a prompt step, or a last step whose records did not come back before
     # the program ended, another. The count alone does not tell them apart
