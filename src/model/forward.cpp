@@ -193,25 +193,28 @@ Result<int64_t> ForwardPass::queue_step(const Batch& batch, Reduction reduction)
                     blocks_per_seq);
   }
 
-  // Batch metadata goes to backend memory, where the ops (and a replayed graph) read it.
+  // Batch metadata goes to backend memory, where the ops (and a replayed graph)
+  // read it, in one upload (one copy to queue a step, not six): tokens,
+  // positions, slots, token_seq and logit rows n apart (the step's own size,
+  // so that a decode shape's pointers stay put), then the block tables.
   auto* meta = static_cast<int32_t*>(meta_->data());
-  const size_t t = static_cast<size_t>(options_.max_batch_tokens);
-  const size_t bytes = static_cast<size_t>(n) * sizeof(int32_t);
+  const auto un = static_cast<size_t>(n);
   // Block table rows padded to a few lengths (table_blocks), so that decode
   // steps of one batch size hand the ops one of a few sets of sizes (run_step).
   const int32_t row_blocks = table_blocks(batch.max_blocks(), batch.n_seqs(), blocks_per_seq, options_.block_size);
   const std::vector<int32_t> rows = batch.block_tables();
-  std::vector<int32_t> tables(static_cast<size_t>(batch.n_seqs() * row_blocks), -1);
+  std::vector<int32_t> staged(5 * un + static_cast<size_t>(batch.n_seqs() * row_blocks), -1);
+  std::copy_n(batch.tokens().data(), un, staged.begin());
+  std::copy_n(batch.positions().data(), un, staged.begin() + static_cast<std::ptrdiff_t>(un));
+  std::copy_n(batch.slots().data(), un, staged.begin() + static_cast<std::ptrdiff_t>(2 * un));
+  std::copy_n(batch.token_seq().data(), un, staged.begin() + static_cast<std::ptrdiff_t>(3 * un));
+  std::copy(batch.logit_rows().begin(), batch.logit_rows().end(), staged.begin() + static_cast<std::ptrdiff_t>(4 * un));
   for (int32_t s = 0; s < batch.n_seqs(); ++s) {
-    std::copy_n(rows.begin() + s * batch.max_blocks(), batch.max_blocks(), tables.begin() + s * row_blocks);
+    std::copy_n(rows.begin() + s * batch.max_blocks(), batch.max_blocks(),
+                staged.begin() + static_cast<std::ptrdiff_t>(5 * un) + s * row_blocks);
   }
-  backend_.upload(meta, batch.tokens().data(), bytes);
-  backend_.upload(meta + t, batch.positions().data(), bytes);
-  backend_.upload(meta + 2 * t, batch.slots().data(), bytes);
-  backend_.upload(meta + 3 * t, batch.token_seq().data(), bytes);
-  backend_.upload(meta + 4 * t, batch.logit_rows().data(), batch.logit_rows().size() * sizeof(int32_t));
-  backend_.upload(meta + 5 * t, tables.data(), tables.size() * sizeof(int32_t));
-  const backend::BatchView bv{meta, meta + t, meta + 2 * t, meta + 3 * t, meta + 5 * t, batch.n_tokens(),
+  backend_.upload(meta, staged.data(), staged.size() * sizeof(int32_t));
+  const backend::BatchView bv{meta, meta + un, meta + 2 * un, meta + 3 * un, meta + 5 * un, batch.n_tokens(),
                               batch.n_seqs(), row_blocks, batch.n_generated_rows()};
 
   const Tensor x = act_.x.slice_rows(0, n);
@@ -235,7 +238,7 @@ Result<int64_t> ForwardPass::queue_step(const Batch& batch, Reduction reduction)
     }
     if (n_out == 0) return;
     const Tensor out_rows = act_.xn.slice_rows(0, n_out);
-    backend_.gather_rows(x, meta + 4 * t, n_out, out_rows);
+    backend_.gather_rows(x, meta + 4 * un, n_out, out_rows);
     backend_.rms_norm(out_rows, weights_.output_norm, config_.rms_eps, out_rows);
     backend_.matmul(weights_.output, out_rows, logits);
     if (weights_.output_bias) backend_.add(logits, *weights_.output_bias, logits);
