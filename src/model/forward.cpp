@@ -204,16 +204,16 @@ Result<int64_t> ForwardPass::queue_step(const Batch& batch, Reduction reduction)
   const int32_t row_blocks = table_blocks(batch.max_blocks(), batch.n_seqs(), blocks_per_seq, options_.block_size);
   const std::vector<int32_t> rows = batch.block_tables();
   std::vector<int32_t> staged(5 * un + static_cast<size_t>(batch.n_seqs() * row_blocks), -1);
-  std::copy_n(batch.tokens().data(), un, staged.begin());
-  std::copy_n(batch.positions().data(), un, staged.begin() + static_cast<std::ptrdiff_t>(un));
-  std::copy_n(batch.slots().data(), un, staged.begin() + static_cast<std::ptrdiff_t>(2 * un));
-  std::copy_n(batch.token_seq().data(), un, staged.begin() + static_cast<std::ptrdiff_t>(3 * un));
-  std::copy(batch.logit_rows().begin(), batch.logit_rows().end(), staged.begin() + static_cast<std::ptrdiff_t>(4 * un));
+  int32_t* host = staged.data();
+  std::copy_n(batch.tokens().data(), un, host);
+  std::copy_n(batch.positions().data(), un, host + un);
+  std::copy_n(batch.slots().data(), un, host + 2 * un);
+  std::copy_n(batch.token_seq().data(), un, host + 3 * un);
+  std::copy(batch.logit_rows().begin(), batch.logit_rows().end(), host + 4 * un);
   for (int32_t s = 0; s < batch.n_seqs(); ++s) {
-    std::copy_n(rows.begin() + s * batch.max_blocks(), batch.max_blocks(),
-                staged.begin() + static_cast<std::ptrdiff_t>(5 * un) + s * row_blocks);
+    std::copy_n(rows.begin() + s * batch.max_blocks(), batch.max_blocks(), host + 5 * un + s * row_blocks);
   }
-  backend_.upload(meta, staged.data(), staged.size() * sizeof(int32_t));
+  backend_.upload(meta, host, staged.size() * sizeof(int32_t));
   const backend::BatchView bv{meta, meta + un, meta + 2 * un, meta + 3 * un, meta + 5 * un, batch.n_tokens(),
                               batch.n_seqs(), row_blocks, batch.n_generated_rows()};
 
