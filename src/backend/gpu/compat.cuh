@@ -295,7 +295,8 @@ __device__ __forceinline__ void unreachable_on_device() {
 // (ld.global.cs), so that the gigabytes of weights streaming through do not
 // push out what the next step reads again, its KV cache above all.
 // Llama-3-8B tg128 on the H200: Q4_0 +1.8%, Q8_0 +2.0%, Q4_K +1.6%, F16
-// +1.3% (bench/RESULTS.md, runs 131-132). HIP: a plain load (not measured there).
+// +1.3% (bench/RESULTS-gpu-runs-125-134.md, runs 131-132). HIP: a plain
+// load (not measured there).
 template <class T>
 __device__ __forceinline__ T load_streaming(const T* p) {
 #if defined(__HIP_PLATFORM_AMD__)

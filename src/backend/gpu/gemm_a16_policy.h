@@ -34,8 +34,9 @@ inline constexpr int64_t kQuantMatvecMaxTokens = 4;
 // 2,400 / 3,896 / 5,198 on it; Q8_0 1,823 / 3,218 / 5,300 against 1,974 /
 // 3,314 / 4,897 (bench/RESULTS-gpu-runs-107-124.md, run 109). Q4_0 goes on to
 // 32 tokens since the 32-token blocks were sized for 4 a multiprocessor: x24
-// 4,531 -> 4,582, x32 5,690 -> 5,802 (bench/RESULTS.md, run 128); Q8_0's
-// stages did not change with that, and there it lost 5.7% at x32 (run 130).
+// 4,531 -> 4,582, x32 5,690 -> 5,802 (bench/RESULTS-gpu-runs-125-134.md,
+// run 128); Q8_0's stages did not change with that, and there it lost 5.7%
+// at x32 (run 130).
 constexpr int64_t q8_variant_max_tokens(gguf::GgmlType type) { return type == gguf::GgmlType::kQ4_0 ? 32 : 16; }
 
 // The default (variant) mode's token counts for the kernel, instead of the

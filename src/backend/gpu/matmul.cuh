@@ -181,9 +181,10 @@ constexpr int64_t q8_gemm_rows(int64_t tokens) { return tokens <= 32 ? kQ8GemmRo
 // Blocks of that many tokens a multiprocessor holds (their shared memory's
 // budget). At 8 tokens, 5: Q4_0 and Q4_K take 3 stages instead of 4, and
 // more blocks a multiprocessor gain more than the deeper pipeline (H200:
-// Q4_0 x8 +3.9%, Q4_K +3.4%, bench/RESULTS.md runs 125-126); at 16, 4, since
-// Q4_K's 2 stages there lost 4%; at 32, 4 (as many as its registers allow):
-// Q4_0 and Q4_K 2 stages instead of 3, Q4_K x32 +2.5% (run 127).
+// Q4_0 x8 +3.9%, Q4_K +3.4%, bench/RESULTS-gpu-runs-125-134.md runs
+// 125-126); at 16, 4, since Q4_K's 2 stages there lost 4%; at 32, 4 (as
+// many as its registers allow): Q4_0 and Q4_K 2 stages instead of 3, Q4_K
+// x32 +2.5% (run 127).
 constexpr int q8_gemm_blocks_per_sm(int64_t tokens) { return tokens <= 8 ? 5 : tokens <= 32 ? 4 : 2; }
 
 // k-steps per slice and the distance between slices' outputs, as the float kernels read them.
