@@ -138,7 +138,9 @@ class Backend {
   virtual void scale(const Tensor& x, float s) = 0;
   // x = cap * tanh(x / cap) in place (logit soft-capping).
   virtual void softcap(const Tensor& x, float cap) = 0;
-  // out = act(gate) * up, act SiLU or GELU (tanh approximation).
+  // out = act(gate) * up, act SiLU or GELU (tanh approximation). gate and
+  // up are the inputs of this op alone: afterwards, outside `out`, they hold
+  // no defined values (a backend may fuse the products that wrote them with it).
   virtual void glu(GluKind kind, const Tensor& gate, const Tensor& up, const Tensor& out) = 0;
   // Says of `t`, just written by rms_norm, glu or attention: until it is written again,
   // it is read only as the input of matmuls over `weights`, each over all

@@ -41,6 +41,10 @@ class DenseGemm {
   // scratch holds dense_scratch_bytes(w) bytes of device memory.
   virtual Status gemm(const WeightView& w, const ActView& x, int64_t n_tokens, float* out, int64_t out_stride,
                       void* scratch) = 0;
+  // As gemm for an F16 w, the sums rounded to F16 in out[n_tokens, out_stride]
+  // halves (a gated activation's inputs, read at half the bytes).
+  virtual Status gemm_f16_out(const WeightView& w, const ActView& x, int64_t n_tokens, uint16_t* out,
+                              int64_t out_stride) = 0;
   // dst[w.rows, w.cols] = w as F16 (a quantised weight this path takes).
   virtual Status dequantise(const WeightView& w, uint16_t* dst) = 0;
   // As gemm for an F16 or BF16 w, with one kernel configuration for every

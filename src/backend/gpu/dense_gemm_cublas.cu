@@ -61,6 +61,21 @@ class CublasGemm final : public DenseGemm {
                                       static_cast<int>(out_stride), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
   }
 
+  Status gemm_f16_out(const WeightView& w, const ActView& x, int64_t n_tokens, uint16_t* out,
+                      int64_t out_stride) override {
+    if (w.type != gguf::GgmlType::kF16 || x.format != ActFormat::kF16) {
+      return RF_ERROR(kInternal, "an F16-output GEMM over {} weights", gguf::ggml_type_name(w.type));
+    }
+    const float alpha = 1.0f;
+    const float beta = 0.0f;
+    // As gemm: column-major out^T = w . x^T, summed in F32, stored as F16.
+    return RF_BLAS_CHECK(cublasGemmEx(handle_, CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(w.rows),
+                                      static_cast<int>(n_tokens), static_cast<int>(w.cols), &alpha, w.data, CUDA_R_16F,
+                                      static_cast<int>(w.stride / sizeof(uint16_t)), x.q, CUDA_R_16F,
+                                      static_cast<int>(x.stride / sizeof(uint16_t)), &beta, out, CUDA_R_16F,
+                                      static_cast<int>(out_stride), CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT));
+  }
+
   Status dequantise(const WeightView& w, uint16_t* dst) override { return launch_dequant_f16(w, dst, stream_); }
 
   Status gemm_invariant(const WeightView& w, const ActView& x, int64_t n_tokens, float* out, int64_t out_stride,

@@ -104,6 +104,11 @@ class GpuBackend final : public Backend {
   }
   // Launches the products held in pending_ (hold_matmul).
   void flush_products();
+  // When the held products are a prompt's gate and up through the BLAS (F16
+  // weights, one GEMM writing [gate | up] a row), launches them with F16
+  // sums into glu_scratch_ and returns where: the gated activation then
+  // reads half the bytes. Null (nothing launched) otherwise.
+  const uint16_t* gate_up_halves(const Tensor& gate, const Tensor& up);
   // Launches a held-back add, norm, gated activation or RoPE; when `consumer` is
   // its output, it also writes that in `format` for the consumer's matmul,
   // and only that when every reader of the output takes it so (read_only_by).
@@ -190,6 +195,7 @@ class GpuBackend final : public Backend {
   PinnedBuffer staging_;  // uploads go through here so copies stay asynchronous
   size_t staging_used_ = 0;
   std::unique_ptr<DeviceBuffer> act_scratch_;
+  std::unique_ptr<DeviceBuffer> glu_scratch_;  // a prompt's gate and up sums in F16 (gate_up_halves)
   std::unique_ptr<DeviceBuffer> attn_scratch_;
   std::unique_ptr<DeviceBuffer> gemm_scratch_;  // partial sums of split GEMMs, the int8 and the F16 one
   std::unique_ptr<DeviceBuffer> slice_counters_;  // the split GEMMs' last-slice counters
@@ -212,6 +218,9 @@ class GpuBackend final : public Backend {
     GluKind kind;
     Tensor gate, up, out;
     Readers readers;
+    // Non-null: gate's and up's values are F16 here instead (gate_up_halves),
+    // each row gate's cols then up's.
+    const uint16_t* halves = nullptr;
   };
   // The prompt attention on tensor cores, held so that the matmul over its
   // output may have it write that matmul's F16 input too (flush_producer).

@@ -142,8 +142,45 @@ void GpuBackend::rms_norm(const Tensor& x, const Tensor& weight, float eps, cons
 }
 
 void GpuBackend::glu(GluKind kind, const Tensor& gate, const Tensor& up, const Tensor& out) {
+  const uint16_t* halves = gate_up_halves(gate, up);
   if (!begin_op()) return;
-  pending_glu_ = PendingGlu{kind, gate, up, out};
+  pending_glu_ = PendingGlu{kind, gate, up, out, {}, halves};
+}
+
+const uint16_t* GpuBackend::gate_up_halves(const Tensor& gate, const Tensor& up) {
+  // Not while recording a decode step (the scratch may not grow then), nor
+  // past a gated activation still held (it may read the scratch).
+  if (n_pending_ == 0 || pending_kind_ != HeldKind::kBlas || failed() || capturing_ || !dense_ || pending_glu_) {
+    return nullptr;
+  }
+  int64_t rows = 0;
+  for (int i = 0; i < n_pending_; ++i) rows += pending_[i].w.rows;
+  const bool fits = pending_[0].w.type == gguf::GgmlType::kF16 && gate.cols == up.cols && rows == 2 * gate.cols &&
+                    gate.rows == pending_x_.rows && up.rows == gate.rows && pending_[0].out == f32(gate) &&
+                    f32(up) == f32(gate) + gate.cols && floats(up) == floats(gate) &&
+                    pending_[0].out_stride == floats(gate);
+  if (!fits) return nullptr;
+  const int n = n_pending_;
+  n_pending_ = 0;
+  auto act = activations(pending_x_, ActFormat::kF16);
+  if (!act) {
+    record(std::move(act).error());
+    return nullptr;
+  }
+  const size_t bytes = static_cast<size_t>(gate.rows * rows) * sizeof(uint16_t);
+  if (const Status s = reserve_scratch(glu_scratch_, bytes, "gate and up in F16"); !s) {
+    record(s);
+    return nullptr;
+  }
+  WeightView joined = pending_[0].w;
+  for (int i = 1; i < n; ++i) joined.rows += pending_[i].w.rows;
+  auto* halves = static_cast<uint16_t*>(glu_scratch_->data());
+  record(dense_->gemm_f16_out(joined, *act, gate.rows, halves, rows));
+  // gate's and up's F32 values stay unwritten (Backend::glu: they are its
+  // inputs alone); nothing converted from them may be read again.
+  written(gate);
+  written(up);
+  return halves;
 }
 
 GpuBackend::HeldOutput GpuBackend::held_output() {
@@ -211,8 +248,15 @@ void GpuBackend::flush_producer(const Tensor* consumer, ActFormat format) {
   }
   if (pending_glu_) {
     const PendingGlu& p = *pending_glu_;
-    record(launch_glu(p.kind, cf32(p.gate), floats(p.gate), cf32(p.up), floats(p.up), copy_only ? nullptr : f32(p.out),
-                      floats(p.out), p.gate.rows, p.gate.cols, act, stream_));
+    float* glu_out = copy_only ? nullptr : f32(p.out);
+    if (p.halves != nullptr) {
+      const int64_t stride = 2 * p.gate.cols;
+      record(launch_glu_f16_in(p.kind, p.halves, stride, p.halves + p.gate.cols, stride, glu_out, floats(p.out),
+                               p.gate.rows, p.gate.cols, act, stream_));
+    } else {
+      record(launch_glu(p.kind, cf32(p.gate), floats(p.gate), cf32(p.up), floats(p.up), glu_out, floats(p.out),
+                        p.gate.rows, p.gate.cols, act, stream_));
+    }
     written(p.out);
     pending_glu_.reset();
   }
