@@ -107,6 +107,55 @@ TEST_F(WeightGroup, MixedTypesLoadOneByOne) {
   }
 }
 
+// Gate and up loaded as a group, written side by side in one [n, 2 ff]
+// buffer as the forward pass lays them out, then the gated activation and
+// the product over it. Where the BLAS takes gate and up as one GEMM (F16
+// weights or Q4_0's F16 copies, from kF16CopyMinTokens), their sums reach the
+// activation in F16 and the F32 buffer is left unwritten (Backend::glu);
+// either way the results match the CPU's.
+TEST_F(WeightGroup, GateAndUpThenTheGatedActivationMatchTheCpu) {
+  constexpr int64_t kFf = 1024;
+  const std::vector<int64_t> rows = {kFf, kFf};
+  const std::vector<std::string> names = {"blk.0.ffn_gate.weight", "blk.0.ffn_up.weight"};
+  for (GgmlType type : {GgmlType::kF16, GgmlType::kQ4_0}) {
+    std::mt19937 rng(53);
+    const auto values = random_floats(rng, static_cast<size_t>(2 * kFf * kCols));
+    const auto down = random_floats(rng, static_cast<size_t>(kCols * kFf));
+    OpHarness* sides[2] = {&hc, gpu_harness_.get()};
+    std::vector<Tensor> w[2];
+    for (int s = 0; s < 2; ++s) w[s] = sides[s]->weight_group({type, type}, values, rows, kCols, names);
+    ASSERT_EQ(w[1].size(), 2u);
+    for (int64_t n : {int64_t{8}, backend::gpu::kF16CopyMinTokens, int64_t{512}}) {
+      const std::string what = std::string(gguf::ggml_type_name(type)) + " at " + std::to_string(n) + " tokens";
+      SCOPED_TRACE(what);
+      const auto x = random_floats(rng, static_cast<size_t>(n * kCols), -2.0f, 2.0f);
+      std::vector<float> got[2][3];  // gate and up, the activation, down
+      for (int s = 0; s < 2; ++s) {
+        OpHarness& h = *sides[s];
+        backend::Backend& b = h.backend();
+        const Tensor tx = h.f32(x, n, kCols);
+        const Tensor gate_up = h.poisoned(n, 2 * kFf);
+        const Tensor act = h.poisoned(n, kFf);
+        const Tensor out = h.poisoned(n, kCols);
+        b.matmul(w[s][0], tx, gate_up.slice_cols(0, kFf));
+        b.matmul(w[s][1], tx, gate_up.slice_cols(kFf, kFf));
+        b.glu(backend::GluKind::kSilu, gate_up.slice_cols(0, kFf), gate_up.slice_cols(kFf, kFf), act);
+        b.matmul(h.weight(type, down, kCols, kFf), act, out);
+        got[s][0] = h.read(gate_up);
+        got[s][1] = h.read(act);
+        got[s][2] = h.read(out);
+      }
+      expect_close(got[1][1], got[0][1], 1e-2, "the gated activation " + what);
+      expect_close(got[1][2], got[0][2], 2e-2, "the product over it " + what);
+      if (n >= backend::gpu::kF16CopyMinTokens) {
+        EXPECT_TRUE(all_nan(got[1][0])) << "gate and up went through F32";
+      } else {
+        expect_close(got[1][0], got[0][0], 1e-2, "gate and up " + what);
+      }
+    }
+  }
+}
+
 // The batch-invariant mode's products on the copies join as well, with the
 // algorithm pinned for the joined shape: a token's outputs are the same bits
 // whatever the other rows, as a prompt row and as a generated one.
