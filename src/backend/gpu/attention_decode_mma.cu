@@ -213,7 +213,7 @@ __device__ __forceinline__ void store_cluster_merged(const AttentionArgs& a, Blo
     const float inv = sum == 0.0f ? 0.0f : 1.0f / sum;
     a.out[t * a.out_stride + static_cast<int64_t>(h0 + g) * a.head_dim_v + d] = value * inv;
   }
-  cluster_sync();  // no block leaves while another still reads its shared memory
+  cluster_sync_relaxed();  // no block leaves while another still reads its shared memory
 }
 
 // grid: (n_splits, n_head_kv, n_tokens); block: kWarps warps. The rows of the
@@ -253,9 +253,6 @@ __global__ void __launch_bounds__(kWarps * kLanes) attention_decode_mma_kernel(A
   for (int i = 0; i < kStages - 1; ++i) first_blocks[i] = i < my_steps ? table[step_key(i) / a.block_size] : 0;
   allow_next_then_wait();
 
-  uint32_t qf[kChunks][4];
-  query_fragments<kD, kHeadTiles, kE>(a, t, h0, gqa, qf);
-
   Stage<kD>* ring = stages[warp];
   auto issue = [&](int i, int32_t blk) {
     if (i < my_steps) {
@@ -266,6 +263,9 @@ __global__ void __launch_bounds__(kWarps * kLanes) attention_decode_mma_kernel(A
   };
 #pragma unroll
   for (int i = 0; i < kStages - 1; ++i) issue(i, first_blocks[i]);
+  // The query after the first keys' copies: its loads' wait then overlaps theirs.
+  uint32_t qf[kChunks][4];
+  query_fragments<kD, kHeadTiles, kE>(a, t, h0, gqa, qf);
 
   float m[kHeadTiles];
   float l[kHeadTiles];

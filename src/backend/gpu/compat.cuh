@@ -319,6 +319,18 @@ __device__ __forceinline__ void cluster_sync() {
   unreachable_on_device();
 #endif
 }
+// cluster_sync_relaxed: the barrier alone, no memory ordering (cluster_sync
+// makes every block fence its memory at GPU scope first). Enough to keep a
+// block from exiting while the others still read its shared memory: their
+// reads have returned before they arrive.
+__device__ __forceinline__ void cluster_sync_relaxed() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
+  asm volatile("barrier.cluster.arrive.relaxed;\n" ::: "memory");
+  asm volatile("barrier.cluster.wait;\n" ::: "memory");
+#else
+  unreachable_on_device();
+#endif
+}
 __device__ __forceinline__ unsigned cluster_rank() {
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ >= 900
   return __clusterRelativeBlockRank();
