@@ -37,31 +37,40 @@ struct Stage {
 // (full 128-byte lines). Keys outside [lo, hi) get zero rows instead: their
 // scores are masked, but a V row never written may hold NaN, which a zero
 // weight would still carry into P.V. A block table entry outside the pool
-// raises the error and reads as zeros.
+// raises the error and reads as zeros. Addresses in 32-bit arithmetic, as
+// the prefill kernel's (attention_decode_mma_fits holds a block's bytes and
+// the block count in 32 bits): one unsigned remainder a step, one 64-bit
+// product for the block; the rows' 64-bit products and signed remainder
+// this replaced were most of a warp's instructions before its first step.
 template <int kD>
-__device__ __forceinline__ void load_step(const AttentionArgs& a, int32_t blk, int kvh, int32_t j0, int64_t lo,
-                                          int64_t hi, Stage<kD>& st) {
+__device__ __forceinline__ void load_step(const AttentionArgs& a, int32_t blk, int kvh, int32_t j0, int32_t lo,
+                                          int32_t hi, Stage<kD>& st) {
   constexpr int kParts = kD / 8;
   constexpr int kRowsPerPass = kLanes / kParts;
   const int lane = static_cast<int>(threadIdx.x) % kLanes;
   const int part = lane % kParts;
-  const bool bad = blk < 0 || blk >= a.n_blocks;
+  const int first = lane / kParts;
+  const bool bad = static_cast<uint32_t>(blk) >= static_cast<uint32_t>(a.n_blocks);
   if (bad && lane == 0) raise_device_error(a.error_flag, DeviceError::kBlockOutOfRange);
-  const int64_t slot = bad ? 0 : static_cast<int64_t>(blk) * a.block_size + j0 % a.block_size;
-  const int64_t col = (static_cast<int64_t>(kvh) * kD + part * 8) * 2;
-  const auto k_row = static_cast<int64_t>(a.k_row_bytes);
-  const auto v_row = static_cast<int64_t>(a.v_row_bytes);
-  const auto* k_src = static_cast<const uint8_t*>(a.k_cache) + slot * k_row + col;
-  const auto* v_src = static_cast<const uint8_t*>(a.v_cache) + slot * v_row + col;
+  const auto bs = static_cast<uint32_t>(a.block_size);
+  const auto k_row = static_cast<uint32_t>(a.k_row_bytes);
+  const auto v_row = static_cast<uint32_t>(a.v_row_bytes);
+  const uint32_t in_block = static_cast<uint32_t>(j0) % bs + first;  // this lane's first row in the block
+  const auto b = static_cast<uint64_t>(bad ? 0u : static_cast<uint32_t>(blk));
+  const auto col = static_cast<uint32_t>((kvh * kD + part * 8) * 2);
+  const auto* k_src = static_cast<const uint8_t*>(a.k_cache) + (b * (bs * k_row) + col);
+  const auto* v_src = static_cast<const uint8_t*>(a.v_cache) + (b * (bs * v_row) + col);
+  const bool whole = !bad && j0 >= lo && j0 + kStep <= hi;
 #pragma unroll
   for (int p = 0; p < kStep / kRowsPerPass; ++p) {
-    const int row = lane / kParts + p * kRowsPerPass;
-    const int64_t j = j0 + row;
+    const int row = first + p * kRowsPerPass;
+    const int32_t j = j0 + row;
     uint16_t* k_dst = &st.k[row][Stage<kD>::col(row, part)];
     uint16_t* v_dst = &st.v[row][Stage<kD>::col(row, part)];
-    if (!bad && j >= lo && j < hi) {
-      cp_async_16(k_dst, k_src + row * k_row);
-      cp_async_16(v_dst, v_src + row * v_row);
+    if (whole || (!bad && j >= lo && j < hi)) {
+      const uint32_t r = in_block + p * kRowsPerPass;
+      cp_async_16(k_dst, k_src + r * k_row);
+      cp_async_16(v_dst, v_src + r * v_row);
     } else {
       *reinterpret_cast<uint4*>(k_dst) = make_uint4(0, 0, 0, 0);
       *reinterpret_cast<uint4*>(v_dst) = make_uint4(0, 0, 0, 0);
@@ -74,8 +83,8 @@ __device__ __forceinline__ void load_step(const AttentionArgs& a, int32_t blk, i
 // become weights, keys outside [lo, hi) weighing 0 (mma_softmax.cuh); corr
 // gets the factors by which each head row's earlier sums shrink.
 template <int kHeadTiles>
-__device__ __forceinline__ void softmax_step(const AttentionArgs& a, float (&s)[2][4], int64_t j0, int64_t lo,
-                                             int64_t hi, float (&m)[kHeadTiles], float (&l)[kHeadTiles],
+__device__ __forceinline__ void softmax_step(const AttentionArgs& a, float (&s)[2][4], int32_t j0, int32_t lo,
+                                             int32_t hi, float (&m)[kHeadTiles], float (&l)[kHeadTiles],
                                              float (&corr)[kHeadTiles]) {
   const int tq = static_cast<int>(threadIdx.x) % 4;
   // Every row is the same token's: one mask per key, needed only at the range's ends.
@@ -86,7 +95,7 @@ __device__ __forceinline__ void softmax_step(const AttentionArgs& a, float (&s)[
     for (int nt = 0; nt < 2; ++nt) {
 #pragma unroll
       for (int e = 0; e < 2; ++e) {
-        const int64_t key = j0 + nt * 8 + 2 * tq + e;
+        const int32_t key = j0 + nt * 8 + 2 * tq + e;
         const float v = log2_score(a, s[nt][2 * rr + e]);
         s[nt][2 * rr + e] = whole || (key >= lo && key < hi) ? v : -INFINITY;
       }
@@ -228,7 +237,7 @@ __device__ __forceinline__ void store_cluster_merged(const AttentionArgs& a, Blo
 // kCluster: launched in clusters (a.cluster), its own instance so that the
 // others keep their registers.
 template <int kD, int kHeadTiles, int kWarps, bool kCluster, KvElem kE>
-__global__ void __launch_bounds__(kWarps * kLanes) attention_decode_mma_kernel(AttentionArgs a) {
+__global__ void __launch_bounds__(kWarps * kLanes, 1) attention_decode_mma_kernel(AttentionArgs a) {
   constexpr int kChunks = kD / 16;  // k-steps of Q.K^T; row tiles of O^T
   extern __shared__ uint4 decode_smem[];
   auto* stages = reinterpret_cast<Stage<kD>(*)[kStages]>(decode_smem);
@@ -242,21 +251,28 @@ __global__ void __launch_bounds__(kWarps * kLanes) attention_decode_mma_kernel(A
   // The step's positions and block tables come from the host before the
   // step, not from the previous kernel: they, and the blocks of the first
   // steps' keys, are read while that kernel runs.
+  // Key positions fit int32 (the batch's contract), so the range's ends do too.
   const KeyRange keys = split_key_range(a, a.positions[t], blockIdx.x);
+  const auto lo = static_cast<int32_t>(keys.begin);
+  const auto hi = static_cast<int32_t>(keys.end);
   const int32_t* table = a.block_tables + static_cast<int64_t>(a.token_seq[t]) * a.max_blocks;
-  const int64_t j_first = keys.begin / kStep * kStep;
-  const int n_steps = keys.begin < keys.end ? static_cast<int>((keys.end - j_first + kStep - 1) / kStep) : 0;
+  const int32_t j_first = lo / kStep * kStep;
+  const int n_steps = lo < hi ? (hi - j_first + kStep - 1) / kStep : 0;
   const int my_steps = (n_steps - warp + kWarps - 1) / kWarps;
-  auto step_key = [&](int i) { return static_cast<int32_t>(j_first) + (warp + i * kWarps) * kStep; };
+  auto step_key = [&](int i) { return j_first + (warp + i * kWarps) * kStep; };
+  // Keys are never negative: unsigned division.
+  auto step_block = [&](int i) {
+    return table[static_cast<uint32_t>(step_key(i)) / static_cast<uint32_t>(a.block_size)];
+  };
   int32_t first_blocks[kStages - 1];
 #pragma unroll
-  for (int i = 0; i < kStages - 1; ++i) first_blocks[i] = i < my_steps ? table[step_key(i) / a.block_size] : 0;
+  for (int i = 0; i < kStages - 1; ++i) first_blocks[i] = i < my_steps ? step_block(i) : 0;
   allow_next_then_wait();
 
   Stage<kD>* ring = stages[warp];
   auto issue = [&](int i, int32_t blk) {
     if (i < my_steps) {
-      load_step<kD>(a, blk, kvh, step_key(i), keys.begin, keys.end, ring[i % kStages]);
+      load_step<kD>(a, blk, kvh, step_key(i), lo, hi, ring[i % kStages]);
     } else {
       cp_async_commit();  // an empty group keeps the wait below counting the same
     }
@@ -279,11 +295,11 @@ __global__ void __launch_bounds__(kWarps * kLanes) attention_decode_mma_kernel(A
   const int mat_row = (mat / 2) * 8 + lane % 8;
   for (int i = 0; i < my_steps; ++i) {
     const int next = i + kStages - 1;
-    issue(next, next < my_steps ? table[step_key(next) / a.block_size] : 0);  // into the stage computed last step
+    issue(next, next < my_steps ? step_block(next) : 0);  // into the stage computed last step
     cp_async_wait<kStages - 1>();
     sync_warp();  // every lane's copies of this step are in place
     const Stage<kD>& st = ring[i % kStages];
-    const int64_t j0 = step_key(i);
+    const int32_t j0 = step_key(i);
     // S = Q K^T: two n-tiles of 8 keys; K's B fragments by ldmatrix (rows: keys).
     float s[2][4] = {};
 #pragma unroll
@@ -296,7 +312,7 @@ __global__ void __launch_bounds__(kWarps * kLanes) attention_decode_mma_kernel(A
       mma_kv16<kE>(s[1], qf[c], b1);
     }
     float corr[kHeadTiles];
-    softmax_step<kHeadTiles>(a, s, j0, keys.begin, keys.end, m, l, corr);
+    softmax_step<kHeadTiles>(a, s, j0, lo, hi, m, l, corr);
     rescale<kD, kHeadTiles>(o, corr);
     // O^T += V^T P^T. P^T's B fragments: keys 2 tq (+ 1) and 8 + 2 tq (+ 1)
     // of head g (+ 8); V^T's A fragments by ldmatrix.trans.
@@ -424,8 +440,11 @@ bool attention_decode_mma_fits(const AttentionArgs& a, KvTypes types, int warp_s
   const bool aligned = reinterpret_cast<uintptr_t>(a.k_cache) % 16 == 0 &&
                        reinterpret_cast<uintptr_t>(a.v_cache) % 16 == 0 && a.k_row_bytes % 16 == 0 &&
                        a.v_row_bytes % 16 == 0;
+  // load_step's slot arithmetic: a block's bytes and the block count in 32 bits.
+  const bool small = static_cast<uint64_t>(a.block_size) * std::max(a.k_row_bytes, a.v_row_bytes) <= UINT32_MAX &&
+                     a.n_blocks <= INT32_MAX;
   return kHasMma && warp_size == kLanes && kv_on_tensor_cores(types) && dims && gqa >= 1 && gqa <= kDecodeMmaHeads &&
-         a.block_size % kStep == 0 && aligned;
+         a.block_size > 0 && a.block_size % kStep == 0 && aligned && small;
 }
 
 Status launch_attention_decode_mma(const AttentionArgs& a, KvTypes types, rt::Stream stream) {
