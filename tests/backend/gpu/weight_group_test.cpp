@@ -151,7 +151,9 @@ TEST_F(WeightGroup, GateAndUpThenTheGatedActivationMatchTheCpu) {
       // a few): there gate and up are written and match the CPU's.
       const bool f16_sums = all_nan(got[1][0]);
       if (!f16_sums) expect_close(got[1][0], got[0][0], 1e-2, "gate and up " + what);
-      if (n >= backend::gpu::kF16CopyMinTokens) EXPECT_TRUE(f16_sums) << "gate and up went through F32";
+      if (n >= backend::gpu::kF16CopyMinTokens) {
+        EXPECT_TRUE(f16_sums) << "gate and up went through F32";
+      }
     }
   }
 }
