@@ -34,10 +34,11 @@ struct ForwardOptions {
 // steps of one batch size then replay one of a few recorded graphs, and
 // attention sizes its key splits for the keys a step may have rather than
 // for the whole context (as llama.cpp pads its KV length to 256 for the same
-// reasons). Steps of more than kBucketedSeqs sequences keep the context's
+// reasons; 256 here too, so that a short context's decode attention is not
+// split for keys it does not have). Steps of more than kBucketedSeqs sequences keep the context's
 // length: their attention has blocks enough without splits, and the graphs
 // of every batch size times every length would not all be kept.
-inline constexpr int64_t kMinTableKeys = 1024;
+inline constexpr int64_t kMinTableKeys = 256;
 inline constexpr int32_t kBucketedSeqs = 8;
 int32_t table_blocks(int64_t needed, int32_t n_seqs, int64_t blocks_per_seq, int64_t block_size);
 

@@ -17,21 +17,23 @@ namespace rocmforge::model {
 namespace {
 
 TEST(TableBlocks, PowersOfTwoFromTheMinimumUpToTheContext) {
-  // 16-key blocks: at least 64 of them (1,024 keys).
-  EXPECT_EQ(table_blocks(1, 1, 256, 16), 64);
+  // 16-key blocks: at least 16 of them (256 keys).
+  EXPECT_EQ(table_blocks(1, 1, 256, 16), 16);
+  EXPECT_EQ(table_blocks(16, 1, 256, 16), 16);
+  EXPECT_EQ(table_blocks(17, 1, 256, 16), 32);
   EXPECT_EQ(table_blocks(64, 1, 256, 16), 64);
   EXPECT_EQ(table_blocks(65, 1, 256, 16), 128);
   EXPECT_EQ(table_blocks(129, 1, 256, 16), 256);
   EXPECT_EQ(table_blocks(256, 1, 256, 16), 256);
   // Contexts below the minimum or not a power of two of blocks.
-  EXPECT_EQ(table_blocks(3, 1, 32, 16), 32);
+  EXPECT_EQ(table_blocks(3, 1, 8, 16), 8);
   EXPECT_EQ(table_blocks(100, 1, 200, 16), 128);
   EXPECT_EQ(table_blocks(150, 1, 200, 16), 200);
-  // 256-key blocks: the minimum is still 1,024 keys.
-  EXPECT_EQ(table_blocks(1, 1, 1000, 256), 4);
+  // 256-key blocks: the minimum is still 256 keys.
+  EXPECT_EQ(table_blocks(1, 1, 1000, 256), 1);
   EXPECT_EQ(table_blocks(5, 1, 1000, 256), 8);
   // Up to kBucketedSeqs sequences share the lengths; more keep the context's.
-  EXPECT_EQ(table_blocks(3, kBucketedSeqs, 256, 16), 64);
+  EXPECT_EQ(table_blocks(3, kBucketedSeqs, 256, 16), 16);
   EXPECT_EQ(table_blocks(3, kBucketedSeqs + 1, 256, 16), 256);
 }
 
@@ -91,7 +93,7 @@ TEST(TableBlocks, DecodeStepsTakeTheirBucketAndLogitsDoNotDependOnTheContext) {
       ASSERT_TRUE(out) << out.error().to_string();
       logits[side].insert(logits[side].end(), out->begin(), out->end());
     }
-    // Up to position 1,023 (1,024 keys, 64 blocks) the minimum; from 1,024 on
+    // Up to position 1,023 (1,024 keys, 64 blocks) a power of two; from 1,024 on
     // the next power of two, 128 blocks, or the 96 a 1,536-key context has.
     // Steps of one length replay one shape; the first past 1,024 keys starts another.
     const auto n_layer = static_cast<size_t>((*model)->config().n_layer);

@@ -426,9 +426,13 @@ DecodeMmaPlan plan_attention_decode_mma(int64_t n_tokens, int64_t n_head_kv, int
   };
   constexpr int64_t kWideSplitKeys = int64_t{kDecodeMmaWideWarps} * 8 * kStep;
   if (dev.clusters) {
-    // A cluster's merge costs no launch, so splits of half the keys pay while one cluster holds them (run 57).
-    const int32_t halves = splits_of(kWideSplitKeys / 2);
-    if (halves > 1 && halves <= kDecodeMmaClusterSplits) return {true, halves, true};
+    // A cluster's merge costs no launch, so splits of half the keys pay while
+    // one cluster holds them (run 57), and up to kShortKeys splits of a
+    // quarter: one sequence at 514-642 keys in 656-key tables +1.7% (run 146),
+    // +1.5% with tables from 256 keys, where tg128's first keys stay unsplit (run 148).
+    constexpr int64_t kShortKeys = 1024;
+    const int32_t parts = splits_of(max_keys <= kShortKeys ? kWideSplitKeys / 4 : kWideSplitKeys / 2);
+    if (parts > 1 && parts <= kDecodeMmaClusterSplits) return {true, parts, true};
   }
   const int32_t splits = splits_of(kWideSplitKeys);
   return {true, splits, dev.clusters && splits > 1 && splits <= kDecodeMmaClusterSplits};

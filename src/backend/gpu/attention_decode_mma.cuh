@@ -42,7 +42,8 @@ inline constexpr int kDecodeMmaWideWarps = 8;
 // and KV head, up to kDecodeMmaClusterSplits of them, run as one cluster
 // and merge through each other's shared memory instead of in a second
 // kernel; there splits of 512 keys pay while one cluster holds them (one
-// sequence at 514-642 keys +4%, at 2,050-2,178 +5%; bench/RESULTS-gpu-runs-57-68.md, run 57).
+// sequence at 514-642 keys +4%, at 2,050-2,178 +5%; bench/RESULTS-gpu-runs-57-68.md, run 57),
+// and of 256 keys in tables of up to 1,024 (bench/RESULTS.md, runs 146 and 148).
 inline constexpr int32_t kDecodeMmaClusterSplits = 8;  // the portable cluster size
 struct DecodeMmaPlan {
   bool wide;
