@@ -38,20 +38,6 @@ int64_t attention_partial_floats(int64_t n_tokens, int64_t n_head, int64_t n_spl
   return n_tokens * n_head * n_splits * (head_dim_v + 2);
 }
 
-int32_t attention_splits(int64_t n_tokens, int64_t n_head_kv, int64_t head_groups, int64_t max_keys, int n_sms) {
-  constexpr int64_t kMinKeys = 128;
-  // On the H200, one Llama 3 8B sequence with a 512-key cache (8 blocks)
-  // decoded 2.3% faster unsplit than in 4 splits and their merge kernel; 8
-  // sequences with 642-key caches lost 6% unsplit, their reads of the cache
-  // then too few at a time (bench/RESULTS-gpu-runs-33-56.md, run 43).
-  constexpr int64_t kUnsplitBlockKeys = 8192;
-  const int64_t blocks = std::max<int64_t>(1, n_tokens * n_head_kv * head_groups);
-  if (blocks * max_keys <= kUnsplitBlockKeys) return 1;
-  const int64_t want = (2 * static_cast<int64_t>(n_sms) + blocks - 1) / blocks;
-  const int64_t most = std::max<int64_t>(1, (max_keys + kMinKeys - 1) / kMinKeys);
-  return static_cast<int32_t>(std::clamp<int64_t>(want, 1, std::min<int64_t>(most, 1024)));
-}
-
 int32_t attention_row_splits(int64_t max_keys) {
   return static_cast<int32_t>(std::clamp<int64_t>((max_keys + kRowSplitKeys - 1) / kRowSplitKeys, 1, kRowSplits));
 }

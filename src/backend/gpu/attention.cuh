@@ -15,6 +15,7 @@
 #include <cstdint>
 
 #include "backend/backend.h"
+#include "backend/gpu/attention_plan.h"
 #include "backend/gpu/compat.cuh"
 #include "rocmforge/error.h"
 
@@ -63,12 +64,6 @@ struct AttentionArgs {
 
 // Floats of partial results needed for `n_splits` splits (acc, then ms as float pairs).
 int64_t attention_partial_floats(int64_t n_tokens, int64_t n_head, int64_t n_splits, int64_t head_dim_v);
-
-// The number of splits for a step: enough blocks to fill `n_sms`
-// multiprocessors, at least 128 keys each; none when the step's blocks hold
-// at most 8,192 keys in all. It depends only on shapes, so a replayed graph
-// of the step stays valid.
-int32_t attention_splits(int64_t n_tokens, int64_t n_head_kv, int64_t head_groups, int64_t max_keys, int n_sms);
 
 // Batch-invariant splits: a row's keys split by its own key count alone, into
 // at most kRowSplits ranges of whole 32-key tiles, at least kRowSplitKeys

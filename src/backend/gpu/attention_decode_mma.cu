@@ -13,8 +13,8 @@ namespace rocmforge::backend::gpu {
 namespace {
 
 constexpr int kLanes = 32;   // the lanes that mma fragments are laid out over
-constexpr int kStep = 16;    // keys a warp step: two n-tiles of Q.K^T, one k-step of P.V
-constexpr int kStages = 3;   // steps a warp holds in shared memory: two in flight while one computes
+constexpr int kStep = kDecodeMmaStepKeys;
+constexpr int kStages = kDecodeMmaStages;
 constexpr float kLn2 = 0.6931471805599453f;
 
 // One warp step's K and V rows, unpadded: the 16-byte chunk c of row r sits
@@ -153,10 +153,12 @@ __device__ __forceinline__ void query_fragments(const AttentionArgs& a, int t, i
 template <int kD, int kHeadTiles, int kWarps>
 using Partials = BlockPartials<kWarps, 8 * kHeadTiles, kD>;
 
-// The dynamic shared memory of a block: each warp's ring of stages.
+// The dynamic shared memory of a block: each warp's ring of stages (as the
+// plan reckons it, attention_plan.h).
 template <int kD, int kWarps>
 constexpr int ring_bytes() {
-  return kWarps * kStages * static_cast<int>(sizeof(Stage<kD>));
+  static_assert(kWarps * kStages * static_cast<int>(sizeof(Stage<kD>)) == decode_mma_ring_bytes(kD, kWarps));
+  return decode_mma_ring_bytes(kD, kWarps);
 }
 
 // This warp's state into `mg`: o from the O^T layout of the main loop, m
@@ -410,32 +412,6 @@ Result<bool> attention_decode_mma_clusters_fit(int max_block_smem) {
     if (!RF_TRY(fits(max_block_smem))) return false;
   }
   return true;
-}
-
-DecodeMmaPlan plan_attention_decode_mma(int64_t n_tokens, int64_t n_head_kv, int32_t head_dim, int64_t max_keys,
-                                        const DecodeMmaDevice& dev) {
-  const int n_sms = dev.n_sms;
-  const int64_t blocks = std::max<int64_t>(1, n_tokens * n_head_kv);
-  const int wide_smem = head_dim == 64 ? ring_bytes<64, kDecodeMmaWideWarps>() : ring_bytes<128, kDecodeMmaWideWarps>();
-  if (2 * blocks > n_sms || wide_smem > dev.max_block_smem) {
-    return {false, attention_splits(n_tokens, n_head_kv, 1, max_keys, n_sms), false};
-  }
-  const auto splits_of = [&](int64_t keys_a_split) {
-    const int64_t want = (max_keys + keys_a_split - 1) / keys_a_split;
-    return static_cast<int32_t>(std::clamp<int64_t>(want, 1, std::max<int64_t>(1, n_sms / blocks)));
-  };
-  constexpr int64_t kWideSplitKeys = int64_t{kDecodeMmaWideWarps} * 8 * kStep;
-  if (dev.clusters) {
-    // A cluster's merge costs no launch, so splits of half the keys pay while
-    // one cluster holds them (run 57), and up to kShortKeys splits of a
-    // quarter: one sequence at 514-642 keys in 656-key tables +1.7% (run 146),
-    // +1.5% with tables from 256 keys, where tg128's first keys stay unsplit (run 148).
-    constexpr int64_t kShortKeys = 1024;
-    const int32_t parts = splits_of(max_keys <= kShortKeys ? kWideSplitKeys / 4 : kWideSplitKeys / 2);
-    if (parts > 1 && parts <= kDecodeMmaClusterSplits) return {true, parts, true};
-  }
-  const int32_t splits = splits_of(kWideSplitKeys);
-  return {true, splits, dev.clusters && splits > 1 && splits <= kDecodeMmaClusterSplits};
 }
 
 bool attention_decode_mma_fits(const AttentionArgs& a, KvTypes types, int warp_size) {
