@@ -18,6 +18,8 @@
 # `-b BATCH` (say 8,16,32) of every type, each round, after a prompt of PROMPT
 # tokens a sequence (default 512); PPTG=0: BATCH alone, no pp512 / tg128;
 # TESTS: a gtest filter run first with each gpu_backend_test-NAME the tar holds.
+# BUILDS: the NAMEs to run, of those the tar holds (default: all), so one tar
+# of several builds serves calls that compare different subsets.
 # BUDGET_S: start no further run past this many seconds (the device call's
 # limit kills a call whole; rounds left out are named in ab.txt).
 set -euo pipefail
@@ -27,8 +29,18 @@ out=${OUT:?OUT must name the directory for the results}
 export LD_LIBRARY_PATH=$root/.deps/lib:/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
 export ROCMFORGE_SOURCE_DIR=$root  # the test programs' data, wherever they were built
 dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
 tar -xJf "$root/.deps/ab.tar.xz" -C "$dir"
-bins=("$dir"/bin/rocmforge-*)
+if [[ -n ${BUILDS:-} ]]; then
+  read -r -a names <<< "$BUILDS"
+  bins=()
+  for n in "${names[@]}"; do
+    [[ -x $dir/bin/rocmforge-$n ]] || { echo "gpu-ab: no rocmforge-$n in the tar" >&2; exit 1; }
+    bins+=("$dir/bin/rocmforge-$n")
+  done
+else
+  bins=("$dir"/bin/rocmforge-*)
+fi
 read -r -a types <<< "${TYPES:-q4_0 q4_k q8_0 f16}"
 read -r -a extra <<< "${BENCH_ARGS:-}"
 
@@ -45,6 +57,7 @@ decode() {  # program model: aggregate decode at each batch size
 if [[ -n ${TESTS:-} ]]; then
   for test in "$dir"/bin/gpu_backend_test-*; do
     [[ -e $test ]] || continue
+    [[ -z ${BUILDS:-} || " $BUILDS " == *" ${test##*/gpu_backend_test-} "* ]] || continue
     echo "$(basename "$test"): $("$test" --gtest_filter="$TESTS" 2>&1 | grep -E '^\[  (PASSED|FAILED)  \]' | tr '\n' ' ')" |
       tee -a "$out/ab.txt"
   done
@@ -66,4 +79,3 @@ for t in "${types[@]}"; do
     done
   done
 done
-rm -rf "$dir"
