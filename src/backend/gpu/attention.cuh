@@ -12,6 +12,7 @@
 // attention_decode_mma.cuh).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 
 #include "backend/backend.h"
@@ -78,6 +79,14 @@ __host__ __device__ inline int64_t row_split_keys(int64_t n_keys) {
 }
 // The grid's splits for rows of up to max_keys keys under row_split_keys.
 int32_t attention_row_splits(int64_t max_keys);
+
+// Whether a slot's address fits the tensor-core kernels' 32-bit arithmetic
+// (attention_mma.cu, attention_decode_mma.cu): a block's bytes and the block
+// count in 32 bits, the block widened in one multiply.
+inline bool kv_slots_fit_32bit(const AttentionArgs& a) {
+  return static_cast<uint64_t>(a.block_size) * std::max(a.k_row_bytes, a.v_row_bytes) <= UINT32_MAX &&
+         a.n_blocks <= INT32_MAX;
+}
 
 // The keys [begin, end) that split `split` of the row at position `pos`
 // attends to: its window's, cut by keys_per_split (begin >= end: none).

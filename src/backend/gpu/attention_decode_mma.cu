@@ -1,6 +1,5 @@
 #include "backend/gpu/attention_decode_mma.cuh"
 
-#include <algorithm>
 #include <cmath>
 #include <initializer_list>
 
@@ -38,8 +37,8 @@ struct Stage {
 // scores are masked, but a V row never written may hold NaN, which a zero
 // weight would still carry into P.V. A block table entry outside the pool
 // raises the error and reads as zeros. Addresses in 32-bit arithmetic, as
-// the prefill kernel's (attention_decode_mma_fits holds a block's bytes and
-// the block count in 32 bits): one unsigned remainder a step, one 64-bit
+// the prefill kernel's (kv_slots_fit_32bit, checked by
+// attention_decode_mma_fits): one unsigned remainder a step, one 64-bit
 // product for the block; the rows' 64-bit products and signed remainder
 // this replaced were most of a warp's instructions before its first step.
 template <int kD>
@@ -420,11 +419,8 @@ bool attention_decode_mma_fits(const AttentionArgs& a, KvTypes types, int warp_s
   const bool aligned = reinterpret_cast<uintptr_t>(a.k_cache) % 16 == 0 &&
                        reinterpret_cast<uintptr_t>(a.v_cache) % 16 == 0 && a.k_row_bytes % 16 == 0 &&
                        a.v_row_bytes % 16 == 0;
-  // load_step's slot arithmetic: a block's bytes and the block count in 32 bits.
-  const bool small = static_cast<uint64_t>(a.block_size) * std::max(a.k_row_bytes, a.v_row_bytes) <= UINT32_MAX &&
-                     a.n_blocks <= INT32_MAX;
   return kHasMma && warp_size == kLanes && kv_on_tensor_cores(types) && dims && gqa >= 1 && gqa <= kDecodeMmaHeads &&
-         a.block_size > 0 && a.block_size % kStep == 0 && aligned && small;
+         a.block_size > 0 && a.block_size % kStep == 0 && aligned && kv_slots_fit_32bit(a);
 }
 
 Status launch_attention_decode_mma(const AttentionArgs& a, KvTypes types, rt::Stream stream) {

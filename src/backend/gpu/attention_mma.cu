@@ -26,7 +26,7 @@ constexpr int kKeys = 32;            // keys per step, two shared-memory stages
 // passes' keys, kRowsPerPass apart (at most a block: block_size is a
 // multiple of kTile), step from it. Run 60 (bench/RESULTS-gpu-runs-57-68.md): a signed
 // division a key still made the copy a third of the kernel's instructions.
-// A slot's bytes are its block's (32-bit factors, attention_mma_supports,
+// A slot's bytes are its block's (32-bit factors, kv_slots_fit_32bit,
 // widened in one multiply) plus its row's in the block: a 64-bit product a
 // key was 7% of the kernel's instructions (bench/RESULTS.md, run 138).
 template <int kD, int kLd>
@@ -326,11 +326,8 @@ Status launch_d(const AttentionArgs& a, rt::Stream stream) {
 
 bool attention_mma_supports(const AttentionArgs& a, KvTypes types, int warp_size) {
   const bool dims = a.head_dim == a.head_dim_v && (a.head_dim == 64 || a.head_dim == 128);
-  // load_keys's slot arithmetic: a block's bytes and the block count in 32 bits.
-  const bool small = static_cast<uint64_t>(a.block_size) * std::max(a.k_row_bytes, a.v_row_bytes) <= UINT32_MAX &&
-                     a.n_blocks <= INT32_MAX;
   return kHasMma && warp_size == 32 && kAttnThreads / 32 == kAttnHeads && kv_on_tensor_cores(types) && dims &&
-         a.n_splits == 1 && a.block_size % kTile == 0 && small;
+         a.n_splits == 1 && a.block_size % kTile == 0 && kv_slots_fit_32bit(a);
 }
 
 bool attention_mma_fits(const AttentionArgs& a, KvTypes types, int32_t n_seqs, int warp_size) {
