@@ -107,9 +107,14 @@ Status launch_attention(const AttentionArgs& args, KvTypes cache_types, int warp
 
 // The online softmax states of a block's kWarps warps for kHeads query
 // heads: max (natural-log units), sum of weights, unnormalised values.
+// A head's row of acc is kPartialsPad floats longer than its dims: the
+// decode stash writes the rows of heads 2 tq (+ 1) at once, and rows a
+// multiple of 32 floats long would put the four tq on one bank.
+inline constexpr int kPartialsPad = 4;
+
 template <int kWarps, int kHeads, int kMaxD>
 struct BlockPartials {
-  float acc[kWarps][kHeads][kMaxD];
+  float acc[kWarps][kHeads][kMaxD + kPartialsPad];
   float m[kWarps][kHeads];
   float s[kWarps][kHeads];
   // Filled by store_block_partials: each warp's weight e^(m - M) per head,
