@@ -238,7 +238,10 @@ __device__ __forceinline__ void store_cluster_merged(const AttentionArgs& a, Blo
 // kCluster: launched in clusters (a.cluster), its own instance so that the
 // others keep their registers.
 template <int kD, int kHeadTiles, int kWarps, bool kCluster, KvElem kE>
-__global__ void __launch_bounds__(kWarps * kLanes, 1) attention_decode_mma_kernel(AttentionArgs a) {
+// Wide blocks (one an SM) may take every register; narrow ones are left
+// to ptxas, which gave them fewer.
+__global__ void __launch_bounds__(kWarps * kLanes, kWarps == kDecodeMmaWideWarps ? 1 : 0)
+    attention_decode_mma_kernel(AttentionArgs a) {
   constexpr int kChunks = kD / 16;  // k-steps of Q.K^T; row tiles of O^T
   extern __shared__ uint4 decode_smem[];
   auto* stages = reinterpret_cast<Stage<kD>(*)[kStages]>(decode_smem);
