@@ -105,13 +105,13 @@ __device__ __forceinline__ KeyRange split_key_range(const AttentionArgs& a, int6
 // whose warps are `warp_size` wide.
 Status launch_attention(const AttentionArgs& args, KvTypes cache_types, int warp_size, rt::Stream stream);
 
-// The online softmax states of a block's kWarps warps for kHeads query
-// heads: max (natural-log units), sum of weights, unnormalised values.
-// A head's row of acc is kPartialsPad floats longer than its dims: the
-// decode stash writes the rows of heads 2 tq (+ 1) at once, and rows a
-// multiple of 32 floats long would put the four tq on one bank.
+// A head's row of BlockPartials::acc is kPartialsPad floats longer than its
+// dims: the decode stash writes the rows of heads 2 tq (+ 1) at once, and
+// rows a multiple of 32 floats long would put the four tq on one bank.
 inline constexpr int kPartialsPad = 4;
 
+// The online softmax states of a block's kWarps warps for kHeads query
+// heads: max (natural-log units), sum of weights, unnormalised values.
 template <int kWarps, int kHeads, int kMaxD>
 struct BlockPartials {
   float acc[kWarps][kHeads][kMaxD + kPartialsPad];
